@@ -1,0 +1,116 @@
+//! Extractors that turn a request into typed, checked input, so a handler's signature states
+//! who may call it: `Authenticated` hands it the caller's workspace, `ApiJson`/`ApiQuery`
+//! answer malformed input with the error envelope instead of axum's plain-text rejections.
+
+use crate::AppState;
+use crate::error::ApiError;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Query, Request};
+use axum::http::header;
+use axum::http::request::Parts;
+use dialnexa_service::{Caller, ErrorKind, ServiceError};
+use serde::de::DeserializeOwned;
+
+/// A request carrying a valid workspace API key.
+#[derive(Debug, Clone)]
+pub struct Authenticated(pub Caller);
+
+fn unauthorized() -> ApiError {
+    ApiError(ServiceError::new(ErrorKind::Unauthorized, "unauthorized", "API key is missing or invalid"))
+}
+
+pub(crate) fn bearer(parts: &Parts) -> Option<&str> {
+    let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+impl FromRequestParts<AppState> for Authenticated {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        if let Some(caller) = parts.extensions.get::<Caller>() {
+            return Ok(Authenticated(caller.clone()));
+        }
+        let token = bearer(parts).ok_or_else(unauthorized)?;
+        let caller = state.services.authenticate(token).await?;
+        parts.extensions.insert(caller.clone());
+        Ok(Authenticated(caller))
+    }
+}
+
+/// The operator: a request carrying the admin token.
+#[derive(Debug, Clone, Copy)]
+pub struct Operator;
+
+impl FromRequestParts<AppState> for Operator {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let expected = state.admin_token.as_deref().ok_or_else(|| {
+            ApiError(ServiceError::new(
+                ErrorKind::Forbidden,
+                "admin_disabled",
+                "The operator API is disabled: start the server with --admin-token.",
+            ))
+        })?;
+        let given = bearer(parts).ok_or_else(unauthorized)?;
+        if constant_time_eq(given.as_bytes(), expected.as_bytes()) {
+            Ok(Operator)
+        } else {
+            Err(unauthorized())
+        }
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    use sha2::{Digest, Sha256};
+    // Compare digests so neither the length nor the first differing byte leaks through timing.
+    let (ha, hb) = (Sha256::digest(a), Sha256::digest(b));
+    ha.iter().zip(hb.iter()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// JSON body whose rejections use the error envelope.
+#[derive(Debug, Clone)]
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(ApiJson(v)),
+            Err(rejection) => Err(json_rejection(rejection)),
+        }
+    }
+}
+
+fn json_rejection(r: JsonRejection) -> ApiError {
+    let message = match &r {
+        JsonRejection::MissingJsonContentType(_) => {
+            "Send the body as JSON with the header Content-Type: application/json.".to_owned()
+        }
+        JsonRejection::JsonSyntaxError(_) => format!("The body is not valid JSON: {}", r.body_text()),
+        JsonRejection::JsonDataError(_) => format!("The JSON body does not have the expected fields: {}", r.body_text()),
+        _ => format!("The request body could not be read: {}", r.body_text()),
+    };
+    ApiError::bad_request("invalid_json", message)
+}
+
+/// Query string whose rejections use the error envelope.
+#[derive(Debug, Clone)]
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(v)) => Ok(ApiQuery(v)),
+            Err(QueryRejection::FailedToDeserializeQueryString(e)) => {
+                Err(ApiError::bad_request("invalid_query", format!("Invalid query string: {}", e.body_text())))
+            }
+            Err(other) => Err(ApiError::bad_request("invalid_query", other.body_text())),
+        }
+    }
+}

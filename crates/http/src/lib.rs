@@ -1,0 +1,47 @@
+//! The HTTP face of DialNexa Numbers: each resource module exposes `router()`, merged here,
+//! with tracing, a request timeout and a body limit around all of them.
+
+pub mod error;
+pub mod extract;
+pub mod routes;
+pub mod views;
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use dialnexa_service::{ServiceError, Services};
+use std::sync::Arc;
+use std::time::Duration;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+/// Shared state of every handler.
+#[derive(Clone)]
+pub struct AppState {
+    pub services: Services,
+    /// The operator token; `None` disables the operator API.
+    pub admin_token: Option<Arc<str>>,
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(routes::health::router())
+        .merge(routes::available::router())
+        .merge(routes::numbers::router())
+        .merge(routes::workspace::router())
+        .merge(routes::admin::router())
+        .fallback(not_found)
+        .layer(RequestBodyLimitLayer::new(64 * 1024))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(60)))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn not_found() -> impl IntoResponse {
+    error::ApiError(ServiceError::new(
+        dialnexa_service::ErrorKind::NotFound,
+        "route_not_found",
+        "No such endpoint. The API lives under /v1, e.g. GET /v1/organization-phone-numbers.",
+    ))
+}

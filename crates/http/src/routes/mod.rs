@@ -1,0 +1,7 @@
+//! One module per resource, each exposing `router()`; `crate::router` merges them.
+
+pub mod admin;
+pub mod available;
+pub mod health;
+pub mod numbers;
+pub mod workspace;

@@ -1,0 +1,110 @@
+//! `/v1/workspace`: the caller's workspace, its telephony config and KYC standing.
+
+use crate::AppState;
+use crate::error::ApiResult;
+use crate::extract::{ApiJson, Authenticated};
+use crate::views::{parse_country, parse_provider};
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use dialnexa_domain::{CountryIso, Provider, format_time};
+use dialnexa_store::Workspace;
+use serde::{Deserialize, Serialize};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/workspace", get(get_workspace))
+        .route("/v1/workspace/telephony-config", get(get_config).put(put_config))
+        .route("/v1/workspace/kyc", get(get_kyc))
+}
+
+#[derive(Debug, Serialize)]
+pub struct WorkspaceView {
+    id: String,
+    name: String,
+    default_provider: Provider,
+    enabled_countries: Vec<CountryIso>,
+    default_phone_number_id: Option<String>,
+    created_at: String,
+}
+
+impl From<Workspace> for WorkspaceView {
+    fn from(w: Workspace) -> Self {
+        WorkspaceView {
+            id: w.id.to_string(),
+            name: w.name,
+            default_provider: w.default_provider,
+            enabled_countries: w.enabled_countries,
+            default_phone_number_id: w.default_phone_number_id.map(|i| i.to_string()),
+            created_at: format_time(w.created_at),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct TelephonyConfigView {
+    enabled_countries: Vec<CountryIso>,
+    default_provider: Provider,
+}
+
+async fn get_workspace(State(state): State<AppState>, Authenticated(caller): Authenticated) -> ApiResult<Json<WorkspaceView>> {
+    Ok(Json(state.services.workspace(&caller).await?.into()))
+}
+
+async fn get_config(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+) -> ApiResult<Json<TelephonyConfigView>> {
+    let w = state.services.workspace(&caller).await?;
+    Ok(Json(TelephonyConfigView { enabled_countries: w.enabled_countries, default_provider: w.default_provider }))
+}
+
+#[derive(Debug, Deserialize)]
+struct ConfigBody {
+    #[serde(alias = "enabledCountries")]
+    enabled_countries: Option<Vec<String>>,
+    #[serde(alias = "defaultProvider")]
+    default_provider: Option<String>,
+}
+
+/// Fields left out keep their current value.
+async fn put_config(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    ApiJson(body): ApiJson<ConfigBody>,
+) -> ApiResult<Json<TelephonyConfigView>> {
+    let current = state.services.workspace(&caller).await?;
+    let countries = match body.enabled_countries {
+        Some(list) => list.iter().map(|c| parse_country("enabled_countries", c)).collect::<Result<Vec<_>, _>>()?,
+        None => current.enabled_countries,
+    };
+    let provider = match body.default_provider {
+        Some(p) => parse_provider("default_provider", &p)?,
+        None => current.default_provider,
+    };
+    let w = state.services.set_telephony_config(&caller, countries, provider).await?;
+    Ok(Json(TelephonyConfigView { enabled_countries: w.enabled_countries, default_provider: w.default_provider }))
+}
+
+#[derive(Debug, Serialize)]
+struct KycView {
+    country: CountryIso,
+    status: dialnexa_domain::KycStatus,
+    updated_at: String,
+}
+
+#[derive(Debug, Serialize)]
+struct KycList {
+    items: Vec<KycView>,
+}
+
+async fn get_kyc(State(state): State<AppState>, Authenticated(caller): Authenticated) -> ApiResult<Json<KycList>> {
+    let items = state
+        .services
+        .kyc(&caller)
+        .await?
+        .into_iter()
+        .map(|k| KycView { country: k.country, status: k.status, updated_at: format_time(k.updated_at) })
+        .collect();
+    Ok(Json(KycList { items }))
+}

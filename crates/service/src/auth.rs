@@ -1,0 +1,152 @@
+//! API keys: random secrets shown once and stored as SHA-256 hashes, and the workspaces they
+//! open. A high-entropy key needs no slow password hash: nobody can brute-force 190 bits.
+
+use crate::{Caller, ServiceError, ServiceResult, Services};
+use dialnexa_domain::{ApiKeyId, CountryIso, KycStatus, Provider, WorkspaceId};
+use dialnexa_store::{ApiKey, NewApiKey, NewWorkspace, Workspace};
+use rand::Rng;
+use sha2::{Digest, Sha256};
+
+const KEY_PREFIX: &str = "dnx_live_";
+const KEY_RANDOM_LEN: usize = 32;
+const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/// A freshly created key: the secret exists only in this value.
+#[derive(Clone)]
+pub struct CreatedKey {
+    pub key: ApiKey,
+    pub secret: String,
+}
+
+impl std::fmt::Debug for CreatedKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreatedKey").field("key", &self.key).field("secret", &"<redacted>").finish()
+    }
+}
+
+pub fn hash_key(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+fn generate_secret() -> String {
+    let mut rng = rand::rng();
+    let random: String =
+        (0..KEY_RANDOM_LEN).map(|_| BASE62[rng.random_range(0..BASE62.len())] as char).collect();
+    format!("{KEY_PREFIX}{random}")
+}
+
+/// What a new workspace starts with.
+#[derive(Debug, Clone)]
+pub struct WorkspaceSpec {
+    pub name: String,
+    pub enabled_countries: Vec<CountryIso>,
+    pub default_provider: Provider,
+    pub approved_kyc: Vec<CountryIso>,
+}
+
+impl Services {
+    /// Resolve a bearer secret to its workspace; `Unauthorized` for anything else.
+    pub async fn authenticate(&self, secret: &str) -> ServiceResult<Caller> {
+        let unauthorized = || {
+            ServiceError::new(
+                crate::ErrorKind::Unauthorized,
+                "unauthorized",
+                "API key is missing or invalid",
+            )
+        };
+        if !secret.starts_with(KEY_PREFIX) || secret.len() > 128 {
+            return Err(unauthorized());
+        }
+        let (workspace_id, _key_id) =
+            self.store.authenticate_key(&hash_key(secret)).await?.ok_or_else(unauthorized)?;
+        Ok(Caller { workspace_id })
+    }
+
+    pub async fn create_workspace(&self, spec: WorkspaceSpec) -> ServiceResult<Workspace> {
+        let name = spec.name.trim();
+        if name.is_empty() || name.chars().count() > 255 {
+            return Err(ServiceError::bad_request(
+                "invalid_name",
+                "A workspace name is required and must be at most 255 characters.",
+            ));
+        }
+        if !spec.default_provider.is_carrier() {
+            return Err(ServiceError::bad_request(
+                "invalid_provider",
+                "The default provider must be a carrier: twilio or plivo.",
+            ));
+        }
+        let now = self.clock.now();
+        let workspace = self
+            .store
+            .create_workspace(&NewWorkspace {
+                id: WorkspaceId::generate(),
+                name: name.to_owned(),
+                default_provider: spec.default_provider,
+                enabled_countries: spec.enabled_countries,
+                created_at: now,
+            })
+            .await?;
+        for country in spec.approved_kyc {
+            self.store.set_kyc_status(&workspace.id, country, KycStatus::Approved, now).await?;
+        }
+        Ok(workspace)
+    }
+
+    pub async fn create_api_key(&self, workspace: &WorkspaceId, name: &str) -> ServiceResult<CreatedKey> {
+        if self.store.get_workspace(workspace).await?.is_none() {
+            return Err(ServiceError::not_found("Workspace"));
+        }
+        let secret = generate_secret();
+        let new = NewApiKey {
+            id: ApiKeyId::generate(),
+            workspace_id: workspace.clone(),
+            name: name.trim().chars().take(255).collect(),
+            key_hash: hash_key(&secret),
+            key_prefix: secret.chars().take(KEY_PREFIX.len() + 4).collect(),
+            created_at: self.clock.now(),
+        };
+        self.store.insert_api_key(&new).await?;
+        let key = ApiKey {
+            id: new.id,
+            workspace_id: new.workspace_id,
+            name: new.name,
+            key_prefix: new.key_prefix,
+            created_at: new.created_at,
+            revoked_at: None,
+        };
+        Ok(CreatedKey { key, secret })
+    }
+
+    pub async fn list_api_keys(&self, caller: &Caller) -> ServiceResult<Vec<ApiKey>> {
+        Ok(self.store.list_api_keys(&caller.workspace_id).await?)
+    }
+
+    pub async fn revoke_api_key(&self, caller: &Caller, id: &str) -> ServiceResult<()> {
+        let id = ApiKeyId::parse(id).ok_or_else(|| ServiceError::not_found("API key"))?;
+        match self.store.revoke_api_key(&caller.workspace_id, &id, self.clock.now()).await {
+            Err(dialnexa_store::StoreError::NotFound) => Err(ServiceError::not_found("API key")),
+            other => Ok(other?),
+        }
+    }
+
+    pub async fn list_workspaces(&self) -> ServiceResult<Vec<Workspace>> {
+        Ok(self.store.list_workspaces().await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_long_random_and_prefixed() {
+        let a = generate_secret();
+        let b = generate_secret();
+        assert!(a.starts_with(KEY_PREFIX));
+        assert_eq!(a.len(), KEY_PREFIX.len() + KEY_RANDOM_LEN);
+        assert_ne!(a, b);
+        assert_ne!(hash_key(&a), hash_key(&b));
+        assert_eq!(hash_key(&a).len(), 64);
+    }
+}

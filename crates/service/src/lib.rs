@@ -1,0 +1,104 @@
+//! Use cases of DialNexa Numbers. Handlers call exactly one function here; this layer decides
+//! who may do what, orchestrates the store and the carriers, and never sees HTTP types.
+
+pub mod auth;
+pub mod clock;
+pub mod error;
+pub mod numbers;
+pub mod purchase;
+pub mod search;
+pub mod workspace;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::{ErrorKind, ServiceError, ServiceResult};
+
+use dialnexa_carriers::Carrier;
+use dialnexa_domain::{Provider, RegulatoryPolicy, WorkspaceId};
+use dialnexa_store::Store;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The carrier accounts this deployment can buy from.
+#[derive(Clone, Default)]
+pub struct Carriers(HashMap<Provider, Arc<dyn Carrier>>);
+
+impl Carriers {
+    pub fn new() -> Self {
+        Carriers(HashMap::new())
+    }
+
+    pub fn with(mut self, carrier: Arc<dyn Carrier>) -> Self {
+        self.0.insert(carrier.provider(), carrier);
+        self
+    }
+
+    pub fn get(&self, provider: Provider) -> ServiceResult<&Arc<dyn Carrier>> {
+        self.0.get(&provider).ok_or_else(|| {
+            ServiceError::bad_request(
+                "provider_not_configured",
+                format!("The provider `{provider}` is not configured on this deployment."),
+            )
+        })
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Arc<dyn Carrier>> {
+        self.0.values()
+    }
+}
+
+/// Tunables of the use cases.
+#[derive(Debug, Clone)]
+pub struct ServiceConfig {
+    /// A search sighting older than this no longer turns a carrier's "not available" into a
+    /// 409: the number is simply "no longer available" (400).
+    pub sighting_ttl: Duration,
+}
+
+impl Default for ServiceConfig {
+    fn default() -> Self {
+        ServiceConfig { sighting_ttl: Duration::from_secs(60 * 60) }
+    }
+}
+
+/// The authenticated caller of a workspace-scoped use case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    pub workspace_id: WorkspaceId,
+}
+
+/// Everything the use cases need, cheap to clone.
+#[derive(Clone)]
+pub struct Services {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) carriers: Carriers,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) policy: Arc<RegulatoryPolicy>,
+    pub(crate) config: ServiceConfig,
+}
+
+impl Services {
+    /// Loads the reference data it caches (the regulated table) from the store.
+    pub async fn new(
+        store: Arc<dyn Store>,
+        carriers: Carriers,
+        clock: Arc<dyn Clock>,
+        config: ServiceConfig,
+    ) -> ServiceResult<Self> {
+        let policy = Arc::new(store.regulatory_policy().await?);
+        Ok(Services { store, carriers, clock, policy, config })
+    }
+
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    pub async fn health(&self) -> ServiceResult<()> {
+        self.store.ping().await?;
+        Ok(())
+    }
+}

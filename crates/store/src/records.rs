@@ -1,0 +1,171 @@
+//! The rows the store reads and writes, as domain-typed records.
+
+use dialnexa_domain::{
+    AgentId, ApiKeyId, Capabilities, ChargeId, CountryIso, E164, EventId, KycStatus, Money,
+    NumberStatus, NumberType, PhoneNumberId, Provider, WorkspaceId,
+};
+use jiff::Timestamp;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Workspace {
+    pub id: WorkspaceId,
+    pub name: String,
+    pub default_provider: Provider,
+    pub enabled_countries: Vec<CountryIso>,
+    pub default_phone_number_id: Option<PhoneNumberId>,
+    pub created_at: Timestamp,
+}
+
+impl Workspace {
+    pub fn country_enabled(&self, country: CountryIso) -> bool {
+        self.enabled_countries.contains(&country)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewWorkspace {
+    pub id: WorkspaceId,
+    pub name: String,
+    pub default_provider: Provider,
+    pub enabled_countries: Vec<CountryIso>,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewApiKey {
+    pub id: ApiKeyId,
+    pub workspace_id: WorkspaceId,
+    pub name: String,
+    /// SHA-256 of the secret, hex: the secret itself is never stored.
+    pub key_hash: String,
+    /// The first characters of the secret, to tell keys apart in a list.
+    pub key_prefix: String,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiKey {
+    pub id: ApiKeyId,
+    pub workspace_id: WorkspaceId,
+    pub name: String,
+    pub key_prefix: String,
+    pub created_at: Timestamp,
+    pub revoked_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KycRecord {
+    pub country: CountryIso,
+    pub status: KycStatus,
+    pub updated_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PriceRow {
+    pub provider: Provider,
+    pub country: CountryIso,
+    pub number_type: NumberType,
+    pub monthly_cost: Money,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sighting {
+    pub phone_number: E164,
+    pub provider: Provider,
+    pub capabilities: Capabilities,
+    pub seen_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhoneNumberRecord {
+    pub id: PhoneNumberId,
+    pub workspace_id: WorkspaceId,
+    pub phone_number: E164,
+    pub number_type: NumberType,
+    pub capabilities: Capabilities,
+    pub monthly_cost: Money,
+    pub provider: Provider,
+    pub status: NumberStatus,
+    pub carrier_ref: Option<String>,
+    pub label: Option<String>,
+    pub nickname: Option<String>,
+    pub inbound_agent_id: Option<AgentId>,
+    pub outbound_agent_id: Option<AgentId>,
+    pub failure_reason: Option<String>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub activated_at: Option<Timestamp>,
+    pub released_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewNumber {
+    pub id: PhoneNumberId,
+    pub workspace_id: WorkspaceId,
+    pub phone_number: E164,
+    pub number_type: NumberType,
+    pub capabilities: Capabilities,
+    pub monthly_cost: Money,
+    pub provider: Provider,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct NumberFilter {
+    /// `None`: pending and active rows (what a user owns or is buying).
+    pub status: Option<NumberStatus>,
+    pub country: Option<CountryIso>,
+    pub number_type: Option<NumberType>,
+    pub provider: Option<Provider>,
+    pub agent_id: Option<AgentId>,
+    /// Matches the number, nickname or label.
+    pub q: Option<String>,
+}
+
+/// A validated page request: `page` from 1, `limit` 1..=100.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    pub page: u32,
+    pub limit: u32,
+}
+
+impl Page {
+    pub fn offset(self) -> u64 {
+        u64::from(self.page.saturating_sub(1)) * u64::from(self.limit)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Charge {
+    pub id: ChargeId,
+    pub workspace_id: WorkspaceId,
+    pub phone_number_id: PhoneNumberId,
+    pub period_index: u32,
+    pub period_start: Timestamp,
+    pub period_end: Timestamp,
+    pub amount: Money,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewCharge {
+    pub id: ChargeId,
+    pub period_index: u32,
+    pub period_start: Timestamp,
+    pub period_end: Timestamp,
+    pub amount: Money,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ChargeFilter {
+    pub phone_number_id: Option<PhoneNumberId>,
+    pub period_from: Option<Timestamp>,
+    pub period_to: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub id: EventId,
+    pub event_type: String,
+    pub payload: serde_json::Value,
+}

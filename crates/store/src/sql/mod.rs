@@ -1,0 +1,205 @@
+//! `SqlStore`: one implementation of the store traits over sqlx's `Any` driver. The SQL is
+//! written once in the subset SQLite and PostgreSQL share (`$n` placeholders, BIGINT times in
+//! milliseconds, TEXT everything else); only connection setup and migrations differ.
+
+mod billing;
+mod catalog;
+mod numbers;
+mod workspaces;
+
+use crate::{StoreError, StoreResult};
+use async_trait::async_trait;
+use jiff::Timestamp;
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Executor, Row};
+use std::str::FromStr;
+use std::time::Duration;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// WAL lets readers run beside the writer; NORMAL sync is durable across process crashes
+/// (only an OS crash can lose the last commits); the busy timeout covers other processes
+/// (the CLI, a second server) holding the write lock.
+const SQLITE_PRAGMAS: &[&str] = &[
+    "PRAGMA journal_mode = WAL",
+    "PRAGMA synchronous = NORMAL",
+    "PRAGMA busy_timeout = 5000",
+    "PRAGMA foreign_keys = ON",
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// How to reach the database.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// `sqlite://path/to/file.db` (created if missing) or `postgres://…`.
+    pub url: String,
+    pub max_connections: u32,
+    /// How long a request waits for a connection before the store answers `Unavailable`.
+    pub acquire_timeout: Duration,
+}
+
+impl StoreOptions {
+    pub fn new(url: impl Into<String>) -> Self {
+        StoreOptions { url: url.into(), max_connections: 16, acquire_timeout: Duration::from_secs(5) }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SqlStore {
+    backend: Backend,
+    /// Reads go here.
+    read: AnyPool,
+    /// Writes go here. On SQLite it holds a single connection: SQLite allows one writer at a
+    /// time anyway, and queueing in the pool is fairer and cheaper than busy-waiting on locks.
+    write: AnyPool,
+}
+
+impl SqlStore {
+    pub async fn connect(options: &StoreOptions) -> StoreResult<Self> {
+        sqlx::any::install_default_drivers();
+        let backend = if options.url.starts_with("postgres://") || options.url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else if options.url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else {
+            return Err(StoreError::Other(
+                "the database URL must start with sqlite:// or postgres://".into(),
+            ));
+        };
+        let pool = |max: u32| {
+            AnyPoolOptions::new()
+                .max_connections(max)
+                .acquire_timeout(options.acquire_timeout)
+                .after_connect(move |conn, _meta| {
+                    Box::pin(async move {
+                        if backend == Backend::Sqlite {
+                            for pragma in SQLITE_PRAGMAS {
+                                conn.execute(*pragma).await?;
+                            }
+                        }
+                        Ok(())
+                    })
+                })
+        };
+        match backend {
+            Backend::Sqlite => {
+                let url = sqlite_url(&options.url);
+                // The writer first: it creates the file, so readers never race to create it.
+                let write = pool(1).connect(&url).await.map_err(map_err)?;
+                let read = pool(options.max_connections.max(2)).connect(&url).await.map_err(map_err)?;
+                Ok(SqlStore { backend, read, write })
+            }
+            Backend::Postgres => {
+                let pool = pool(options.max_connections).connect(&options.url).await.map_err(map_err)?;
+                Ok(SqlStore { backend, read: pool.clone(), write: pool })
+            }
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Apply pending migrations. Safe to run from several processes at once: PostgreSQL
+    /// serialises them with an advisory lock, SQLite with its write lock.
+    pub async fn migrate(&self) -> StoreResult<()> {
+        let migrator = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator.run(&self.write).await.map_err(|e| StoreError::Other(format!("migration failed: {e}")))
+    }
+
+    pub async fn close(&self) {
+        self.write.close().await;
+        self.read.close().await;
+    }
+}
+
+/// `sqlite://file.db` → `sqlite://file.db?mode=rwc` so a missing file is created.
+fn sqlite_url(url: &str) -> String {
+    if url.contains("mode=") || url.contains(":memory:") {
+        url.to_owned()
+    } else if url.contains('?') {
+        format!("{url}&mode=rwc")
+    } else {
+        format!("{url}?mode=rwc")
+    }
+}
+
+#[async_trait]
+impl crate::Store for SqlStore {
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.read).await.map_err(map_err)?;
+        Ok(())
+    }
+}
+
+/// Connection-level failures become `Unavailable` (503), everything else `Other` (500).
+pub(crate) fn map_err(e: sqlx::Error) -> StoreError {
+    match &e {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => StoreError::Unavailable(e.to_string()),
+        sqlx::Error::Database(db) if is_connection_error(db.code().as_deref()) => {
+            StoreError::Unavailable(e.to_string())
+        }
+        sqlx::Error::RowNotFound => StoreError::NotFound,
+        _ => StoreError::Other(e.to_string()),
+    }
+}
+
+/// PostgreSQL class 08 (connection exception), 57P01..03 (shutdown), SQLite BUSY/LOCKED.
+fn is_connection_error(code: Option<&str>) -> bool {
+    matches!(code, Some(c) if c.starts_with("08") || c.starts_with("57P") || c == "5" || c == "6")
+}
+
+pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(db) if db.is_unique_violation())
+}
+
+pub(crate) fn ms(ts: Timestamp) -> i64 {
+    ts.as_millisecond()
+}
+
+pub(crate) fn ts(ms: i64) -> StoreResult<Timestamp> {
+    Timestamp::from_millisecond(ms).map_err(|e| StoreError::Other(format!("bad timestamp {ms}: {e}")))
+}
+
+pub(crate) fn opt_ts(ms: Option<i64>) -> StoreResult<Option<Timestamp>> {
+    ms.map(ts).transpose()
+}
+
+/// Read a column and parse it into a domain type; a value that does not parse means the row
+/// was written by something other than this code, which is an internal error.
+pub(crate) fn col<T: FromStr>(row: &AnyRow, name: &str) -> StoreResult<T>
+where
+    T::Err: std::fmt::Display,
+{
+    let raw: String = row.try_get(name).map_err(map_err)?;
+    raw.parse().map_err(|e| StoreError::Other(format!("column {name}: {e}")))
+}
+
+pub(crate) fn opt_col<T: FromStr>(row: &AnyRow, name: &str) -> StoreResult<Option<T>>
+where
+    T::Err: std::fmt::Display,
+{
+    let raw: Option<String> = row.try_get(name).map_err(map_err)?;
+    raw.map(|r| r.parse().map_err(|e| StoreError::Other(format!("column {name}: {e}"))))
+        .transpose()
+}
+
+pub(crate) fn get<'r, T>(row: &'r AnyRow, name: &str) -> StoreResult<T>
+where
+    T: sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>,
+{
+    row.try_get(name).map_err(map_err)
+}
