@@ -1,0 +1,133 @@
+//! Wiring: config in, a running application out. `Application::build` opens the store,
+//! migrates, starts the embedded carrier emulator when asked, builds the carrier adapters and
+//! the service layer, and binds the listener; `run_until_stopped` serves until shutdown.
+
+use crate::config::{CarrierArgs, ServeArgs};
+use anyhow::Context;
+use dialnexa_carriers::plivo::{PlivoCarrier, PlivoConfig};
+use dialnexa_carriers::twilio::{TwilioCarrier, TwilioConfig};
+use dialnexa_emulator::{EmulatorConfig, RunningEmulator};
+use dialnexa_http::AppState;
+use dialnexa_service::{Carriers, Clock, ServiceConfig, Services, SystemClock};
+use dialnexa_store::{SqlStore, Store};
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+    store: SqlStore,
+    emulator: Option<RunningEmulator>,
+    demo: Option<crate::demo::DemoKey>,
+}
+
+impl Application {
+    pub async fn build(args: ServeArgs) -> anyhow::Result<Self> {
+        Self::build_with_clock(args, Arc::new(SystemClock)).await
+    }
+
+    pub async fn build_with_clock(args: ServeArgs, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        let store = SqlStore::connect(&args.database.store_options())
+            .await
+            .with_context(|| format!("cannot open the database at {}", redact_url(&args.database.database_url)))?;
+        store.migrate().await.context("cannot migrate the database")?;
+
+        let emulator = if args.carriers.emulator_enabled() {
+            let state_path = args.database.data_dir().join("dialnexa-emulator.db");
+            let config = EmulatorConfig { state_path: Some(state_path), ..EmulatorConfig::default() };
+            Some(dialnexa_emulator::start(config).await.context("cannot start the carrier emulator")?)
+        } else {
+            None
+        };
+        let carriers = build_carriers(&args.carriers, emulator.as_ref().map(|e| e.base_url()))?;
+        let store_dyn: Arc<dyn Store> = Arc::new(store.clone());
+        let services = Services::new(store_dyn, carriers, clock, ServiceConfig::default()).await?;
+
+        let demo = if args.no_demo { None } else { crate::demo::ensure_demo_workspace(&services, &args.database.data_dir()).await? };
+
+        let listener = TcpListener::bind(args.listen).await.with_context(|| format!("cannot listen on {}", args.listen))?;
+        let state = AppState { services, admin_token: args.admin_token.as_ref().map(|t| Arc::from(t.expose())) };
+        Ok(Application { listener, state, store, emulator, demo })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("a bound listener has an address")
+    }
+
+    pub fn services(&self) -> &dialnexa_service::Services {
+        &self.state.services
+    }
+
+    /// The embedded emulator's base URL, when it runs.
+    pub fn emulator_url(&self) -> Option<String> {
+        self.emulator.as_ref().map(|e| e.base_url())
+    }
+
+    /// The demo workspace's key, when this start created it.
+    pub fn demo_key(&self) -> Option<&crate::demo::DemoKey> {
+        self.demo.as_ref()
+    }
+
+    /// Serve until `shutdown` resolves, then finish in-flight requests and stop.
+    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let router = dialnexa_http::router(self.state.clone());
+        axum::serve(self.listener, router).with_graceful_shutdown(shutdown).await.context("server error")?;
+        if let Some(emulator) = self.emulator {
+            emulator.shutdown().await;
+        }
+        self.store.close().await;
+        Ok(())
+    }
+}
+
+fn build_carriers(args: &CarrierArgs, emulator_url: Option<String>) -> anyhow::Result<Carriers> {
+    use dialnexa_emulator as emu;
+    let timeout = Duration::from_millis(args.carrier_timeout_ms);
+    let mut carriers = Carriers::new();
+
+    let twilio_base = args.twilio_base_url.clone().or_else(|| emulator_url.clone());
+    let twilio = match (twilio_base, &args.twilio_account_sid, &args.twilio_auth_token) {
+        (Some(base), Some(sid), Some(token)) => Some((base, sid.clone(), token.expose().to_owned())),
+        (Some(base), None, None) if emulator_url.is_some() => {
+            Some((base, emu::DEFAULT_TWILIO_ACCOUNT_SID.to_owned(), emu::DEFAULT_TWILIO_AUTH_TOKEN.to_owned()))
+        }
+        (None, Some(sid), Some(token)) => {
+            Some((TwilioConfig::DEFAULT_BASE_URL.to_owned(), sid.clone(), token.expose().to_owned()))
+        }
+        _ => None,
+    };
+    if let Some((base_url, account_sid, auth_token)) = twilio {
+        let config = TwilioConfig { base_url, account_sid, auth_token, timeout, extra_headers: Vec::new() };
+        carriers = carriers.with(Arc::new(TwilioCarrier::new(config).context("bad Twilio configuration")?));
+    }
+
+    let plivo_base = args.plivo_base_url.clone().or_else(|| emulator_url.clone());
+    let plivo = match (plivo_base, &args.plivo_auth_id, &args.plivo_auth_token) {
+        (Some(base), Some(id), Some(token)) => Some((base, id.clone(), token.expose().to_owned())),
+        (Some(base), None, None) if emulator_url.is_some() => {
+            Some((base, emu::DEFAULT_PLIVO_AUTH_ID.to_owned(), emu::DEFAULT_PLIVO_AUTH_TOKEN.to_owned()))
+        }
+        (None, Some(id), Some(token)) => Some((PlivoConfig::DEFAULT_BASE_URL.to_owned(), id.clone(), token.expose().to_owned())),
+        _ => None,
+    };
+    if let Some((base_url, auth_id, auth_token)) = plivo {
+        let config = PlivoConfig { base_url, auth_id, auth_token, timeout, extra_headers: Vec::new() };
+        carriers = carriers.with(Arc::new(PlivoCarrier::new(config).context("bad Plivo configuration")?));
+    }
+    Ok(carriers)
+}
+
+/// A database URL without its password, for error messages.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{}{}:***{}", &url[..scheme_end + 3], user, &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}

@@ -1,0 +1,224 @@
+//! The command line: `serve`, `carrier-emulator`, `migrate` and `admin …`.
+
+use crate::app::Application;
+use crate::config::{DatabaseArgs, ServeArgs};
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use dialnexa_domain::{CountryIso, KycStatus, Provider, WorkspaceId, format_time};
+use dialnexa_service::auth::WorkspaceSpec;
+use dialnexa_service::{Carriers, ServiceConfig, Services, SystemClock};
+use dialnexa_store::SqlStore;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Debug, Parser)]
+#[command(name = "dialnexa", version, about = "DialNexa Numbers: phone-number provisioning for voice AI agents")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP API (and, by default, an embedded carrier emulator).
+    Serve(Box<ServeArgs>),
+    /// Run the carrier emulator on its own (Twilio and Plivo wire formats).
+    CarrierEmulator {
+        #[arg(long, env = "DIALNEXA_EMULATOR_LISTEN", default_value = "127.0.0.1:4100")]
+        listen: SocketAddr,
+        /// SQLite file for the emulator's state; in memory when absent.
+        #[arg(long, env = "DIALNEXA_EMULATOR_STATE")]
+        state: Option<PathBuf>,
+    },
+    /// Apply database migrations and exit.
+    Migrate {
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Operator commands, run against the database directly.
+    Admin {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Workspaces.
+    #[command(subcommand)]
+    Workspace(WorkspaceCommand),
+    /// API keys.
+    #[command(subcommand)]
+    Key(KeyCommand),
+    /// KYC decisions.
+    #[command(subcommand)]
+    Kyc(KycCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WorkspaceCommand {
+    /// Create a workspace and print its id.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// Countries enabled for purchase, e.g. --countries US,GB
+        #[arg(long, value_delimiter = ',', default_value = "US")]
+        countries: Vec<String>,
+        #[arg(long, default_value = "twilio")]
+        provider: String,
+    },
+    /// List workspaces.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Create an API key; the secret is printed once.
+    Create {
+        #[arg(long)]
+        workspace: String,
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KycCommand {
+    /// Record a KYC decision: not_started, pending, approved or rejected.
+    Set {
+        #[arg(long)]
+        workspace: String,
+        #[arg(long)]
+        country: String,
+        #[arg(long)]
+        status: String,
+    },
+}
+
+impl Cli {
+    pub async fn run(self) -> ExitCode {
+        init_tracing();
+        match self.command.run().await {
+            Ok(code) => code,
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                ExitCode::FAILURE
+            }
+        }
+    }
+}
+
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("DIALNEXA_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+impl Command {
+    async fn run(self) -> anyhow::Result<ExitCode> {
+        match self {
+            Command::Serve(args) => serve(*args).await,
+            Command::CarrierEmulator { listen, state } => {
+                let config = dialnexa_emulator::EmulatorConfig { listen, state_path: state, ..Default::default() };
+                let emulator = dialnexa_emulator::start(config).await?;
+                println!("carrier emulator listening on {}", emulator.base_url());
+                shutdown_signal().await;
+                emulator.shutdown().await;
+                Ok(ExitCode::SUCCESS)
+            }
+            Command::Migrate { database } => {
+                let store = SqlStore::connect(&database.store_options()).await?;
+                store.migrate().await?;
+                println!("migrations applied to {}", crate::app::redact_url(&database.database_url));
+                Ok(ExitCode::SUCCESS)
+            }
+            Command::Admin { database, command } => admin(database, command).await,
+        }
+    }
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let app = Application::build(args).await?;
+    println!("DialNexa Numbers listening on http://{}", app.local_addr());
+    if let Some(url) = app.emulator_url() {
+        println!("carrier emulator (Twilio and Plivo wire formats) on {url}");
+    }
+    if let Some(demo) = app.demo_key() {
+        println!("created the demo workspace {} (US, GB, IN enabled; KYC approved for IN)", demo.workspace_id);
+        println!("its API key, shown once: {}", demo.secret);
+        println!("the key is also saved in {}", demo.path.display());
+    }
+    app.run_until_stopped(shutdown_signal()).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+    tracing::info!("shutting down");
+}
+
+async fn admin(database: DatabaseArgs, command: AdminCommand) -> anyhow::Result<ExitCode> {
+    let store = SqlStore::connect(&database.store_options()).await?;
+    store.migrate().await?;
+    let services = Services::new(Arc::new(store), Carriers::new(), Arc::new(SystemClock), ServiceConfig::default()).await?;
+    match command {
+        AdminCommand::Workspace(WorkspaceCommand::Create { name, countries, provider }) => {
+            let enabled_countries =
+                countries.iter().filter(|c| !c.is_empty()).map(|c| CountryIso::parse(c)).collect::<Result<Vec<_>, _>>()?;
+            let default_provider: Provider = provider.parse()?;
+            let w = services
+                .create_workspace(WorkspaceSpec { name, enabled_countries, default_provider, approved_kyc: vec![] })
+                .await?;
+            println!("{}", w.id);
+        }
+        AdminCommand::Workspace(WorkspaceCommand::List) => {
+            println!("{:<24} {:<10} {:<20} NAME", "ID", "PROVIDER", "COUNTRIES");
+            for w in services.list_workspaces().await? {
+                let countries: Vec<&str> = w.enabled_countries.iter().map(|c| c.as_str()).collect();
+                println!("{:<24} {:<10} {:<20} {}", w.id, w.default_provider, countries.join(","), w.name);
+            }
+        }
+        AdminCommand::Key(KeyCommand::Create { workspace, name }) => {
+            let id = WorkspaceId::parse(&workspace).context("workspace ids look like ws_…")?;
+            let key = services.create_api_key(&id, &name).await?;
+            eprintln!("API key {} created at {}; the secret below is shown once:", key.key.id, format_time(key.key.created_at));
+            println!("{}", key.secret);
+        }
+        AdminCommand::Kyc(KycCommand::Set { workspace, country, status }) => {
+            let id = WorkspaceId::parse(&workspace).context("workspace ids look like ws_…")?;
+            let country = CountryIso::parse(&country)?;
+            let status: KycStatus = status.parse()?;
+            services.set_kyc(&id, country, status).await?;
+            println!("KYC for {country} in {id}: {status}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_command_definition_is_valid() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
+}

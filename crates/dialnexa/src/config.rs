@@ -1,0 +1,124 @@
+//! Configuration of `serve`: one typed struct built from defaults, environment variables and
+//! flags (clap handles all three), with secrets in a redacting wrapper. Nothing else reads the
+//! environment.
+
+use clap::Args;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// A secret: shown as `<redacted>` in Debug output and logs.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+impl FromStr for Secret {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Secret(s.to_owned()))
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(s: &str) -> Self {
+        Secret(s.to_owned())
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseArgs {
+    /// `sqlite://FILE` (created if missing) or `postgres://…`.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://dialnexa.db")]
+    pub database_url: String,
+    /// Largest number of database connections per process.
+    #[arg(long, env = "DIALNEXA_DB_MAX_CONNECTIONS", default_value_t = 16)]
+    pub db_max_connections: u32,
+    /// How long a request waits for a database connection before answering 503, in ms.
+    #[arg(long, env = "DIALNEXA_DB_ACQUIRE_TIMEOUT_MS", default_value_t = 3000)]
+    pub db_acquire_timeout_ms: u64,
+}
+
+impl DatabaseArgs {
+    pub fn store_options(&self) -> dialnexa_store::StoreOptions {
+        dialnexa_store::StoreOptions {
+            url: self.database_url.clone(),
+            max_connections: self.db_max_connections,
+            acquire_timeout: Duration::from_millis(self.db_acquire_timeout_ms),
+        }
+    }
+
+    /// The folder beside the SQLite file (or the working folder for PostgreSQL), where the
+    /// embedded emulator's state and the demo key file live.
+    pub fn data_dir(&self) -> PathBuf {
+        let path = self
+            .database_url
+            .strip_prefix("sqlite://")
+            .or_else(|| self.database_url.strip_prefix("sqlite:"))
+            .map(|p| p.split('?').next().unwrap_or(p));
+        match path.map(PathBuf::from).and_then(|p| p.parent().map(PathBuf::from)) {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => PathBuf::from("."),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CarrierArgs {
+    /// Start the carrier emulator in-process and point every carrier without a base URL at it.
+    #[arg(long, env = "DIALNEXA_EMULATOR", default_value = "on", value_parser = ["on", "off"])]
+    pub emulator: String,
+    /// Twilio API base URL, e.g. https://api.twilio.com or a separate `dialnexa carrier-emulator`.
+    #[arg(long, env = "DIALNEXA_TWILIO_BASE_URL")]
+    pub twilio_base_url: Option<String>,
+    #[arg(long, env = "DIALNEXA_TWILIO_ACCOUNT_SID")]
+    pub twilio_account_sid: Option<String>,
+    #[arg(long, env = "DIALNEXA_TWILIO_AUTH_TOKEN", hide_env_values = true)]
+    pub twilio_auth_token: Option<Secret>,
+    /// Plivo API base URL, e.g. https://api.plivo.com.
+    #[arg(long, env = "DIALNEXA_PLIVO_BASE_URL")]
+    pub plivo_base_url: Option<String>,
+    #[arg(long, env = "DIALNEXA_PLIVO_AUTH_ID")]
+    pub plivo_auth_id: Option<String>,
+    #[arg(long, env = "DIALNEXA_PLIVO_AUTH_TOKEN", hide_env_values = true)]
+    pub plivo_auth_token: Option<Secret>,
+    /// Bound on every carrier call, in ms; a purchase whose answer does not come in time is
+    /// left pending for recovery.
+    #[arg(long, env = "DIALNEXA_CARRIER_TIMEOUT_MS", default_value_t = 10_000)]
+    pub carrier_timeout_ms: u64,
+}
+
+impl CarrierArgs {
+    pub fn emulator_enabled(&self) -> bool {
+        self.emulator == "on"
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, env = "DIALNEXA_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    #[command(flatten)]
+    pub carriers: CarrierArgs,
+    /// Token for the operator API (`/v1/admin/…`); the operator API is off without one.
+    #[arg(long, env = "DIALNEXA_ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<Secret>,
+    /// Do not create the demo workspace on first start.
+    #[arg(long, env = "DIALNEXA_NO_DEMO")]
+    pub no_demo: bool,
+}

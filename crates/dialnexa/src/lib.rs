@@ -1,0 +1,7 @@
+//! The `dialnexa` binary as a library, so integration tests start the very same application
+//! (`app::Application::build` on port 0) that `dialnexa serve` runs.
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod demo;

@@ -1,0 +1,8 @@
+//! HTTP integration tests: each test starts the real application on port 0 with its own
+//! database and its own embedded carrier emulator, and talks to it over HTTP.
+
+mod helpers;
+mod pg;
+mod purchase;
+mod search;
+mod workspace;

@@ -1,0 +1,79 @@
+//! Telephony config, KYC and the operator API.
+
+use crate::helpers::{TestApp, assert_error};
+use serde_json::json;
+
+#[tokio::test]
+async fn telephony_config_is_readable_and_settable() {
+    let app = TestApp::spawn().await;
+    let t = app.tenant(&["US"], &[]).await;
+    let (status, body) = app.get(&t, "/v1/workspace/telephony-config").await;
+    assert_eq!(status, 200);
+    assert_eq!(body, json!({"enabled_countries": ["US"], "default_provider": "twilio"}));
+
+    let (status, body) =
+        app.put(&t, "/v1/workspace/telephony-config", json!({"enabled_countries": ["gb", "US"], "default_provider": "plivo"})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body, json!({"enabled_countries": ["GB", "US"], "default_provider": "plivo"}));
+    // Now a GB purchase goes through Plivo by default.
+    let (status, bought) = app.buy(&t, "+447911123456").await;
+    assert_eq!(status, 201, "{bought}");
+    assert_eq!(bought["provider"], "plivo");
+
+    assert_error(&app.put(&t, "/v1/workspace/telephony-config", json!({"enabled_countries": ["ZZ"]})).await, 400, "invalid_country");
+    assert_error(&app.put(&t, "/v1/workspace/telephony-config", json!({"default_provider": "vonage"})).await, 400, "invalid_provider");
+}
+
+#[tokio::test]
+async fn kyc_lists_every_enabled_country() {
+    let app = TestApp::spawn().await;
+    let t = app.tenant(&["US", "IN"], &["IN"]).await;
+    let (status, body) = app.get(&t, "/v1/workspace/kyc").await;
+    assert_eq!(status, 200);
+    let items = body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[0]["country"], "IN");
+    assert_eq!(items[0]["status"], "approved");
+    assert_eq!(items[1]["country"], "US");
+    assert_eq!(items[1]["status"], "not_started");
+}
+
+#[tokio::test]
+async fn the_operator_api_creates_workspaces_keys_and_kyc_decisions() {
+    let app = TestApp::spawn().await;
+    let admin = |req: reqwest::RequestBuilder| req.bearer_auth("test-admin-token");
+    let r = admin(app.client.post(app.url("/v1/admin/workspaces")))
+        .json(&json!({"name": "Acme", "enabled_countries": ["US", "IN"]}))
+        .send()
+        .await
+        .unwrap();
+    let (status, ws) = crate::helpers::decode(r).await;
+    assert_eq!(status, 201, "{ws}");
+    let id = ws["id"].as_str().unwrap();
+    assert!(id.starts_with("ws_"));
+
+    let r = admin(app.client.post(app.url(&format!("/v1/admin/workspaces/{id}/api-keys")))).json(&json!({"name": "ci"})).send().await.unwrap();
+    let (status, key) = crate::helpers::decode(r).await;
+    assert_eq!(status, 201, "{key}");
+    let secret = key["key"].as_str().unwrap().to_owned();
+    let tenant = crate::helpers::Tenant { id: dialnexa_domain::WorkspaceId::parse(id).unwrap(), key: secret };
+    assert_error(&app.buy(&tenant, "+912234567890").await, 403, "kyc_required");
+
+    let r = admin(app.client.put(app.url(&format!("/v1/admin/workspaces/{id}/kyc/IN")))).json(&json!({"status": "approved"})).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(app.buy(&tenant, "+912234567890").await.0, 201);
+
+    // A workspace key is not an operator token.
+    let r = app.client.get(app.url("/v1/admin/workspaces")).bearer_auth(&tenant.key).send().await.unwrap();
+    assert_error(&crate::helpers::decode(r).await, 401, "unauthorized");
+}
+
+#[tokio::test]
+async fn secrets_are_stored_hashed() {
+    let app = TestApp::spawn().await;
+    let t = app.tenant(&["US"], &[]).await;
+    let keys = app.services.list_api_keys(&dialnexa_service::Caller { workspace_id: t.id.clone() }).await.unwrap();
+    assert_eq!(keys.len(), 1);
+    assert!(t.key.starts_with(&keys[0].key_prefix));
+    assert!(keys[0].key_prefix.len() < t.key.len() / 2);
+}

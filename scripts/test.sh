@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The project's test command: every test, on SQLite and on PostgreSQL.
+# Needs PostgreSQL on 127.0.0.1:5432 (trust auth) for the second pass and Prism for the carrier
+# contract tests (scripts/prism.sh install); .ci/run prepares both.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "== cargo test (SQLite) =="
+cargo test --workspace --all-targets
+
+if [ "${DIALNEXA_SKIP_POSTGRES:-0}" != "1" ]; then
+  echo "== API tests on PostgreSQL =="
+  DIALNEXA_TEST_DATABASE=postgres cargo test -p dialnexa --test api
+fi
