@@ -1,0 +1,275 @@
+//! Contract tests: every adapter operation runs against Prism mocking the carrier's published
+//! OpenAPI document, and Prism must find nothing wrong with any request we send.
+//! Needs Prism (`scripts/prism.sh install`); `DIALNEXA_SKIP_PRISM=1` skips on purpose.
+
+mod prism;
+mod proxy;
+
+use dialnexa_carriers::{
+    Carrier, CarrierError, NumberUpdate, OwnedNumber, PlivoCarrier, PlivoConfig, SearchQuery,
+    TwilioCarrier, TwilioConfig,
+};
+use dialnexa_domain::{Capabilities, CountryIso, E164, Money, NumberType};
+use prism::Prism;
+use proxy::Recorder;
+
+// Prism checks that these match the specs' patterns, never their values.
+const TWILIO_SID: &str = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+const PLIVO_ID: &str = "MA2025RK4E639VJFZAGV";
+const TOKEN: &str = "contract-test-token";
+/// The sid in every example of Twilio's spec: Prism never echoes what we send.
+const TWILIO_PN: &str = "PNaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+
+fn twilio(base_url: &str, prefer: Option<&str>) -> TwilioCarrier {
+    TwilioCarrier::new(TwilioConfig {
+        base_url: base_url.to_owned(),
+        extra_headers: prefer
+            .map(|p| ("Prefer".to_owned(), p.to_owned()))
+            .into_iter()
+            .collect(),
+        ..TwilioConfig::new(TWILIO_SID, TOKEN)
+    })
+    .unwrap()
+}
+
+fn plivo(base_url: &str, prefer: Option<&str>) -> PlivoCarrier {
+    PlivoCarrier::new(PlivoConfig {
+        base_url: base_url.to_owned(),
+        extra_headers: prefer
+            .map(|p| ("Prefer".to_owned(), p.to_owned()))
+            .into_iter()
+            .collect(),
+        ..PlivoConfig::new(PLIVO_ID, TOKEN)
+    })
+    .unwrap()
+}
+
+fn e164(s: &str) -> E164 {
+    E164::parse(s).unwrap()
+}
+
+fn query(country: &str, number_type: NumberType, caps: &str) -> SearchQuery {
+    SearchQuery {
+        country: CountryIso::parse(country).unwrap(),
+        number_type,
+        area_code: None,
+        contains: None,
+        region: None,
+        capabilities: Capabilities::parse_csv(caps).unwrap(),
+        limit: 20,
+    }
+}
+
+/// One mock and the proxy that records what Prism thought of each request.
+struct Contract {
+    prism: Prism,
+    recorder: Recorder,
+}
+
+impl Contract {
+    /// `None` only when `DIALNEXA_SKIP_PRISM=1` and Prism is not installed.
+    async fn start(spec: &str) -> Option<Contract> {
+        let binary = prism::binary()?;
+        let prism = Prism::start(&binary, &prism::spec(spec));
+        let recorder = Recorder::start(&prism.base_url).await;
+        Some(Contract { prism, recorder })
+    }
+
+    fn base_url(&self) -> &str {
+        &self.recorder.base_url
+    }
+
+    /// Unwraps an adapter result; a failure shows what Prism said about the last request.
+    #[track_caller]
+    fn ok<T>(&self, result: Result<T, CarrierError>) -> T {
+        match result {
+            Ok(value) => value,
+            Err(err) => panic!(
+                "adapter call failed: {err:?}\nlast exchange: {:#?}\nPrism log:\n{}",
+                self.recorder.last(),
+                self.prism.log()
+            ),
+        }
+    }
+
+    /// Fails on any request Prism rejected since the last call: a 422 (no error response
+    /// declared) or a request entry in `sl-violations`. `strict` also fails on response
+    /// violations, for specs whose examples are known to fit their schema.
+    #[track_caller]
+    fn assert_accepted(&self, expected: usize, strict: bool) {
+        let exchanges = self.recorder.take();
+        assert_eq!(
+            exchanges.len(),
+            expected,
+            "requests through the proxy: {exchanges:#?}"
+        );
+        for exchange in &exchanges {
+            let rejected = exchange.status == 422
+                || !exchange.request_violations().is_empty()
+                || (strict && !exchange.violations.is_empty());
+            assert!(
+                !rejected,
+                "Prism rejected {} {} ({}): {:#?}\nbody: {:?}\nPrism log:\n{}",
+                exchange.method,
+                exchange.path_and_query,
+                exchange.status,
+                exchange.violations,
+                exchange.error_body,
+                self.prism.log()
+            );
+        }
+    }
+}
+
+/// Every Twilio operation once, with the filters the service uses; returns the request count.
+async fn exercise_twilio(contract: &Contract) -> usize {
+    let carrier = twilio(contract.base_url(), None);
+    let mut local = query("US", NumberType::Local, "voice,sms");
+    local.area_code = Some("808".to_owned());
+    local.contains = Some("925*".to_owned());
+    local.region = Some("HI".to_owned());
+    let found = contract.ok(carrier.search(&local).await);
+    // The spec's example, with capabilities read from its object.
+    assert_eq!(found[0].phone_number, e164("+18089251571"));
+    assert_eq!(found[0].locality.as_deref(), Some("Hilo"));
+    assert_eq!(found[0].capabilities.to_csv(), "voice,mms");
+    contract.ok(carrier
+        .search(&query("GB", NumberType::Mobile, "sms"))
+        .await);
+    let mut toll_free = query("US", NumberType::TollFree, "voice,sms,mms,fax");
+    toll_free.contains = Some("800".to_owned());
+    contract.ok(carrier.search(&toll_free).await);
+
+    let number = e164("+18089255327");
+    let owned = contract.ok(carrier.buy(&number).await);
+    assert_eq!(owned.carrier_ref, TWILIO_PN);
+    let fetched = contract.ok(carrier.fetch_owned(&number).await);
+    assert_eq!(fetched.map(|o| o.carrier_ref), Some(TWILIO_PN.to_owned()));
+    assert_eq!(contract.ok(carrier.list_owned().await).len(), 1);
+    let update = NumberUpdate {
+        friendly_name: Some("Sales line".to_owned()),
+        voice_url: Some("https://agents.example.com/voice/agt_123".to_owned()),
+    };
+    contract.ok(carrier.update(&owned, &update).await);
+    contract.ok(carrier.release(&owned).await);
+    8
+}
+
+#[tokio::test]
+async fn twilio_requests_conform_to_the_official_spec() {
+    let Some(contract) = Contract::start("twilio-numbers.openapi.json").await else {
+        return;
+    };
+    let count = exercise_twilio(&contract).await;
+    contract.assert_accepted(count, false);
+}
+
+#[tokio::test]
+async fn twilio_requests_conform_to_the_spec_with_errors_and_errors_classify() {
+    let spec = "twilio-numbers.with-errors.openapi.json";
+    let Some(contract) = Contract::start(spec).await else {
+        return;
+    };
+    // This variant answers a bad request with 400 + sl-violations instead of 422, so the
+    // header is the only evidence; it must stay clean.
+    let count = exercise_twilio(&contract).await;
+    contract.assert_accepted(count, false);
+
+    let number = e164("+18089255327");
+    let owned = OwnedNumber {
+        phone_number: number.clone(),
+        carrier_ref: TWILIO_PN.to_owned(),
+        friendly_name: None,
+    };
+    let with = |prefer| twilio(contract.base_url(), Some(prefer));
+    let taken = with("code=400, example=phoneNumberUnavailable")
+        .buy(&number)
+        .await;
+    assert_eq!(taken, Err(CarrierError::NotAvailable));
+    let invalid = with("code=400, example=phoneNumberInvalid")
+        .buy(&number)
+        .await;
+    assert!(
+        matches!(&invalid, Err(CarrierError::Rejected(m)) if m.contains("21421")),
+        "{invalid:?}"
+    );
+    let locked_out = with("code=401").list_owned().await;
+    assert_eq!(locked_out, Err(CarrierError::Unauthorized));
+    let busy = with("code=429")
+        .search(&query("US", NumberType::Local, ""))
+        .await;
+    assert!(matches!(busy, Err(CarrierError::Transient(_))), "{busy:?}");
+    let gone = with("code=404, example=notFound").release(&owned).await;
+    assert_eq!(gone, Err(CarrierError::NotFound));
+    let nothing = with("code=404")
+        .search(&query("US", NumberType::Mobile, ""))
+        .await;
+    assert_eq!(nothing, Ok(Vec::new()));
+    // The errors above were chosen with Prefer, not provoked by a bad request.
+    contract.assert_accepted(6, false);
+}
+
+#[tokio::test]
+async fn plivo_requests_conform_to_the_spec_and_errors_classify() {
+    let Some(contract) = Contract::start("plivo-numbers.openapi.json").await else {
+        return;
+    };
+    let carrier = plivo(contract.base_url(), None);
+
+    let mut local = query("US", NumberType::Local, "voice,sms");
+    local.area_code = Some("415".to_owned());
+    local.region = Some("California".to_owned());
+    local.limit = 50;
+    let found = contract.ok(carrier.search(&local).await);
+    assert_eq!(found[0].phone_number, e164("+14154009186"));
+    assert_eq!(
+        found[0].carrier_monthly_cost,
+        Some(Money::from_micros(800_000))
+    );
+    contract.ok(carrier
+        .search(&query("GB", NumberType::Mobile, "sms,mms"))
+        .await);
+    let mut toll_free = query("US", NumberType::TollFree, "");
+    toll_free.contains = Some("800".to_owned());
+    contract.ok(carrier.search(&toll_free).await);
+
+    let number = e164("+14154009186");
+    let owned = contract.ok(carrier.buy(&number).await);
+    assert_eq!(owned.carrier_ref, "14154009186");
+    assert!(contract.ok(carrier.fetch_owned(&number).await).is_some());
+    assert_eq!(contract.ok(carrier.list_owned().await).len(), 1);
+    let update = NumberUpdate {
+        friendly_name: Some("Sales line".to_owned()),
+        voice_url: None,
+    };
+    contract.ok(carrier.update(&owned, &update).await);
+    contract.ok(carrier.release(&owned).await);
+    // The hand-written Plivo spec's examples fit its schema: no violation of any kind.
+    contract.assert_accepted(8, true);
+
+    let with = |prefer| plivo(contract.base_url(), Some(prefer));
+    assert_eq!(
+        with("code=404").buy(&number).await,
+        Err(CarrierError::NotAvailable)
+    );
+    assert_eq!(with("code=404").fetch_owned(&number).await, Ok(None));
+    assert_eq!(
+        with("code=404").release(&owned).await,
+        Err(CarrierError::NotFound)
+    );
+    let refused = with("code=400").buy(&number).await;
+    assert!(
+        matches!(refused, Err(CarrierError::Rejected(_))),
+        "{refused:?}"
+    );
+    assert_eq!(
+        with("code=401").list_owned().await,
+        Err(CarrierError::Unauthorized)
+    );
+    let down = with("code=500").buy(&number).await;
+    assert!(
+        matches!(down, Err(CarrierError::UnknownOutcome(_))),
+        "{down:?}"
+    );
+    contract.assert_accepted(6, true);
+}
