@@ -18,6 +18,7 @@ use tokio::net::TcpListener;
 
 pub struct Application {
     listener: TcpListener,
+    workers: crate::workers::WorkerConfig,
     state: AppState,
     store: SqlStore,
     emulator: Option<RunningEmulator>,
@@ -32,13 +33,29 @@ impl Application {
     pub async fn build_with_clock(args: ServeArgs, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         let store = SqlStore::connect(&args.database.store_options())
             .await
-            .with_context(|| format!("cannot open the database at {}", redact_url(&args.database.database_url)))?;
-        store.migrate().await.context("cannot migrate the database")?;
+            .with_context(|| {
+                format!(
+                    "cannot open the database at {}",
+                    redact_url(&args.database.database_url)
+                )
+            })?;
+        store
+            .migrate()
+            .await
+            .context("cannot migrate the database")?;
 
         let emulator = if args.carriers.emulator_enabled() {
-            let state_path = args.database.data_dir().join("dialnexa-emulator.db");
-            let config = EmulatorConfig { state_path: Some(state_path), ..EmulatorConfig::default() };
-            Some(dialnexa_emulator::start(config).await.context("cannot start the carrier emulator")?)
+            let state_path = (args.carriers.emulator_state.clone())
+                .unwrap_or_else(|| args.database.data_dir().join("dialnexa-emulator.db"));
+            let config = EmulatorConfig {
+                state_path: Some(state_path),
+                ..EmulatorConfig::default()
+            };
+            Some(
+                dialnexa_emulator::start(config)
+                    .await
+                    .context("cannot start the carrier emulator")?,
+            )
         } else {
             None
         };
@@ -46,15 +63,40 @@ impl Application {
         let store_dyn: Arc<dyn Store> = Arc::new(store.clone());
         let services = Services::new(store_dyn, carriers, clock, ServiceConfig::default()).await?;
 
-        let demo = if args.no_demo { None } else { crate::demo::ensure_demo_workspace(&services, &args.database.data_dir()).await? };
+        let demo = if args.no_demo {
+            None
+        } else {
+            crate::demo::ensure_demo_workspace(&services, &args.database.data_dir()).await?
+        };
 
-        let listener = TcpListener::bind(args.listen).await.with_context(|| format!("cannot listen on {}", args.listen))?;
-        let state = AppState { services, admin_token: args.admin_token.as_ref().map(|t| Arc::from(t.expose())) };
-        Ok(Application { listener, state, store, emulator, demo })
+        let listener = TcpListener::bind(args.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", args.listen))?;
+        let state = AppState {
+            services,
+            admin_token: args.admin_token.as_ref().map(|t| Arc::from(t.expose())),
+        };
+        // Twice the carrier timeout: a purchase still waiting on its carrier is never judged.
+        let carrier_timeout = Duration::from_millis(args.carriers.carrier_timeout_ms);
+        let workers = crate::workers::WorkerConfig {
+            recovery_min_age: (carrier_timeout * 2).max(Duration::from_secs(2)),
+            recovery_interval: Duration::from_millis(args.recovery_interval_ms),
+            renewal_interval: Duration::from_millis(args.renewal_interval_ms),
+        };
+        Ok(Application {
+            listener,
+            workers,
+            state,
+            store,
+            emulator,
+            demo,
+        })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
-        self.listener.local_addr().expect("a bound listener has an address")
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
     }
 
     pub fn services(&self) -> &dialnexa_service::Services {
@@ -72,9 +114,22 @@ impl Application {
     }
 
     /// Serve until `shutdown` resolves, then finish in-flight requests and stop.
-    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
         let router = dialnexa_http::router(self.state.clone());
-        axum::serve(self.listener, router).with_graceful_shutdown(shutdown).await.context("server error")?;
+        let stop = tokio_util::sync::CancellationToken::new();
+        let workers =
+            crate::workers::spawn(self.state.services.clone(), self.workers, stop.clone());
+        let served = axum::serve(self.listener, router)
+            .with_graceful_shutdown(shutdown)
+            .await;
+        stop.cancel();
+        for w in workers {
+            let _ = w.await;
+        }
+        served.context("server error")?;
         if let Some(emulator) = self.emulator {
             emulator.shutdown().await;
         }
@@ -88,34 +143,70 @@ fn build_carriers(args: &CarrierArgs, emulator_url: Option<String>) -> anyhow::R
     let timeout = Duration::from_millis(args.carrier_timeout_ms);
     let mut carriers = Carriers::new();
 
-    let twilio_base = args.twilio_base_url.clone().or_else(|| emulator_url.clone());
-    let twilio = match (twilio_base, &args.twilio_account_sid, &args.twilio_auth_token) {
-        (Some(base), Some(sid), Some(token)) => Some((base, sid.clone(), token.expose().to_owned())),
-        (Some(base), None, None) if emulator_url.is_some() => {
-            Some((base, emu::DEFAULT_TWILIO_ACCOUNT_SID.to_owned(), emu::DEFAULT_TWILIO_AUTH_TOKEN.to_owned()))
+    let twilio_base = args
+        .twilio_base_url
+        .clone()
+        .or_else(|| emulator_url.clone());
+    let twilio = match (
+        twilio_base,
+        &args.twilio_account_sid,
+        &args.twilio_auth_token,
+    ) {
+        (Some(base), Some(sid), Some(token)) => {
+            Some((base, sid.clone(), token.expose().to_owned()))
         }
-        (None, Some(sid), Some(token)) => {
-            Some((TwilioConfig::DEFAULT_BASE_URL.to_owned(), sid.clone(), token.expose().to_owned()))
-        }
+        (Some(base), None, None) if emulator_url.is_some() => Some((
+            base,
+            emu::DEFAULT_TWILIO_ACCOUNT_SID.to_owned(),
+            emu::DEFAULT_TWILIO_AUTH_TOKEN.to_owned(),
+        )),
+        (None, Some(sid), Some(token)) => Some((
+            TwilioConfig::DEFAULT_BASE_URL.to_owned(),
+            sid.clone(),
+            token.expose().to_owned(),
+        )),
         _ => None,
     };
     if let Some((base_url, account_sid, auth_token)) = twilio {
-        let config = TwilioConfig { base_url, account_sid, auth_token, timeout, extra_headers: Vec::new() };
-        carriers = carriers.with(Arc::new(TwilioCarrier::new(config).context("bad Twilio configuration")?));
+        let config = TwilioConfig {
+            base_url,
+            account_sid,
+            auth_token,
+            timeout,
+            extra_headers: Vec::new(),
+        };
+        carriers = carriers.with(Arc::new(
+            TwilioCarrier::new(config).context("bad Twilio configuration")?,
+        ));
     }
 
     let plivo_base = args.plivo_base_url.clone().or_else(|| emulator_url.clone());
     let plivo = match (plivo_base, &args.plivo_auth_id, &args.plivo_auth_token) {
         (Some(base), Some(id), Some(token)) => Some((base, id.clone(), token.expose().to_owned())),
-        (Some(base), None, None) if emulator_url.is_some() => {
-            Some((base, emu::DEFAULT_PLIVO_AUTH_ID.to_owned(), emu::DEFAULT_PLIVO_AUTH_TOKEN.to_owned()))
-        }
-        (None, Some(id), Some(token)) => Some((PlivoConfig::DEFAULT_BASE_URL.to_owned(), id.clone(), token.expose().to_owned())),
+        (Some(base), None, None) if emulator_url.is_some() => Some((
+            base,
+            emu::DEFAULT_PLIVO_AUTH_ID.to_owned(),
+            emu::DEFAULT_PLIVO_AUTH_TOKEN.to_owned(),
+        )),
+        (None, Some(id), Some(token)) => Some((
+            PlivoConfig::DEFAULT_BASE_URL.to_owned(),
+            id.clone(),
+            token.expose().to_owned(),
+        )),
         _ => None,
     };
     if let Some((base_url, auth_id, auth_token)) = plivo {
-        let config = PlivoConfig { base_url, auth_id, auth_token, timeout, extra_headers: Vec::new() };
-        carriers = carriers.with(Arc::new(PlivoCarrier::new(config).context("bad Plivo configuration")?));
+        let config = PlivoConfig {
+            base_url,
+            auth_id,
+            auth_token,
+            timeout,
+            app_id: None,
+            extra_headers: Vec::new(),
+        };
+        carriers = carriers.with(Arc::new(
+            PlivoCarrier::new(config).context("bad Plivo configuration")?,
+        ));
     }
     Ok(carriers)
 }

@@ -14,7 +14,11 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 #[derive(Debug, Parser)]
-#[command(name = "dialnexa", version, about = "DialNexa Numbers: phone-number provisioning for voice AI agents")]
+#[command(
+    name = "dialnexa",
+    version,
+    about = "DialNexa Numbers: phone-number provisioning for voice AI agents"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -26,7 +30,11 @@ pub enum Command {
     Serve(Box<ServeArgs>),
     /// Run the carrier emulator on its own (Twilio and Plivo wire formats).
     CarrierEmulator {
-        #[arg(long, env = "DIALNEXA_EMULATOR_LISTEN", default_value = "127.0.0.1:4100")]
+        #[arg(
+            long,
+            env = "DIALNEXA_EMULATOR_LISTEN",
+            default_value = "127.0.0.1:4100"
+        )]
         listen: SocketAddr,
         /// SQLite file for the emulator's state; in memory when absent.
         #[arg(long, env = "DIALNEXA_EMULATOR_STATE")]
@@ -114,8 +122,12 @@ impl Cli {
 
 fn init_tracing() {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("DIALNEXA_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let filter = EnvFilter::try_from_env("DIALNEXA_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 impl Command {
@@ -123,7 +135,11 @@ impl Command {
         match self {
             Command::Serve(args) => serve(*args).await,
             Command::CarrierEmulator { listen, state } => {
-                let config = dialnexa_emulator::EmulatorConfig { listen, state_path: state, ..Default::default() };
+                let config = dialnexa_emulator::EmulatorConfig {
+                    listen,
+                    state_path: state,
+                    ..Default::default()
+                };
                 let emulator = dialnexa_emulator::start(config).await?;
                 println!("carrier emulator listening on {}", emulator.base_url());
                 shutdown_signal().await;
@@ -133,7 +149,10 @@ impl Command {
             Command::Migrate { database } => {
                 let store = SqlStore::connect(&database.store_options()).await?;
                 store.migrate().await?;
-                println!("migrations applied to {}", crate::app::redact_url(&database.database_url));
+                println!(
+                    "migrations applied to {}",
+                    crate::app::redact_url(&database.database_url)
+                );
                 Ok(ExitCode::SUCCESS)
             }
             Command::Admin { database, command } => admin(database, command).await,
@@ -148,7 +167,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         println!("carrier emulator (Twilio and Plivo wire formats) on {url}");
     }
     if let Some(demo) = app.demo_key() {
-        println!("created the demo workspace {} (US, GB, IN enabled; KYC approved for IN)", demo.workspace_id);
+        println!(
+            "created the demo workspace {} (US, GB, IN enabled; KYC approved for IN)",
+            demo.workspace_id
+        );
         println!("its API key, shown once: {}", demo.secret);
         println!("the key is also saved in {}", demo.path.display());
     }
@@ -179,14 +201,32 @@ pub async fn shutdown_signal() {
 async fn admin(database: DatabaseArgs, command: AdminCommand) -> anyhow::Result<ExitCode> {
     let store = SqlStore::connect(&database.store_options()).await?;
     store.migrate().await?;
-    let services = Services::new(Arc::new(store), Carriers::new(), Arc::new(SystemClock), ServiceConfig::default()).await?;
+    let services = Services::new(
+        Arc::new(store),
+        Carriers::new(),
+        Arc::new(SystemClock),
+        ServiceConfig::default(),
+    )
+    .await?;
     match command {
-        AdminCommand::Workspace(WorkspaceCommand::Create { name, countries, provider }) => {
-            let enabled_countries =
-                countries.iter().filter(|c| !c.is_empty()).map(|c| CountryIso::parse(c)).collect::<Result<Vec<_>, _>>()?;
+        AdminCommand::Workspace(WorkspaceCommand::Create {
+            name,
+            countries,
+            provider,
+        }) => {
+            let enabled_countries = countries
+                .iter()
+                .filter(|c| !c.is_empty())
+                .map(|c| CountryIso::parse(c))
+                .collect::<Result<Vec<_>, _>>()?;
             let default_provider: Provider = provider.parse()?;
             let w = services
-                .create_workspace(WorkspaceSpec { name, enabled_countries, default_provider, approved_kyc: vec![] })
+                .create_workspace(WorkspaceSpec {
+                    name,
+                    enabled_countries,
+                    default_provider,
+                    approved_kyc: vec![],
+                })
                 .await?;
             println!("{}", w.id);
         }
@@ -194,16 +234,30 @@ async fn admin(database: DatabaseArgs, command: AdminCommand) -> anyhow::Result<
             println!("{:<24} {:<10} {:<20} NAME", "ID", "PROVIDER", "COUNTRIES");
             for w in services.list_workspaces().await? {
                 let countries: Vec<&str> = w.enabled_countries.iter().map(|c| c.as_str()).collect();
-                println!("{:<24} {:<10} {:<20} {}", w.id, w.default_provider, countries.join(","), w.name);
+                println!(
+                    "{:<24} {:<10} {:<20} {}",
+                    w.id,
+                    w.default_provider,
+                    countries.join(","),
+                    w.name
+                );
             }
         }
         AdminCommand::Key(KeyCommand::Create { workspace, name }) => {
             let id = WorkspaceId::parse(&workspace).context("workspace ids look like ws_…")?;
             let key = services.create_api_key(&id, &name).await?;
-            eprintln!("API key {} created at {}; the secret below is shown once:", key.key.id, format_time(key.key.created_at));
+            eprintln!(
+                "API key {} created at {}; the secret below is shown once:",
+                key.key.id,
+                format_time(key.key.created_at)
+            );
             println!("{}", key.secret);
         }
-        AdminCommand::Kyc(KycCommand::Set { workspace, country, status }) => {
+        AdminCommand::Kyc(KycCommand::Set {
+            workspace,
+            country,
+            status,
+        }) => {
             let id = WorkspaceId::parse(&workspace).context("workspace ids look like ws_…")?;
             let country = CountryIso::parse(&country)?;
             let status: KycStatus = status.parse()?;

@@ -68,7 +68,10 @@ impl DatabaseArgs {
             .strip_prefix("sqlite://")
             .or_else(|| self.database_url.strip_prefix("sqlite:"))
             .map(|p| p.split('?').next().unwrap_or(p));
-        match path.map(PathBuf::from).and_then(|p| p.parent().map(PathBuf::from)) {
+        match path
+            .map(PathBuf::from)
+            .and_then(|p| p.parent().map(PathBuf::from))
+        {
             Some(parent) if !parent.as_os_str().is_empty() => parent,
             _ => PathBuf::from("."),
         }
@@ -80,6 +83,10 @@ pub struct CarrierArgs {
     /// Start the carrier emulator in-process and point every carrier without a base URL at it.
     #[arg(long, env = "DIALNEXA_EMULATOR", default_value = "on", value_parser = ["on", "off"])]
     pub emulator: String,
+    /// Where the embedded emulator keeps its state; default: dialnexa-emulator.db beside the
+    /// SQLite file (or in the working folder for PostgreSQL).
+    #[arg(long, env = "DIALNEXA_EMULATOR_STATE")]
+    pub emulator_state: Option<PathBuf>,
     /// Twilio API base URL, e.g. https://api.twilio.com or a separate `dialnexa carrier-emulator`.
     #[arg(long, env = "DIALNEXA_TWILIO_BASE_URL")]
     pub twilio_base_url: Option<String>,
@@ -121,4 +128,10 @@ pub struct ServeArgs {
     /// Do not create the demo workspace on first start.
     #[arg(long, env = "DIALNEXA_NO_DEMO")]
     pub no_demo: bool,
+    /// How often the recovery worker settles pending purchases, in ms.
+    #[arg(long, env = "DIALNEXA_RECOVERY_INTERVAL_MS", default_value_t = 5_000)]
+    pub recovery_interval_ms: u64,
+    /// How often the renewal worker charges rental periods that have begun, in ms.
+    #[arg(long, env = "DIALNEXA_RENEWAL_INTERVAL_MS", default_value_t = 60_000)]
+    pub renewal_interval_ms: u64,
 }

@@ -18,12 +18,18 @@ pub struct DemoKey {
 
 impl std::fmt::Debug for DemoKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DemoKey").field("workspace_id", &self.workspace_id).field("path", &self.path).finish()
+        f.debug_struct("DemoKey")
+            .field("workspace_id", &self.workspace_id)
+            .field("path", &self.path)
+            .finish()
     }
 }
 
 /// Creates the demo workspace when the database has no workspace at all.
-pub async fn ensure_demo_workspace(services: &Services, dir: &Path) -> anyhow::Result<Option<DemoKey>> {
+pub async fn ensure_demo_workspace(
+    services: &Services,
+    dir: &Path,
+) -> anyhow::Result<Option<DemoKey>> {
     if !services.list_workspaces().await?.is_empty() {
         return Ok(None);
     }
@@ -38,8 +44,13 @@ pub async fn ensure_demo_workspace(services: &Services, dir: &Path) -> anyhow::R
         .await?;
     let key = services.create_api_key(&workspace.id, "demo").await?;
     let path = dir.join(DEMO_KEY_FILE);
-    write_private(&path, &format!("{}\n", key.secret)).with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(Some(DemoKey { workspace_id: workspace.id.to_string(), secret: key.secret, path }))
+    write_private(&path, &format!("{}\n", key.secret))
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(Some(DemoKey {
+        workspace_id: workspace.id.to_string(),
+        secret: key.secret,
+        path,
+    }))
 }
 
 fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {

@@ -126,6 +126,9 @@ mod tests {
             BillingPeriod::next_renewal(bought, ts("2027-02-01T00:00:00Z"), None),
             Some(ts("2027-02-28T00:00:00Z"))
         );
-        assert_eq!(BillingPeriod::next_renewal(bought, bought, Some(bought)), None);
+        assert_eq!(
+            BillingPeriod::next_renewal(bought, bought, Some(bought)),
+            None
+        );
     }
 }

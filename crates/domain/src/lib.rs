@@ -12,7 +12,9 @@ pub mod status;
 pub use billing::{BillingPeriod, period_start};
 pub use ids::{AgentId, ApiKeyId, ChargeId, EventId, PhoneNumberId, WorkspaceId};
 pub use money::Money;
-pub use phone::{Capabilities, Capability, CountryIso, E164, NumberType, PhoneError, keypad_pattern};
+pub use phone::{
+    Capabilities, Capability, CountryIso, E164, NumberType, PhoneError, keypad_pattern,
+};
 pub use provider::Provider;
 pub use regulatory::{KycStatus, RegulatoryPolicy};
 pub use status::NumberStatus;

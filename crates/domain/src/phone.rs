@@ -39,8 +39,7 @@ impl E164 {
             .filter(|d| (8..=15).contains(&d.len()) && d.bytes().all(|b| b.is_ascii_digit()))
             .filter(|d| !d.starts_with('0'))
             .ok_or_else(|| PhoneError::NotE164(s.to_owned()))?;
-        let parsed =
-            phonenumber::parse(None, s).map_err(|_| PhoneError::NotValid(s.to_owned()))?;
+        let parsed = phonenumber::parse(None, s).map_err(|_| PhoneError::NotValid(s.to_owned()))?;
         if !phonenumber::is_valid(&parsed) {
             return Err(PhoneError::NotValid(s.to_owned()));
         }
@@ -49,7 +48,10 @@ impl E164 {
             .id()
             .and_then(|id| CountryIso::parse(id.as_ref()).ok())
             .ok_or_else(|| PhoneError::NotValid(s.to_owned()))?;
-        Ok(E164 { text: format!("+{digits}"), country })
+        Ok(E164 {
+            text: format!("+{digits}"),
+            country,
+        })
     }
 
     /// For numbers read back from our own storage, already validated when written.
@@ -87,7 +89,11 @@ impl E164 {
     /// Human format, e.g. "+91 22 3456 7890".
     pub fn international(&self) -> String {
         phonenumber::parse(None, &self.text)
-            .map(|p| p.format().mode(phonenumber::Mode::International).to_string())
+            .map(|p| {
+                p.format()
+                    .mode(phonenumber::Mode::International)
+                    .to_string()
+            })
             .unwrap_or_else(|_| self.text.clone())
     }
 }
@@ -228,8 +234,12 @@ pub enum Capability {
 }
 
 impl Capability {
-    pub const ALL: [Capability; 4] =
-        [Capability::Voice, Capability::Sms, Capability::Mms, Capability::Fax];
+    pub const ALL: [Capability; 4] = [
+        Capability::Voice,
+        Capability::Sms,
+        Capability::Mms,
+        Capability::Fax,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -273,12 +283,17 @@ impl Capabilities {
     }
 
     pub fn iter(self) -> impl Iterator<Item = Capability> {
-        Capability::ALL.into_iter().filter(move |c| self.contains(*c))
+        Capability::ALL
+            .into_iter()
+            .filter(move |c| self.contains(*c))
     }
 
     /// Comma list for storage and query strings: "voice,sms".
     pub fn to_csv(self) -> String {
-        self.iter().map(Capability::as_str).collect::<Vec<_>>().join(",")
+        self.iter()
+            .map(Capability::as_str)
+            .collect::<Vec<_>>()
+            .join(",")
     }
 
     pub fn parse_csv(s: &str) -> Result<Self, PhoneError> {
@@ -290,7 +305,8 @@ impl Capabilities {
 
 impl FromIterator<Capability> for Capabilities {
     fn from_iter<I: IntoIterator<Item = Capability>>(iter: I) -> Self {
-        iter.into_iter().fold(Capabilities::default(), Capabilities::with)
+        iter.into_iter()
+            .fold(Capabilities::default(), Capabilities::with)
     }
 }
 
@@ -335,7 +351,10 @@ mod tests {
             "++912234567890",
             "+91223456789a",
         ] {
-            assert!(matches!(E164::parse(bad), Err(PhoneError::NotE164(_))), "{bad}");
+            assert!(
+                matches!(E164::parse(bad), Err(PhoneError::NotE164(_))),
+                "{bad}"
+            );
         }
     }
 
@@ -343,14 +362,23 @@ mod tests {
     fn rejects_well_formed_but_invalid_numbers() {
         // No country uses +999, and 555-0100 style US numbers in area code 000 are invalid.
         for bad in ["+99912345678", "+10005550100"] {
-            assert!(matches!(E164::parse(bad), Err(PhoneError::NotValid(_))), "{bad}");
+            assert!(
+                matches!(E164::parse(bad), Err(PhoneError::NotValid(_))),
+                "{bad}"
+            );
         }
     }
 
     #[test]
     fn classifies_toll_free_and_mobile() {
-        assert_eq!(E164::parse("+18005550199").unwrap().number_type(), NumberType::TollFree);
-        assert_eq!(E164::parse("+447911123456").unwrap().number_type(), NumberType::Mobile);
+        assert_eq!(
+            E164::parse("+18005550199").unwrap().number_type(),
+            NumberType::TollFree
+        );
+        assert_eq!(
+            E164::parse("+447911123456").unwrap().number_type(),
+            NumberType::Mobile
+        );
     }
 
     #[test]
@@ -364,8 +392,14 @@ mod tests {
 
     #[test]
     fn number_types_accept_carrier_spellings() {
-        assert_eq!("tollfree".parse::<NumberType>().unwrap(), NumberType::TollFree);
-        assert_eq!("toll-free".parse::<NumberType>().unwrap(), NumberType::TollFree);
+        assert_eq!(
+            "tollfree".parse::<NumberType>().unwrap(),
+            NumberType::TollFree
+        );
+        assert_eq!(
+            "toll-free".parse::<NumberType>().unwrap(),
+            NumberType::TollFree
+        );
         assert_eq!("LOCAL".parse::<NumberType>().unwrap(), NumberType::Local);
         assert!("premium".parse::<NumberType>().is_err());
     }
@@ -406,7 +440,11 @@ pub fn keypad_pattern(input: &str) -> Result<String, PhoneError> {
         })
         .collect::<Option<String>>()
         .ok_or_else(bad)?;
-    Ok(if input.starts_with('+') { format!("+{mapped}") } else { mapped })
+    Ok(if input.starts_with('+') {
+        format!("+{mapped}")
+    } else {
+        mapped
+    })
 }
 
 #[cfg(test)]

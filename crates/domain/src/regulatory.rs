@@ -83,7 +83,10 @@ impl Default for RegulatoryPolicy {
         let entries = DEFAULT_TABLE
             .iter()
             .filter_map(|(c, t)| {
-                Some(RegulatedEntry { country: CountryIso::parse(c).ok()?, number_type: *t })
+                Some(RegulatedEntry {
+                    country: CountryIso::parse(c).ok()?,
+                    number_type: *t,
+                })
             })
             .collect();
         RegulatoryPolicy { entries }

@@ -52,7 +52,12 @@ impl IntoResponse for ApiError {
         let e = self.0;
         let status = status_of(e.kind);
         if status.is_server_error() {
-            tracing::error!(code = e.code, internal = e.internal.as_deref().unwrap_or(""), "{}", e.message);
+            tracing::error!(
+                code = e.code,
+                internal = e.internal.as_deref().unwrap_or(""),
+                "{}",
+                e.message
+            );
         } else if let Some(internal) = &e.internal {
             tracing::info!(code = e.code, %internal, "request refused");
         }
@@ -64,7 +69,9 @@ impl IntoResponse for ApiError {
         };
         let mut response = (status, Json(body)).into_response();
         if status == StatusCode::SERVICE_UNAVAILABLE {
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
         }
         response
     }

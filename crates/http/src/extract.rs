@@ -16,7 +16,11 @@ use serde::de::DeserializeOwned;
 pub struct Authenticated(pub Caller);
 
 fn unauthorized() -> ApiError {
-    ApiError(ServiceError::new(ErrorKind::Unauthorized, "unauthorized", "API key is missing or invalid"))
+    ApiError(ServiceError::new(
+        ErrorKind::Unauthorized,
+        "unauthorized",
+        "API key is missing or invalid",
+    ))
 }
 
 pub(crate) fn bearer(parts: &Parts) -> Option<&str> {
@@ -28,7 +32,10 @@ pub(crate) fn bearer(parts: &Parts) -> Option<&str> {
 impl FromRequestParts<AppState> for Authenticated {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         if let Some(caller) = parts.extensions.get::<Caller>() {
             return Ok(Authenticated(caller.clone()));
         }
@@ -46,7 +53,10 @@ pub struct Operator;
 impl FromRequestParts<AppState> for Operator {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let expected = state.admin_token.as_deref().ok_or_else(|| {
             ApiError(ServiceError::new(
                 ErrorKind::Forbidden,
@@ -67,7 +77,10 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     use sha2::{Digest, Sha256};
     // Compare digests so neither the length nor the first differing byte leaks through timing.
     let (ha, hb) = (Sha256::digest(a), Sha256::digest(b));
-    ha.iter().zip(hb.iter()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    ha.iter()
+        .zip(hb.iter())
+        .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+        == 0
 }
 
 /// JSON body whose rejections use the error envelope.
@@ -90,8 +103,13 @@ fn json_rejection(r: JsonRejection) -> ApiError {
         JsonRejection::MissingJsonContentType(_) => {
             "Send the body as JSON with the header Content-Type: application/json.".to_owned()
         }
-        JsonRejection::JsonSyntaxError(_) => format!("The body is not valid JSON: {}", r.body_text()),
-        JsonRejection::JsonDataError(_) => format!("The JSON body does not have the expected fields: {}", r.body_text()),
+        JsonRejection::JsonSyntaxError(_) => {
+            format!("The body is not valid JSON: {}", r.body_text())
+        }
+        JsonRejection::JsonDataError(_) => format!(
+            "The JSON body does not have the expected fields: {}",
+            r.body_text()
+        ),
         _ => format!("The request body could not be read: {}", r.body_text()),
     };
     ApiError::bad_request("invalid_json", message)
@@ -107,9 +125,10 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         match Query::<T>::from_request_parts(parts, state).await {
             Ok(Query(v)) => Ok(ApiQuery(v)),
-            Err(QueryRejection::FailedToDeserializeQueryString(e)) => {
-                Err(ApiError::bad_request("invalid_query", format!("Invalid query string: {}", e.body_text())))
-            }
+            Err(QueryRejection::FailedToDeserializeQueryString(e)) => Err(ApiError::bad_request(
+                "invalid_query",
+                format!("Invalid query string: {}", e.body_text()),
+            )),
             Err(other) => Err(ApiError::bad_request("invalid_query", other.body_text())),
         }
     }

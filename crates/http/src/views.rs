@@ -40,7 +40,11 @@ impl PhoneNumberView {
             country_code: r.phone_number.country().to_string(),
             number_type: r.number_type,
             capabilities: r.capabilities,
-            monthly_cost_usd: if r.provider.is_carrier() { r.monthly_cost } else { Money::ZERO },
+            monthly_cost_usd: if r.provider.is_carrier() {
+                r.monthly_cost
+            } else {
+                Money::ZERO
+            },
             label: r.label.clone(),
             nickname: r.nickname.clone(),
             agent_id: inbound.clone(),
@@ -68,30 +72,44 @@ pub struct ListView<T> {
 
 pub fn parse_e164(field: &str, raw: Option<&str>) -> Result<E164, ApiError> {
     let raw = raw.ok_or_else(|| {
-        ApiError::bad_request("missing_field", format!("{field} is required, in E.164 format, e.g. +912234567890"))
+        ApiError::bad_request(
+            "missing_field",
+            format!("{field} is required, in E.164 format, e.g. +912234567890"),
+        )
     })?;
-    E164::parse(raw.trim()).map_err(|e| ApiError::bad_request("invalid_phone_number", format!("{field}: {e}")))
+    E164::parse(raw.trim())
+        .map_err(|e| ApiError::bad_request("invalid_phone_number", format!("{field}: {e}")))
 }
 
 pub fn parse_country(field: &str, raw: &str) -> Result<CountryIso, ApiError> {
-    CountryIso::parse(raw.trim()).map_err(|e| ApiError::bad_request("invalid_country", format!("{field}: {e}")))
+    CountryIso::parse(raw.trim())
+        .map_err(|e| ApiError::bad_request("invalid_country", format!("{field}: {e}")))
 }
 
 pub fn parse_type(field: &str, raw: &str) -> Result<NumberType, ApiError> {
-    raw.parse().map_err(|e: dialnexa_domain::PhoneError| ApiError::bad_request("invalid_type", format!("{field}: {e}")))
+    raw.parse().map_err(|e: dialnexa_domain::PhoneError| {
+        ApiError::bad_request("invalid_type", format!("{field}: {e}"))
+    })
 }
 
 /// Accepts `twilio`, `plivo`, and the spec's provider ids such as `plivo_123456`.
 pub fn parse_provider(field: &str, raw: &str) -> Result<Provider, ApiError> {
     let raw = raw.trim();
     let name = match raw.split_once('_') {
-        Some((head, _)) if head.eq_ignore_ascii_case("twilio") || head.eq_ignore_ascii_case("plivo") => head,
+        Some((head, _))
+            if head.eq_ignore_ascii_case("twilio") || head.eq_ignore_ascii_case("plivo") =>
+        {
+            head
+        }
         _ => raw,
     };
     name.parse()
-        .map_err(|e: dialnexa_domain::provider::UnknownProvider| ApiError::bad_request("invalid_provider", format!("{field}: {e}")))
+        .map_err(|e: dialnexa_domain::provider::UnknownProvider| {
+            ApiError::bad_request("invalid_provider", format!("{field}: {e}"))
+        })
 }
 
 pub fn parse_capabilities(field: &str, raw: &str) -> Result<Capabilities, ApiError> {
-    Capabilities::parse_csv(raw).map_err(|e| ApiError::bad_request("invalid_capabilities", format!("{field}: {e}")))
+    Capabilities::parse_csv(raw)
+        .map_err(|e| ApiError::bad_request("invalid_capabilities", format!("{field}: {e}")))
 }

@@ -20,7 +20,10 @@ pub struct CreatedKey {
 
 impl std::fmt::Debug for CreatedKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CreatedKey").field("key", &self.key).field("secret", &"<redacted>").finish()
+        f.debug_struct("CreatedKey")
+            .field("key", &self.key)
+            .field("secret", &"<redacted>")
+            .finish()
     }
 }
 
@@ -30,8 +33,9 @@ pub fn hash_key(secret: &str) -> String {
 
 fn generate_secret() -> String {
     let mut rng = rand::rng();
-    let random: String =
-        (0..KEY_RANDOM_LEN).map(|_| BASE62[rng.random_range(0..BASE62.len())] as char).collect();
+    let random: String = (0..KEY_RANDOM_LEN)
+        .map(|_| BASE62[rng.random_range(0..BASE62.len())] as char)
+        .collect();
     format!("{KEY_PREFIX}{random}")
 }
 
@@ -57,8 +61,11 @@ impl Services {
         if !secret.starts_with(KEY_PREFIX) || secret.len() > 128 {
             return Err(unauthorized());
         }
-        let (workspace_id, _key_id) =
-            self.store.authenticate_key(&hash_key(secret)).await?.ok_or_else(unauthorized)?;
+        let (workspace_id, _key_id) = self
+            .store
+            .authenticate_key(&hash_key(secret))
+            .await?
+            .ok_or_else(unauthorized)?;
         Ok(Caller { workspace_id })
     }
 
@@ -88,12 +95,18 @@ impl Services {
             })
             .await?;
         for country in spec.approved_kyc {
-            self.store.set_kyc_status(&workspace.id, country, KycStatus::Approved, now).await?;
+            self.store
+                .set_kyc_status(&workspace.id, country, KycStatus::Approved, now)
+                .await?;
         }
         Ok(workspace)
     }
 
-    pub async fn create_api_key(&self, workspace: &WorkspaceId, name: &str) -> ServiceResult<CreatedKey> {
+    pub async fn create_api_key(
+        &self,
+        workspace: &WorkspaceId,
+        name: &str,
+    ) -> ServiceResult<CreatedKey> {
         if self.store.get_workspace(workspace).await?.is_none() {
             return Err(ServiceError::not_found("Workspace"));
         }
@@ -124,7 +137,11 @@ impl Services {
 
     pub async fn revoke_api_key(&self, caller: &Caller, id: &str) -> ServiceResult<()> {
         let id = ApiKeyId::parse(id).ok_or_else(|| ServiceError::not_found("API key"))?;
-        match self.store.revoke_api_key(&caller.workspace_id, &id, self.clock.now()).await {
+        match self
+            .store
+            .revoke_api_key(&caller.workspace_id, &id, self.clock.now())
+            .await
+        {
             Err(dialnexa_store::StoreError::NotFound) => Err(ServiceError::not_found("API key")),
             other => Ok(other?),
         }

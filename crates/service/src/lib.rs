@@ -2,10 +2,12 @@
 //! who may do what, orchestrates the store and the carriers, and never sees HTTP types.
 
 pub mod auth;
+pub mod billing;
 pub mod clock;
 pub mod error;
 pub mod numbers;
 pub mod purchase;
+pub mod recovery;
 pub mod search;
 pub mod workspace;
 
@@ -57,7 +59,9 @@ pub struct ServiceConfig {
 
 impl Default for ServiceConfig {
     fn default() -> Self {
-        ServiceConfig { sighting_ttl: Duration::from_secs(60 * 60) }
+        ServiceConfig {
+            sighting_ttl: Duration::from_secs(60 * 60),
+        }
     }
 }
 
@@ -86,7 +90,13 @@ impl Services {
         config: ServiceConfig,
     ) -> ServiceResult<Self> {
         let policy = Arc::new(store.regulatory_policy().await?);
-        Ok(Services { store, carriers, clock, policy, config })
+        Ok(Services {
+            store,
+            carriers,
+            clock,
+            policy,
+            config,
+        })
     }
 
     pub fn clock(&self) -> &Arc<dyn Clock> {

@@ -13,7 +13,10 @@ pub fn page(page: Option<i64>, limit: Option<i64>) -> ServiceResult<Page> {
     let page = page.unwrap_or(1);
     let limit = limit.unwrap_or(i64::from(DEFAULT_PAGE_LIMIT));
     if page < 1 || page > i64::from(u32::MAX) {
-        return Err(ServiceError::bad_request("invalid_page", "page must be a whole number of at least 1."));
+        return Err(ServiceError::bad_request(
+            "invalid_page",
+            "page must be a whole number of at least 1.",
+        ));
     }
     if !(1..=i64::from(MAX_PAGE_LIMIT)).contains(&limit) {
         return Err(ServiceError::bad_request(
@@ -21,14 +24,20 @@ pub fn page(page: Option<i64>, limit: Option<i64>) -> ServiceResult<Page> {
             format!("limit must be a whole number from 1 to {MAX_PAGE_LIMIT}."),
         ));
     }
-    Ok(Page { page: page as u32, limit: limit as u32 })
+    Ok(Page {
+        page: page as u32,
+        limit: limit as u32,
+    })
 }
 
 impl Services {
     pub async fn get_number(&self, caller: &Caller, id: &str) -> ServiceResult<PhoneNumberRecord> {
         let not_found = || ServiceError::not_found("Phone number");
         let id = PhoneNumberId::parse(id).ok_or_else(not_found)?;
-        self.store.get_number(&caller.workspace_id, &id).await?.ok_or_else(not_found)
+        self.store
+            .get_number(&caller.workspace_id, &id)
+            .await?
+            .ok_or_else(not_found)
     }
 
     pub async fn list_numbers(
@@ -37,7 +46,10 @@ impl Services {
         filter: &NumberFilter,
         page: Page,
     ) -> ServiceResult<(Vec<PhoneNumberRecord>, u64)> {
-        Ok(self.store.list_numbers(&caller.workspace_id, filter, page).await?)
+        Ok(self
+            .store
+            .list_numbers(&caller.workspace_id, filter, page)
+            .await?)
     }
 
     /// When the number's next rental period begins, for active carrier numbers.

@@ -3,6 +3,7 @@
 //! 1. claim: a `pending` row, unique among live rows for the number (the intent is saved first);
 //! 2. buy at the carrier;
 //! 3. activate, write the first rental charge and the outbox event in one transaction.
+//!
 //! A lost carrier answer leaves the row `pending` for the recovery worker, which asks the
 //! carrier who owns the number and finishes or unwinds.
 
@@ -34,7 +35,11 @@ pub enum PurchaseOutcome {
 
 impl Services {
     #[tracing::instrument(skip_all, fields(workspace = %caller.workspace_id, number = %req.phone_number))]
-    pub async fn purchase(&self, caller: &Caller, req: PurchaseRequest) -> ServiceResult<PurchaseOutcome> {
+    pub async fn purchase(
+        &self,
+        caller: &Caller,
+        req: PurchaseRequest,
+    ) -> ServiceResult<PurchaseOutcome> {
         let number = &req.phone_number;
         let country = *number.country();
         if let Some(claimed) = req.country
@@ -78,12 +83,19 @@ impl Services {
             ));
         }
         let carrier = self.carriers.get(provider)?.clone();
-        let monthly_cost = self.store.price(provider, country, number_type).await?.ok_or_else(|| {
-            ServiceError::bad_request(
-                "number_not_available",
-                format!("{provider} does not sell {country} {} numbers.", type_words(number_type)),
-            )
-        })?;
+        let monthly_cost = self
+            .store
+            .price(provider, country, number_type)
+            .await?
+            .ok_or_else(|| {
+                ServiceError::bad_request(
+                    "number_not_available",
+                    format!(
+                        "{provider} does not sell {country} {} numbers.",
+                        type_words(number_type)
+                    ),
+                )
+            })?;
         let sighting = self.store.sighting(&caller.workspace_id, number).await?;
         let capabilities = sighting
             .as_ref()
@@ -112,20 +124,28 @@ impl Services {
 
         // Step 2: the carrier.
         match carrier.buy(number).await {
-            Ok(owned) => Ok(PurchaseOutcome::Active(self.activate(&pending, &owned).await?)),
+            Ok(owned) => Ok(PurchaseOutcome::Active(
+                self.activate(&pending, &owned).await?,
+            )),
             Err(CarrierError::UnknownOutcome(detail)) => {
                 tracing::warn!(id = %pending.id, %detail, "carrier outcome unknown; left pending for recovery");
                 Ok(PurchaseOutcome::Pending(pending))
             }
             Err(e) => {
-                self.store.fail_pending(&pending.id, &e.to_string(), self.clock.now()).await?;
+                self.store
+                    .fail_pending(&pending.id, &e.to_string(), self.clock.now())
+                    .await?;
                 Err(self.refusal(provider, number, sighting.map(|s| s.seen_at), e))
             }
         }
     }
 
     /// Step 3: activation, first charge and event, in one transaction. Idempotent.
-    pub(crate) async fn activate(&self, pending: &PhoneNumberRecord, owned: &OwnedNumber) -> ServiceResult<PhoneNumberRecord> {
+    pub(crate) async fn activate(
+        &self,
+        pending: &PhoneNumberRecord,
+        owned: &OwnedNumber,
+    ) -> ServiceResult<PhoneNumberRecord> {
         let now = self.clock.now();
         let first = BillingPeriod::nth(now, 0);
         let charge = NewCharge {
@@ -145,16 +165,27 @@ impl Services {
                 "monthly_cost_usd": pending.monthly_cost,
             }),
         };
-        Ok(self.store.activate_purchase(&pending.id, &owned.carrier_ref, now, &charge, &event).await?)
+        Ok(self
+            .store
+            .activate_purchase(&pending.id, &owned.carrier_ref, now, &charge, &event)
+            .await?)
     }
 
     /// What a carrier's refusal means to the buyer.
-    fn refusal(&self, provider: Provider, number: &E164, seen_at: Option<Timestamp>, e: CarrierError) -> ServiceError {
+    fn refusal(
+        &self,
+        provider: Provider,
+        number: &E164,
+        seen_at: Option<Timestamp>,
+        e: CarrierError,
+    ) -> ServiceError {
         match e {
             CarrierError::NotAvailable | CarrierError::NotFound => {
-                let ttl = jiff::SignedDuration::try_from(self.config.sighting_ttl).unwrap_or_default();
+                let ttl =
+                    jiff::SignedDuration::try_from(self.config.sighting_ttl).unwrap_or_default();
                 let recently_seen = seen_at.is_some_and(|seen| {
-                    seen.checked_add(ttl).is_ok_and(|until| until >= self.clock.now())
+                    seen.checked_add(ttl)
+                        .is_ok_and(|until| until >= self.clock.now())
                 });
                 if recently_seen {
                     ServiceError::conflict(
@@ -182,7 +213,9 @@ impl Services {
 fn taken(number: &E164) -> ServiceError {
     ServiceError::conflict(
         "number_taken",
-        format!("{number} is already held by a workspace on this platform. Search again for another number."),
+        format!(
+            "{number} is already held by a workspace on this platform. Search again for another number."
+        ),
     )
 }
 

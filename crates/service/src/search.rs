@@ -3,7 +3,9 @@
 
 use crate::{Caller, ServiceError, ServiceResult, Services};
 use dialnexa_carriers::{AvailableNumber, CarrierError, SearchQuery};
-use dialnexa_domain::{Capabilities, CountryIso, KycStatus, Money, NumberType, Provider, keypad_pattern};
+use dialnexa_domain::{
+    Capabilities, CountryIso, KycStatus, Money, NumberType, Provider, keypad_pattern,
+};
 use dialnexa_store::Sighting;
 
 /// A search as the caller asked for it; free-text fields are checked here.
@@ -31,7 +33,11 @@ pub struct SearchResult {
 pub const MAX_SEARCH_LIMIT: u32 = 100;
 
 impl Services {
-    pub async fn search(&self, caller: &Caller, req: SearchRequest) -> ServiceResult<Vec<SearchResult>> {
+    pub async fn search(
+        &self,
+        caller: &Caller,
+        req: SearchRequest,
+    ) -> ServiceResult<Vec<SearchResult>> {
         let workspace = self.workspace(caller).await?;
         let provider = req.provider.unwrap_or(workspace.default_provider);
         let carrier = self.carriers.get(provider)?;
@@ -43,25 +49,39 @@ impl Services {
                 .contains
                 .filter(|c| !c.is_empty())
                 .map(|c| {
-                    keypad_pattern(&c).map_err(|e| ServiceError::bad_request("invalid_contains", e.to_string()))
+                    keypad_pattern(&c)
+                        .map_err(|e| ServiceError::bad_request("invalid_contains", e.to_string()))
                 })
                 .transpose()?,
-            region: req.region.filter(|r| !r.trim().is_empty()).map(|r| r.trim().to_owned()),
+            region: req
+                .region
+                .filter(|r| !r.trim().is_empty())
+                .map(|r| r.trim().to_owned()),
             capabilities: req.capabilities,
             limit: req.limit.clamp(1, MAX_SEARCH_LIMIT),
         };
-        let found = carrier.search(&query).await.map_err(|e| carrier_error(provider, e))?;
+        let found = carrier
+            .search(&query)
+            .await
+            .map_err(|e| carrier_error(provider, e))?;
 
         let blocked_by = if !workspace.country_enabled(req.country) {
             Some("country_not_enabled")
         } else if self.requires_kyc(req.country, req.number_type)
-            && self.store.kyc_status(&caller.workspace_id, req.country).await? != KycStatus::Approved
+            && self
+                .store
+                .kyc_status(&caller.workspace_id, req.country)
+                .await?
+                != KycStatus::Approved
         {
             Some("kyc_required")
         } else {
             None
         };
-        let price = self.store.price(provider, req.country, req.number_type).await?;
+        let price = self
+            .store
+            .price(provider, req.country, req.number_type)
+            .await?;
         let now = self.clock.now();
         let sightings: Vec<Sighting> = found
             .iter()
@@ -72,7 +92,9 @@ impl Services {
                 seen_at: now,
             })
             .collect();
-        self.store.record_sightings(&caller.workspace_id, &sightings, now).await?;
+        self.store
+            .record_sightings(&caller.workspace_id, &sightings, now)
+            .await?;
         Ok(found
             .into_iter()
             .map(|number| SearchResult {
@@ -107,7 +129,9 @@ pub(crate) fn carrier_error(provider: Provider, e: CarrierError) -> ServiceError
         CarrierError::Unauthorized => ServiceError::new(
             crate::ErrorKind::BadGateway,
             "carrier_auth_failed",
-            format!("{provider} refused this deployment's credentials; an operator must fix the carrier configuration."),
+            format!(
+                "{provider} refused this deployment's credentials; an operator must fix the carrier configuration."
+            ),
         ),
         other => ServiceError::new(
             crate::ErrorKind::Unavailable,

@@ -28,7 +28,10 @@ impl Services {
         let mut countries = enabled_countries;
         countries.sort();
         countries.dedup();
-        Ok(self.store.set_telephony_config(&caller.workspace_id, &countries, default_provider).await?)
+        Ok(self
+            .store
+            .set_telephony_config(&caller.workspace_id, &countries, default_provider)
+            .await?)
     }
 
     /// KYC per country: every country with a record, plus every enabled country (as
@@ -45,20 +48,32 @@ impl Services {
                 });
             }
         }
-        records.sort_by(|a, b| a.country.cmp(&b.country));
+        records.sort_by_key(|r| r.country);
         Ok(records)
     }
 
     /// Operator decision on a workspace's KYC for one country.
-    pub async fn set_kyc(&self, workspace: &WorkspaceId, country: CountryIso, status: KycStatus) -> ServiceResult<()> {
+    pub async fn set_kyc(
+        &self,
+        workspace: &WorkspaceId,
+        country: CountryIso,
+        status: KycStatus,
+    ) -> ServiceResult<()> {
         if self.store.get_workspace(workspace).await?.is_none() {
             return Err(ServiceError::not_found("Workspace"));
         }
-        Ok(self.store.set_kyc_status(workspace, country, status, self.clock.now()).await?)
+        Ok(self
+            .store
+            .set_kyc_status(workspace, country, status, self.clock.now())
+            .await?)
     }
 
     /// Whether (country, type) needs KYC under the deployment's regulated table.
-    pub fn requires_kyc(&self, country: CountryIso, number_type: dialnexa_domain::NumberType) -> bool {
+    pub fn requires_kyc(
+        &self,
+        country: CountryIso,
+        number_type: dialnexa_domain::NumberType,
+    ) -> bool {
         self.policy.requires_kyc(country, number_type)
     }
 }

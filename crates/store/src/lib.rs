@@ -49,7 +49,10 @@ pub trait WorkspaceStore: Send + Sync {
 
     async fn insert_api_key(&self, key: &NewApiKey) -> StoreResult<()>;
     /// The workspace a non-revoked key (by its hash) belongs to.
-    async fn authenticate_key(&self, key_hash: &str) -> StoreResult<Option<(WorkspaceId, ApiKeyId)>>;
+    async fn authenticate_key(
+        &self,
+        key_hash: &str,
+    ) -> StoreResult<Option<(WorkspaceId, ApiKeyId)>>;
     async fn list_api_keys(&self, workspace: &WorkspaceId) -> StoreResult<Vec<ApiKey>>;
     async fn revoke_api_key(
         &self,
@@ -59,8 +62,11 @@ pub trait WorkspaceStore: Send + Sync {
     ) -> StoreResult<()>;
 
     async fn kyc_statuses(&self, workspace: &WorkspaceId) -> StoreResult<Vec<KycRecord>>;
-    async fn kyc_status(&self, workspace: &WorkspaceId, country: CountryIso)
-    -> StoreResult<KycStatus>;
+    async fn kyc_status(
+        &self,
+        workspace: &WorkspaceId,
+        country: CountryIso,
+    ) -> StoreResult<KycStatus>;
     async fn set_kyc_status(
         &self,
         workspace: &WorkspaceId,
@@ -88,8 +94,11 @@ pub trait CatalogStore: Send + Sync {
         sightings: &[Sighting],
         now: Timestamp,
     ) -> StoreResult<()>;
-    async fn sighting(&self, workspace: &WorkspaceId, number: &E164)
-    -> StoreResult<Option<Sighting>>;
+    async fn sighting(
+        &self,
+        workspace: &WorkspaceId,
+        number: &E164,
+    ) -> StoreResult<Option<Sighting>>;
 }
 
 #[async_trait]
@@ -111,8 +120,12 @@ pub trait NumberStore: Send + Sync {
     ) -> StoreResult<PhoneNumberRecord>;
 
     /// The carrier refused: mark the pending row failed, which frees the claim.
-    async fn fail_pending(&self, id: &PhoneNumberId, reason: &str, now: Timestamp)
-    -> StoreResult<()>;
+    async fn fail_pending(
+        &self,
+        id: &PhoneNumberId,
+        reason: &str,
+        now: Timestamp,
+    ) -> StoreResult<()>;
 
     async fn get_number(
         &self,
@@ -128,12 +141,29 @@ pub trait NumberStore: Send + Sync {
     ) -> StoreResult<(Vec<PhoneNumberRecord>, u64)>;
 
     /// Pending purchases created before `before`, oldest first (for the recovery worker).
-    async fn pending_before(&self, before: Timestamp, limit: u32)
-    -> StoreResult<Vec<PhoneNumberRecord>>;
+    async fn pending_before(
+        &self,
+        before: Timestamp,
+        limit: u32,
+    ) -> StoreResult<Vec<PhoneNumberRecord>>;
 }
 
 #[async_trait]
 pub trait BillingStore: Send + Sync {
+    /// Numbers whose next rental period has begun by `now` (and before their release).
+    async fn due_renewals(&self, now: Timestamp, limit: u32) -> StoreResult<Vec<RenewalDue>>;
+
+    /// Charge the period `charge.period_index` of a number and move its cursor to the next
+    /// period (starting `next_start`), in one transaction. Compare-and-set on the cursor: when
+    /// another worker charged this period first, nothing is written and the answer is `false`.
+    async fn charge_renewal(
+        &self,
+        number: &PhoneNumberId,
+        charge: &NewCharge,
+        next_start: Timestamp,
+        now: Timestamp,
+    ) -> StoreResult<bool>;
+
     async fn list_charges(
         &self,
         workspace: &WorkspaceId,

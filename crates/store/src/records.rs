@@ -169,3 +169,15 @@ pub struct NewEvent {
     pub event_type: String,
     pub payload: serde_json::Value,
 }
+
+/// A number whose next rental period is due.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenewalDue {
+    pub phone_number_id: PhoneNumberId,
+    pub workspace_id: WorkspaceId,
+    pub activated_at: Timestamp,
+    pub next_period_index: u32,
+    pub next_period_start: Timestamp,
+    pub released_at: Option<Timestamp>,
+    pub amount: Money,
+}

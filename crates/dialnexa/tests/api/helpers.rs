@@ -24,12 +24,17 @@ pub struct Tenant {
     pub key: String,
 }
 
-pub fn serve_args(database_url: String) -> ServeArgs {
+pub fn serve_args(database_url: String, dir: &std::path::Path) -> ServeArgs {
     ServeArgs {
         listen: "127.0.0.1:0".parse().unwrap(),
-        database: DatabaseArgs { database_url, db_max_connections: 8, db_acquire_timeout_ms: 3000 },
+        database: DatabaseArgs {
+            database_url,
+            db_max_connections: 8,
+            db_acquire_timeout_ms: 3000,
+        },
         carriers: CarrierArgs {
             emulator: "on".into(),
+            emulator_state: Some(dir.join("emulator.db")),
             twilio_base_url: None,
             twilio_account_sid: None,
             twilio_auth_token: None,
@@ -40,6 +45,8 @@ pub fn serve_args(database_url: String) -> ServeArgs {
         },
         admin_token: Some("test-admin-token".into()),
         no_demo: true,
+        recovery_interval_ms: 200,
+        renewal_interval_ms: 200,
     }
 }
 
@@ -56,14 +63,23 @@ impl TestApp {
     pub async fn spawn() -> TestApp {
         let dir = tempfile::tempdir().unwrap();
         let url = test_database_url(dir.path()).await;
-        let app = Application::build(serve_args(url)).await.expect("the application starts");
+        let app = Application::build(serve_args(url, dir.path()))
+            .await
+            .expect("the application starts");
         let addr = app.local_addr();
         let emulator = app.emulator_url().expect("the embedded emulator runs");
         let services = app.services().clone();
         let server = tokio::spawn(async move {
             app.run_until_stopped(std::future::pending()).await.unwrap();
         });
-        TestApp { addr, emulator, services, client: reqwest::Client::new(), _dir: dir, _server: server }
+        TestApp {
+            addr,
+            emulator,
+            services,
+            client: reqwest::Client::new(),
+            _dir: dir,
+            _server: server,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -72,7 +88,11 @@ impl TestApp {
 
     /// A workspace with these countries enabled, KYC approved for `kyc`, and an API key.
     pub async fn tenant(&self, countries: &[&str], kyc: &[&str]) -> Tenant {
-        let parse = |list: &[&str]| list.iter().map(|c| CountryIso::parse(c).unwrap()).collect::<Vec<_>>();
+        let parse = |list: &[&str]| {
+            list.iter()
+                .map(|c| CountryIso::parse(c).unwrap())
+                .collect::<Vec<_>>()
+        };
         let workspace = self
             .services
             .create_workspace(WorkspaceSpec {
@@ -83,55 +103,116 @@ impl TestApp {
             })
             .await
             .unwrap();
-        let key = self.services.create_api_key(&workspace.id, "test").await.unwrap();
-        Tenant { id: workspace.id, key: key.secret }
+        let key = self
+            .services
+            .create_api_key(&workspace.id, "test")
+            .await
+            .unwrap();
+        Tenant {
+            id: workspace.id,
+            key: key.secret,
+        }
     }
 
     pub async fn set_kyc(&self, tenant: &Tenant, country: &str, status: KycStatus) {
-        self.services.set_kyc(&tenant.id, CountryIso::parse(country).unwrap(), status).await.unwrap();
+        self.services
+            .set_kyc(&tenant.id, CountryIso::parse(country).unwrap(), status)
+            .await
+            .unwrap();
     }
 
     pub async fn get(&self, tenant: &Tenant, path: &str) -> (u16, Value) {
-        let r = self.client.get(self.url(path)).bearer_auth(&tenant.key).send().await.unwrap();
+        let r = self
+            .client
+            .get(self.url(path))
+            .bearer_auth(&tenant.key)
+            .send()
+            .await
+            .unwrap();
         decode(r).await
     }
 
     pub async fn post(&self, tenant: &Tenant, path: &str, body: Value) -> (u16, Value) {
-        let r = self.client.post(self.url(path)).bearer_auth(&tenant.key).json(&body).send().await.unwrap();
+        let r = self
+            .client
+            .post(self.url(path))
+            .bearer_auth(&tenant.key)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
         decode(r).await
     }
 
     pub async fn put(&self, tenant: &Tenant, path: &str, body: Value) -> (u16, Value) {
-        let r = self.client.put(self.url(path)).bearer_auth(&tenant.key).json(&body).send().await.unwrap();
+        let r = self
+            .client
+            .put(self.url(path))
+            .bearer_auth(&tenant.key)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
         decode(r).await
     }
 
     pub async fn buy(&self, tenant: &Tenant, number: &str) -> (u16, Value) {
-        self.post(tenant, "/v1/organization-phone-numbers/purchase", json!({ "phone_number": number })).await
+        self.post(
+            tenant,
+            "/v1/organization-phone-numbers/purchase",
+            json!({ "phone_number": number }),
+        )
+        .await
     }
 
     /// The emulator's view of a number: `{"phone_number","available","owner","sid"}`.
     pub async fn carrier_number(&self, number: &str) -> Value {
         let url = format!("{}/_emulator/numbers/{}", self.emulator, urlencode(number));
-        self.client.get(url).send().await.unwrap().json().await.unwrap()
+        self.client
+            .get(url)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
     }
 
     /// Every number the emulator's accounts own.
     pub async fn carrier_owned(&self) -> Vec<Value> {
         let url = format!("{}/_emulator/owned", self.emulator);
-        let v: Value = self.client.get(url).send().await.unwrap().json().await.unwrap();
+        let v: Value = self
+            .client
+            .get(url)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         match v {
             Value::Array(items) => items,
-            Value::Object(mut o) => o.remove("items").and_then(|i| i.as_array().cloned()).unwrap_or_default(),
+            Value::Object(mut o) => o
+                .remove("items")
+                .and_then(|i| i.as_array().cloned())
+                .unwrap_or_default(),
             _ => vec![],
         }
     }
 
     /// Another buyer takes the number at the carrier.
     pub async fn carrier_take(&self, number: &str) {
-        let url = format!("{}/_emulator/numbers/{}/take", self.emulator, urlencode(number));
+        let url = format!(
+            "{}/_emulator/numbers/{}/take",
+            self.emulator,
+            urlencode(number)
+        );
         let r = self.client.post(url).send().await.unwrap();
-        assert!(r.status().is_success(), "emulator take failed: {}", r.status());
+        assert!(
+            r.status().is_success(),
+            "emulator take failed: {}",
+            r.status()
+        );
     }
 }
 
@@ -142,7 +223,11 @@ pub fn urlencode(number: &str) -> String {
 pub async fn decode(r: reqwest::Response) -> (u16, Value) {
     let status = r.status().as_u16();
     let text = r.text().await.unwrap();
-    let body = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+    let body = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or(Value::String(text))
+    };
     (status, body)
 }
 
@@ -153,6 +238,12 @@ pub fn assert_error(resp: &(u16, Value), status: u16, code: &str) {
     assert_eq!(*got, status, "status; body: {body}");
     assert_eq!(body["statusCode"], status, "statusCode in {body}");
     assert_eq!(body["code"], code, "code in {body}");
-    assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()), "message in {body}");
-    assert!(body["error"].as_str().is_some_and(|m| !m.is_empty()), "error in {body}");
+    assert!(
+        body["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "message in {body}"
+    );
+    assert!(
+        body["error"].as_str().is_some_and(|m| !m.is_empty()),
+        "error in {body}"
+    );
 }

@@ -35,12 +35,18 @@ async fn the_seed_request_buys_the_number_and_the_carrier_owns_it() {
     assert_eq!(body["status"], "active");
     assert_eq!(body["provider"], "twilio");
     let created = body["created_at"].as_str().unwrap();
-    assert!(created.ends_with('Z') && created.len() == "2024-01-15T07:00:00.000Z".len(), "{created}");
+    assert!(
+        created.ends_with('Z') && created.len() == "2024-01-15T07:00:00.000Z".len(),
+        "{created}"
+    );
 
     // The carrier sold it to the platform's account.
     let at_carrier = app.carrier_number(SEED_NUMBER).await;
     assert_eq!(at_carrier["available"], false, "{at_carrier}");
-    assert!(at_carrier["owner"].as_str().unwrap().starts_with("twilio:"), "{at_carrier}");
+    assert!(
+        at_carrier["owner"].as_str().unwrap().starts_with("twilio:"),
+        "{at_carrier}"
+    );
 
     // And it is listed and readable.
     let (status, list) = app.get(&t, "/v1/organization-phone-numbers").await;
@@ -49,7 +55,15 @@ async fn the_seed_request_buys_the_number_and_the_carrier_owns_it() {
     assert_eq!(list["page"], 1);
     assert_eq!(list["limit"], 20);
     assert_eq!(list["items"][0]["id"], body["id"]);
-    let (status, one) = app.get(&t, &format!("/v1/organization-phone-numbers/{}", body["id"].as_str().unwrap())).await;
+    let (status, one) = app
+        .get(
+            &t,
+            &format!(
+                "/v1/organization-phone-numbers/{}",
+                body["id"].as_str().unwrap()
+            ),
+        )
+        .await;
     assert_eq!(status, 200);
     assert_eq!(one["phone_number"], SEED_NUMBER);
     assert_eq!(one["status"], "active");
@@ -71,7 +85,10 @@ async fn plivo_and_the_specs_camel_case_aliases_work() {
     assert_eq!(body["provider"], "plivo");
     assert_eq!(body["monthly_cost_usd"], "0.80");
     let at_carrier = app.carrier_number("+14155552671").await;
-    assert!(at_carrier["owner"].as_str().unwrap().starts_with("plivo:"), "{at_carrier}");
+    assert!(
+        at_carrier["owner"].as_str().unwrap().starts_with("plivo:"),
+        "{at_carrier}"
+    );
 }
 
 #[tokio::test]
@@ -80,16 +97,41 @@ async fn bad_input_is_400_with_a_code() {
     let t = app.tenant(&["US", "IN"], &["IN"]).await;
     let url = app.url("/v1/organization-phone-numbers/purchase");
 
-    let r = app.client.post(&url).bearer_auth(&t.key).header("Content-Type", "application/json").body("{not json").send().await.unwrap();
+    let r = app
+        .client
+        .post(&url)
+        .bearer_auth(&t.key)
+        .header("Content-Type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
     assert_error(&crate::helpers::decode(r).await, 400, "invalid_json");
 
-    assert_error(&app.post(&t, "/v1/organization-phone-numbers/purchase", json!({})).await, 400, "missing_field");
+    assert_error(
+        &app.post(&t, "/v1/organization-phone-numbers/purchase", json!({}))
+            .await,
+        400,
+        "missing_field",
+    );
     for bad in ["912234567890", "+91 22 3456 7890", "+99912345678", "", "+1"] {
         assert_error(&app.buy(&t, bad).await, 400, "invalid_phone_number");
     }
-    let r = app.post(&t, "/v1/organization-phone-numbers/purchase", json!({"phone_number": "+14155552671", "provider": "<string>"})).await;
+    let r = app
+        .post(
+            &t,
+            "/v1/organization-phone-numbers/purchase",
+            json!({"phone_number": "+14155552671", "provider": "<string>"}),
+        )
+        .await;
     assert_error(&r, 400, "invalid_provider");
-    let r = app.post(&t, "/v1/organization-phone-numbers/purchase", json!({"phone_number": "+14155552671", "countryISO": "GB"})).await;
+    let r = app
+        .post(
+            &t,
+            "/v1/organization-phone-numbers/purchase",
+            json!({"phone_number": "+14155552671", "countryISO": "GB"}),
+        )
+        .await;
     assert_error(&r, 400, "country_mismatch");
     // Nothing was bought by any of these.
     assert!(app.carrier_owned().await.is_empty());
@@ -99,8 +141,16 @@ async fn bad_input_is_400_with_a_code() {
 async fn unauthenticated_requests_get_401() {
     let app = TestApp::spawn().await;
     let url = app.url("/v1/organization-phone-numbers/purchase");
-    for auth in [None, Some("Bearer nope"), Some("Bearer dnx_live_00000000000000000000000000000000"), Some("Basic abc")] {
-        let mut req = app.client.post(&url).json(&json!({"phone_number": SEED_NUMBER}));
+    for auth in [
+        None,
+        Some("Bearer nope"),
+        Some("Bearer dnx_live_00000000000000000000000000000000"),
+        Some("Basic abc"),
+    ] {
+        let mut req = app
+            .client
+            .post(&url)
+            .json(&json!({"phone_number": SEED_NUMBER}));
         if let Some(a) = auth {
             req = req.header("Authorization", a);
         }
@@ -127,11 +177,13 @@ async fn missing_kyc_is_403() {
     let app = TestApp::spawn().await;
     let t = app.tenant(&["US", "IN"], &[]).await;
     assert_error(&app.buy(&t, SEED_NUMBER).await, 403, "kyc_required");
-    app.set_kyc(&t, "IN", dialnexa_domain::KycStatus::Pending).await;
+    app.set_kyc(&t, "IN", dialnexa_domain::KycStatus::Pending)
+        .await;
     assert_error(&app.buy(&t, SEED_NUMBER).await, 403, "kyc_required");
     // US toll-free is regulated too; US local is not.
     assert_error(&app.buy(&t, "+18005550199").await, 403, "kyc_required");
-    app.set_kyc(&t, "IN", dialnexa_domain::KycStatus::Approved).await;
+    app.set_kyc(&t, "IN", dialnexa_domain::KycStatus::Approved)
+        .await;
     assert_eq!(app.buy(&t, SEED_NUMBER).await.0, 201);
 }
 
@@ -149,9 +201,17 @@ async fn a_number_held_here_is_409_for_everyone() {
 async fn taken_after_search_is_409_and_never_offered_is_400() {
     let app = TestApp::spawn().await;
     let t = app.tenant(&["US"], &[]).await;
-    let (status, found) = app.get(&t, "/v1/organization-phone-numbers/available?country_iso=US&type=local&limit=2").await;
+    let (status, found) = app
+        .get(
+            &t,
+            "/v1/organization-phone-numbers/available?country_iso=US&type=local&limit=2",
+        )
+        .await;
     assert_eq!(status, 200, "{found}");
-    let seen = found["items"][0]["phone_number"].as_str().unwrap().to_owned();
+    let seen = found["items"][0]["phone_number"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     app.carrier_take(&seen).await;
     let r = app.buy(&t, &seen).await;
     assert_error(&r, 409, "number_taken");
@@ -162,7 +222,12 @@ async fn taken_after_search_is_409_and_never_offered_is_400() {
     app.carrier_take(unseen).await;
     let r = app.buy(&t, unseen).await;
     assert_error(&r, 400, "number_not_available");
-    assert!(r.1["message"].as_str().unwrap().contains("no longer available"));
+    assert!(
+        r.1["message"]
+            .as_str()
+            .unwrap()
+            .contains("no longer available")
+    );
 
     // Neither attempt left a live row behind.
     let (_, list) = app.get(&t, "/v1/organization-phone-numbers").await;
@@ -187,9 +252,16 @@ async fn twenty_concurrent_purchases_of_one_number_have_one_winner() {
     }
     let (_, la) = app.get(&a, "/v1/organization-phone-numbers").await;
     let (_, lb) = app.get(&b, "/v1/organization-phone-numbers").await;
-    assert_eq!(la["total"].as_u64().unwrap() + lb["total"].as_u64().unwrap(), 1);
+    assert_eq!(
+        la["total"].as_u64().unwrap() + lb["total"].as_u64().unwrap(),
+        1
+    );
     let owned = app.carrier_owned().await;
-    assert_eq!(owned.iter().filter(|o| o["phone_number"] == number).count(), 1, "{owned:?}");
+    assert_eq!(
+        owned.iter().filter(|o| o["phone_number"] == number).count(),
+        1,
+        "{owned:?}"
+    );
 }
 
 #[tokio::test]
@@ -198,9 +270,17 @@ async fn another_workspaces_number_is_404() {
     let a = app.tenant(&["US"], &[]).await;
     let b = app.tenant(&["US"], &[]).await;
     let (_, bought) = app.buy(&a, "+14155552671").await;
-    let path = format!("/v1/organization-phone-numbers/{}", bought["id"].as_str().unwrap());
+    let path = format!(
+        "/v1/organization-phone-numbers/{}",
+        bought["id"].as_str().unwrap()
+    );
     assert_error(&app.get(&b, &path).await, 404, "not_found");
-    assert_error(&app.get(&a, "/v1/organization-phone-numbers/phn_doesnotexist").await, 404, "not_found");
+    assert_error(
+        &app.get(&a, "/v1/organization-phone-numbers/phn_doesnotexist")
+            .await,
+        404,
+        "not_found",
+    );
     let (_, list) = app.get(&b, "/v1/organization-phone-numbers").await;
     assert_eq!(list["total"], 0);
 }
@@ -209,8 +289,25 @@ async fn another_workspaces_number_is_404() {
 async fn list_pagination_is_validated() {
     let app = TestApp::spawn().await;
     let t = app.tenant(&["US"], &[]).await;
-    assert_error(&app.get(&t, "/v1/organization-phone-numbers?limit=101").await, 400, "invalid_limit");
-    assert_error(&app.get(&t, "/v1/organization-phone-numbers?limit=0").await, 400, "invalid_limit");
-    assert_error(&app.get(&t, "/v1/organization-phone-numbers?page=0").await, 400, "invalid_page");
-    assert_error(&app.get(&t, "/v1/organization-phone-numbers?page=abc").await, 400, "invalid_query");
+    assert_error(
+        &app.get(&t, "/v1/organization-phone-numbers?limit=101")
+            .await,
+        400,
+        "invalid_limit",
+    );
+    assert_error(
+        &app.get(&t, "/v1/organization-phone-numbers?limit=0").await,
+        400,
+        "invalid_limit",
+    );
+    assert_error(
+        &app.get(&t, "/v1/organization-phone-numbers?page=0").await,
+        400,
+        "invalid_page",
+    );
+    assert_error(
+        &app.get(&t, "/v1/organization-phone-numbers?page=abc").await,
+        400,
+        "invalid_query",
+    );
 }

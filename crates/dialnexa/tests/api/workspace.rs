@@ -9,19 +9,59 @@ async fn telephony_config_is_readable_and_settable() {
     let t = app.tenant(&["US"], &[]).await;
     let (status, body) = app.get(&t, "/v1/workspace/telephony-config").await;
     assert_eq!(status, 200);
-    assert_eq!(body, json!({"enabled_countries": ["US"], "default_provider": "twilio"}));
+    assert_eq!(
+        body,
+        json!({"enabled_countries": ["US"], "default_provider": "twilio"})
+    );
 
-    let (status, body) =
-        app.put(&t, "/v1/workspace/telephony-config", json!({"enabled_countries": ["gb", "US"], "default_provider": "plivo"})).await;
+    let (status, body) = app
+        .put(
+            &t,
+            "/v1/workspace/telephony-config",
+            json!({"enabled_countries": ["gb", "US"], "default_provider": "plivo"}),
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(body, json!({"enabled_countries": ["GB", "US"], "default_provider": "plivo"}));
+    assert_eq!(
+        body,
+        json!({"enabled_countries": ["GB", "US"], "default_provider": "plivo"})
+    );
     // Now a GB purchase goes through Plivo by default.
-    let (status, bought) = app.buy(&t, "+447911123456").await;
+    let (_, found) = app
+        .get(
+            &t,
+            "/v1/organization-phone-numbers/available?country_iso=GB&type=mobile&limit=1",
+        )
+        .await;
+    assert_eq!(found["items"][0]["provider"], "plivo", "{found}");
+    let number = found["items"][0]["phone_number"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, bought) = app.buy(&t, &number).await;
     assert_eq!(status, 201, "{bought}");
     assert_eq!(bought["provider"], "plivo");
 
-    assert_error(&app.put(&t, "/v1/workspace/telephony-config", json!({"enabled_countries": ["ZZ"]})).await, 400, "invalid_country");
-    assert_error(&app.put(&t, "/v1/workspace/telephony-config", json!({"default_provider": "vonage"})).await, 400, "invalid_provider");
+    assert_error(
+        &app.put(
+            &t,
+            "/v1/workspace/telephony-config",
+            json!({"enabled_countries": ["ZZ"]}),
+        )
+        .await,
+        400,
+        "invalid_country",
+    );
+    assert_error(
+        &app.put(
+            &t,
+            "/v1/workspace/telephony-config",
+            json!({"default_provider": "vonage"}),
+        )
+        .await,
+        400,
+        "invalid_provider",
+    );
 }
 
 #[tokio::test]
@@ -52,19 +92,46 @@ async fn the_operator_api_creates_workspaces_keys_and_kyc_decisions() {
     let id = ws["id"].as_str().unwrap();
     assert!(id.starts_with("ws_"));
 
-    let r = admin(app.client.post(app.url(&format!("/v1/admin/workspaces/{id}/api-keys")))).json(&json!({"name": "ci"})).send().await.unwrap();
+    let r = admin(
+        app.client
+            .post(app.url(&format!("/v1/admin/workspaces/{id}/api-keys"))),
+    )
+    .json(&json!({"name": "ci"}))
+    .send()
+    .await
+    .unwrap();
     let (status, key) = crate::helpers::decode(r).await;
     assert_eq!(status, 201, "{key}");
     let secret = key["key"].as_str().unwrap().to_owned();
-    let tenant = crate::helpers::Tenant { id: dialnexa_domain::WorkspaceId::parse(id).unwrap(), key: secret };
-    assert_error(&app.buy(&tenant, "+912234567890").await, 403, "kyc_required");
+    let tenant = crate::helpers::Tenant {
+        id: dialnexa_domain::WorkspaceId::parse(id).unwrap(),
+        key: secret,
+    };
+    assert_error(
+        &app.buy(&tenant, "+912234567890").await,
+        403,
+        "kyc_required",
+    );
 
-    let r = admin(app.client.put(app.url(&format!("/v1/admin/workspaces/{id}/kyc/IN")))).json(&json!({"status": "approved"})).send().await.unwrap();
+    let r = admin(
+        app.client
+            .put(app.url(&format!("/v1/admin/workspaces/{id}/kyc/IN"))),
+    )
+    .json(&json!({"status": "approved"}))
+    .send()
+    .await
+    .unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(app.buy(&tenant, "+912234567890").await.0, 201);
 
     // A workspace key is not an operator token.
-    let r = app.client.get(app.url("/v1/admin/workspaces")).bearer_auth(&tenant.key).send().await.unwrap();
+    let r = app
+        .client
+        .get(app.url("/v1/admin/workspaces"))
+        .bearer_auth(&tenant.key)
+        .send()
+        .await
+        .unwrap();
     assert_error(&crate::helpers::decode(r).await, 401, "unauthorized");
 }
 
@@ -72,7 +139,13 @@ async fn the_operator_api_creates_workspaces_keys_and_kyc_decisions() {
 async fn secrets_are_stored_hashed() {
     let app = TestApp::spawn().await;
     let t = app.tenant(&["US"], &[]).await;
-    let keys = app.services.list_api_keys(&dialnexa_service::Caller { workspace_id: t.id.clone() }).await.unwrap();
+    let keys = app
+        .services
+        .list_api_keys(&dialnexa_service::Caller {
+            workspace_id: t.id.clone(),
+        })
+        .await
+        .unwrap();
     assert_eq!(keys.len(), 1);
     assert!(t.key.starts_with(&keys[0].key_prefix));
     assert!(keys[0].key_prefix.len() < t.key.len() / 2);

@@ -15,7 +15,10 @@ use serde::{Deserialize, Serialize};
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/v1/admin/workspaces", post(create_workspace).get(list_workspaces))
+        .route(
+            "/v1/admin/workspaces",
+            post(create_workspace).get(list_workspaces),
+        )
         .route("/v1/admin/workspaces/{id}/api-keys", post(create_key))
         .route("/v1/admin/workspaces/{id}/kyc/{country}", put(set_kyc))
 }
@@ -48,14 +51,27 @@ async fn create_workspace(
             .map(|p| parse_provider("default_provider", p))
             .transpose()?
             .unwrap_or(Provider::Twilio),
-        approved_kyc: body.approved_kyc.iter().map(|c| parse_country("approved_kyc", c)).collect::<Result<_, _>>()?,
+        approved_kyc: body
+            .approved_kyc
+            .iter()
+            .map(|c| parse_country("approved_kyc", c))
+            .collect::<Result<_, _>>()?,
     };
     let w = state.services.create_workspace(spec).await?;
     Ok((StatusCode::CREATED, Json(w.into())))
 }
 
-async fn list_workspaces(State(state): State<AppState>, _: Operator) -> ApiResult<Json<serde_json::Value>> {
-    let items: Vec<WorkspaceView> = state.services.list_workspaces().await?.into_iter().map(Into::into).collect();
+async fn list_workspaces(
+    State(state): State<AppState>,
+    _: Operator,
+) -> ApiResult<Json<serde_json::Value>> {
+    let items: Vec<WorkspaceView> = state
+        .services
+        .list_workspaces()
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect();
     Ok(Json(serde_json::json!({ "items": items })))
 }
 
@@ -76,7 +92,8 @@ struct CreatedKeyView {
 }
 
 fn workspace_id(raw: &str) -> Result<WorkspaceId, ApiError> {
-    WorkspaceId::parse(raw).ok_or_else(|| ApiError(dialnexa_service::ServiceError::not_found("Workspace")))
+    WorkspaceId::parse(raw)
+        .ok_or_else(|| ApiError(dialnexa_service::ServiceError::not_found("Workspace")))
 }
 
 async fn create_key(
@@ -85,7 +102,10 @@ async fn create_key(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<CreateKey>,
 ) -> ApiResult<(StatusCode, Json<CreatedKeyView>)> {
-    let created = state.services.create_api_key(&workspace_id(&id)?, &body.name).await?;
+    let created = state
+        .services
+        .create_api_key(&workspace_id(&id)?, &body.name)
+        .await?;
     Ok((
         StatusCode::CREATED,
         Json(CreatedKeyView {
@@ -111,7 +131,16 @@ async fn set_kyc(
 ) -> ApiResult<Json<serde_json::Value>> {
     let country = parse_country("country", &country)?;
     let status: KycStatus =
-        body.status.parse().map_err(|e: dialnexa_domain::regulatory::UnknownKycStatus| ApiError::bad_request("invalid_status", e.to_string()))?;
-    state.services.set_kyc(&workspace_id(&id)?, country, status).await?;
-    Ok(Json(serde_json::json!({ "workspace_id": id, "country": country, "status": status })))
+        body.status
+            .parse()
+            .map_err(|e: dialnexa_domain::regulatory::UnknownKycStatus| {
+                ApiError::bad_request("invalid_status", e.to_string())
+            })?;
+    state
+        .services
+        .set_kyc(&workspace_id(&id)?, country, status)
+        .await?;
+    Ok(Json(
+        serde_json::json!({ "workspace_id": id, "country": country, "status": status }),
+    ))
 }

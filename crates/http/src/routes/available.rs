@@ -15,7 +15,10 @@ use serde::{Deserialize, Serialize};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/v1/organization-phone-numbers/available", get(available))
-        .route("/v1/organization-phone-numbers/plivo-numbers", get(plivo_numbers))
+        .route(
+            "/v1/organization-phone-numbers/plivo-numbers",
+            get(plivo_numbers),
+        )
 }
 
 #[derive(Debug, Deserialize)]
@@ -67,7 +70,12 @@ impl SearchQuery {
             limit: limit as u32,
             provider: match forced_provider {
                 Some(p) => Some(p),
-                None => self.provider.as_deref().filter(|p| !p.is_empty()).map(|p| parse_provider("provider", p)).transpose()?,
+                None => self
+                    .provider
+                    .as_deref()
+                    .filter(|p| !p.is_empty())
+                    .map(|p| parse_provider("provider", p))
+                    .transpose()?,
             },
         })
     }
@@ -98,7 +106,10 @@ async fn available(
     Authenticated(caller): Authenticated,
     ApiQuery(query): ApiQuery<SearchQuery>,
 ) -> ApiResult<Json<AvailableList>> {
-    let found = state.services.search(&caller, query.into_request(None)?).await?;
+    let found = state
+        .services
+        .search(&caller, query.into_request(None)?)
+        .await?;
     let items = found
         .into_iter()
         .map(|r: SearchResult| AvailableView {
@@ -144,7 +155,10 @@ async fn plivo_numbers(
     Authenticated(caller): Authenticated,
     ApiQuery(query): ApiQuery<SearchQuery>,
 ) -> ApiResult<Json<PlivoList>> {
-    let found = state.services.search(&caller, query.into_request(Some(Provider::Plivo))?).await?;
+    let found = state
+        .services
+        .search(&caller, query.into_request(Some(Provider::Plivo))?)
+        .await?;
     let objects: Vec<PlivoNumberView> = found
         .into_iter()
         .map(|r| PlivoNumberView {
@@ -165,7 +179,10 @@ async fn plivo_numbers(
         .collect();
     let total = objects.len();
     Ok(Json(PlivoList {
-        api_id: dialnexa_domain::EventId::generate().as_str().trim_start_matches("evt_").to_owned(),
+        api_id: dialnexa_domain::EventId::generate()
+            .as_str()
+            .trim_start_matches("evt_")
+            .to_owned(),
         objects,
         meta: serde_json::json!({ "total_count": total }),
     }))

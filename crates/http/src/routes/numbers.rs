@@ -3,7 +3,9 @@
 use crate::AppState;
 use crate::error::ApiResult;
 use crate::extract::{ApiJson, ApiQuery, Authenticated};
-use crate::views::{ListView, PhoneNumberView, parse_country, parse_e164, parse_provider, parse_type};
+use crate::views::{
+    ListView, PhoneNumberView, parse_country, parse_e164, parse_provider, parse_type,
+};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
@@ -39,8 +41,17 @@ async fn purchase(
 ) -> ApiResult<(StatusCode, Json<PhoneNumberView>)> {
     let req = PurchaseRequest {
         phone_number: parse_e164("phone_number", body.phone_number.as_deref())?,
-        provider: body.provider.as_deref().filter(|p| !p.is_empty()).map(|p| parse_provider("provider", p)).transpose()?,
-        country: body.country.as_deref().map(|c| parse_country("countryISO", c)).transpose()?,
+        provider: body
+            .provider
+            .as_deref()
+            .filter(|p| !p.is_empty())
+            .map(|p| parse_provider("provider", p))
+            .transpose()?,
+        country: body
+            .country
+            .as_deref()
+            .map(|c| parse_country("countryISO", c))
+            .transpose()?,
     };
     let (status, record) = match state.services.purchase(&caller, req).await? {
         PurchaseOutcome::Active(r) => (StatusCode::CREATED, r),
@@ -73,19 +84,38 @@ async fn list(
             .status
             .as_deref()
             .map(|s| {
-                s.parse::<NumberStatus>()
-                    .map_err(|e| crate::error::ApiError::bad_request("invalid_status", e.to_string()))
+                s.parse::<NumberStatus>().map_err(|e| {
+                    crate::error::ApiError::bad_request("invalid_status", e.to_string())
+                })
             })
             .transpose()?,
-        country: query.country_code.as_deref().map(|c| parse_country("country_code", c)).transpose()?,
-        number_type: query.number_type.as_deref().map(|t| parse_type("type", t)).transpose()?,
-        provider: query.provider.as_deref().map(|p| parse_provider("provider", p)).transpose()?,
-        agent_id: query.agent_id.as_deref().map(|a| AgentId::from_trusted(a.to_owned())),
+        country: query
+            .country_code
+            .as_deref()
+            .map(|c| parse_country("country_code", c))
+            .transpose()?,
+        number_type: query
+            .number_type
+            .as_deref()
+            .map(|t| parse_type("type", t))
+            .transpose()?,
+        provider: query
+            .provider
+            .as_deref()
+            .map(|p| parse_provider("provider", p))
+            .transpose()?,
+        agent_id: query
+            .agent_id
+            .as_deref()
+            .map(|a| AgentId::from_trusted(a.to_owned())),
         q: query.q,
     };
     let (items, total) = state.services.list_numbers(&caller, &filter, page).await?;
     Ok(Json(ListView {
-        items: items.iter().map(|r| PhoneNumberView::new(&state.services, r)).collect(),
+        items: items
+            .iter()
+            .map(|r| PhoneNumberView::new(&state.services, r))
+            .collect(),
         total,
         page: page.page,
         limit: page.limit,

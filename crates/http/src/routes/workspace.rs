@@ -14,7 +14,10 @@ use serde::{Deserialize, Serialize};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/v1/workspace", get(get_workspace))
-        .route("/v1/workspace/telephony-config", get(get_config).put(put_config))
+        .route(
+            "/v1/workspace/telephony-config",
+            get(get_config).put(put_config),
+        )
         .route("/v1/workspace/kyc", get(get_kyc))
 }
 
@@ -47,7 +50,10 @@ struct TelephonyConfigView {
     default_provider: Provider,
 }
 
-async fn get_workspace(State(state): State<AppState>, Authenticated(caller): Authenticated) -> ApiResult<Json<WorkspaceView>> {
+async fn get_workspace(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+) -> ApiResult<Json<WorkspaceView>> {
     Ok(Json(state.services.workspace(&caller).await?.into()))
 }
 
@@ -56,7 +62,10 @@ async fn get_config(
     Authenticated(caller): Authenticated,
 ) -> ApiResult<Json<TelephonyConfigView>> {
     let w = state.services.workspace(&caller).await?;
-    Ok(Json(TelephonyConfigView { enabled_countries: w.enabled_countries, default_provider: w.default_provider }))
+    Ok(Json(TelephonyConfigView {
+        enabled_countries: w.enabled_countries,
+        default_provider: w.default_provider,
+    }))
 }
 
 #[derive(Debug, Deserialize)]
@@ -75,15 +84,24 @@ async fn put_config(
 ) -> ApiResult<Json<TelephonyConfigView>> {
     let current = state.services.workspace(&caller).await?;
     let countries = match body.enabled_countries {
-        Some(list) => list.iter().map(|c| parse_country("enabled_countries", c)).collect::<Result<Vec<_>, _>>()?,
+        Some(list) => list
+            .iter()
+            .map(|c| parse_country("enabled_countries", c))
+            .collect::<Result<Vec<_>, _>>()?,
         None => current.enabled_countries,
     };
     let provider = match body.default_provider {
         Some(p) => parse_provider("default_provider", &p)?,
         None => current.default_provider,
     };
-    let w = state.services.set_telephony_config(&caller, countries, provider).await?;
-    Ok(Json(TelephonyConfigView { enabled_countries: w.enabled_countries, default_provider: w.default_provider }))
+    let w = state
+        .services
+        .set_telephony_config(&caller, countries, provider)
+        .await?;
+    Ok(Json(TelephonyConfigView {
+        enabled_countries: w.enabled_countries,
+        default_provider: w.default_provider,
+    }))
 }
 
 #[derive(Debug, Serialize)]
@@ -98,13 +116,20 @@ struct KycList {
     items: Vec<KycView>,
 }
 
-async fn get_kyc(State(state): State<AppState>, Authenticated(caller): Authenticated) -> ApiResult<Json<KycList>> {
+async fn get_kyc(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+) -> ApiResult<Json<KycList>> {
     let items = state
         .services
         .kyc(&caller)
         .await?
         .into_iter()
-        .map(|k| KycView { country: k.country, status: k.status, updated_at: format_time(k.updated_at) })
+        .map(|k| KycView {
+            country: k.country,
+            status: k.status,
+            updated_at: format_time(k.updated_at),
+        })
         .collect();
     Ok(Json(KycList { items }))
 }

@@ -99,13 +99,19 @@ CREATE TABLE phone_numbers (
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL,
     activated_at BIGINT,
-    released_at BIGINT
+    released_at BIGINT,
+    -- The next rental period to charge: its index and start. Kept on the row so the renewal
+    -- worker finds due numbers with an index scan and claims each period by compare-and-set.
+    next_period_index BIGINT,
+    next_period_start BIGINT
 );
 -- The claim: at most one row holds a number at a time, across all workspaces.
 CREATE UNIQUE INDEX phone_numbers_held ON phone_numbers (phone_number)
     WHERE status IN ('pending', 'active');
 CREATE INDEX phone_numbers_workspace ON phone_numbers (workspace_id, created_at);
 CREATE INDEX phone_numbers_pending ON phone_numbers (created_at) WHERE status = 'pending';
+CREATE INDEX phone_numbers_renewal ON phone_numbers (next_period_start)
+    WHERE next_period_start IS NOT NULL;
 
 -- The rental ledger: one row per number and period, never two.
 CREATE TABLE charges (

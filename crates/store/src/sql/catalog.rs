@@ -12,28 +12,36 @@ use jiff::Timestamp;
 #[async_trait]
 impl CatalogStore for SqlStore {
     async fn regulatory_policy(&self) -> StoreResult<RegulatoryPolicy> {
-        let rows = sqlx::query("SELECT country, number_type FROM regulated_number_types ORDER BY country")
-            .fetch_all(&self.read)
-            .await
-            .map_err(map_err)?;
-        let entries = rows
-            .iter()
-            .map(|r| {
-                let number_type: String = get(r, "number_type")?;
-                Ok(RegulatedEntry {
-                    country: col(r, "country")?,
-                    number_type: if number_type == "*" {
-                        None
-                    } else {
-                        Some(number_type.parse().map_err(|e: dialnexa_domain::PhoneError| StoreError::Other(e.to_string()))?)
-                    },
+        let rows =
+            sqlx::query("SELECT country, number_type FROM regulated_number_types ORDER BY country")
+                .fetch_all(&self.read)
+                .await
+                .map_err(map_err)?;
+        let entries =
+            rows.iter()
+                .map(|r| {
+                    let number_type: String = get(r, "number_type")?;
+                    Ok(RegulatedEntry {
+                        country: col(r, "country")?,
+                        number_type: if number_type == "*" {
+                            None
+                        } else {
+                            Some(number_type.parse().map_err(
+                                |e: dialnexa_domain::PhoneError| StoreError::Other(e.to_string()),
+                            )?)
+                        },
+                    })
                 })
-            })
-            .collect::<StoreResult<Vec<_>>>()?;
+                .collect::<StoreResult<Vec<_>>>()?;
         Ok(RegulatoryPolicy::new(entries))
     }
 
-    async fn price(&self, provider: Provider, country: CountryIso, number_type: NumberType) -> StoreResult<Option<Money>> {
+    async fn price(
+        &self,
+        provider: Provider,
+        country: CountryIso,
+        number_type: NumberType,
+    ) -> StoreResult<Option<Money>> {
         let row = sqlx::query(
             "SELECT monthly_micros FROM prices WHERE provider = $1 AND country = $2 AND number_type = $3",
         )
@@ -43,7 +51,8 @@ impl CatalogStore for SqlStore {
         .fetch_optional(&self.read)
         .await
         .map_err(map_err)?;
-        row.map(|r| Ok(Money::from_micros(get(&r, "monthly_micros")?))).transpose()
+        row.map(|r| Ok(Money::from_micros(get(&r, "monthly_micros")?)))
+            .transpose()
     }
 
     async fn list_prices(&self) -> StoreResult<Vec<PriceRow>> {
@@ -66,7 +75,12 @@ impl CatalogStore for SqlStore {
             .collect()
     }
 
-    async fn record_sightings(&self, workspace: &WorkspaceId, sightings: &[Sighting], now: Timestamp) -> StoreResult<()> {
+    async fn record_sightings(
+        &self,
+        workspace: &WorkspaceId,
+        sightings: &[Sighting],
+        now: Timestamp,
+    ) -> StoreResult<()> {
         if sightings.is_empty() {
             return Ok(());
         }
@@ -87,13 +101,20 @@ impl CatalogStore for SqlStore {
         );
         let mut q = sqlx::query(&sql).bind(workspace.as_str()).bind(ms(now));
         for s in sightings {
-            q = q.bind(s.phone_number.as_str()).bind(s.provider.as_str()).bind(s.capabilities.to_csv());
+            q = q
+                .bind(s.phone_number.as_str())
+                .bind(s.provider.as_str())
+                .bind(s.capabilities.to_csv());
         }
         q.execute(&self.write).await.map_err(map_err)?;
         Ok(())
     }
 
-    async fn sighting(&self, workspace: &WorkspaceId, number: &E164) -> StoreResult<Option<Sighting>> {
+    async fn sighting(
+        &self,
+        workspace: &WorkspaceId,
+        number: &E164,
+    ) -> StoreResult<Option<Sighting>> {
         let row = sqlx::query(
             "SELECT provider, capabilities, seen_at FROM search_sightings \
              WHERE workspace_id = $1 AND phone_number = $2",
@@ -108,7 +129,8 @@ impl CatalogStore for SqlStore {
             Ok(Sighting {
                 phone_number: number.clone(),
                 provider: col(&r, "provider")?,
-                capabilities: Capabilities::parse_csv(&caps).map_err(|e| StoreError::Other(e.to_string()))?,
+                capabilities: Capabilities::parse_csv(&caps)
+                    .map_err(|e| StoreError::Other(e.to_string()))?,
                 seen_at: ts(get(&r, "seen_at")?)?,
             })
         })

@@ -46,7 +46,11 @@ pub struct StoreOptions {
 
 impl StoreOptions {
     pub fn new(url: impl Into<String>) -> Self {
-        StoreOptions { url: url.into(), max_connections: 16, acquire_timeout: Duration::from_secs(5) }
+        StoreOptions {
+            url: url.into(),
+            max_connections: 16,
+            acquire_timeout: Duration::from_secs(5),
+        }
     }
 }
 
@@ -63,15 +67,16 @@ pub struct SqlStore {
 impl SqlStore {
     pub async fn connect(options: &StoreOptions) -> StoreResult<Self> {
         sqlx::any::install_default_drivers();
-        let backend = if options.url.starts_with("postgres://") || options.url.starts_with("postgresql://") {
-            Backend::Postgres
-        } else if options.url.starts_with("sqlite:") {
-            Backend::Sqlite
-        } else {
-            return Err(StoreError::Other(
-                "the database URL must start with sqlite:// or postgres://".into(),
-            ));
-        };
+        let backend =
+            if options.url.starts_with("postgres://") || options.url.starts_with("postgresql://") {
+                Backend::Postgres
+            } else if options.url.starts_with("sqlite:") {
+                Backend::Sqlite
+            } else {
+                return Err(StoreError::Other(
+                    "the database URL must start with sqlite:// or postgres://".into(),
+                ));
+            };
         let pool = |max: u32| {
             AnyPoolOptions::new()
                 .max_connections(max)
@@ -92,12 +97,26 @@ impl SqlStore {
                 let url = sqlite_url(&options.url);
                 // The writer first: it creates the file, so readers never race to create it.
                 let write = pool(1).connect(&url).await.map_err(map_err)?;
-                let read = pool(options.max_connections.max(2)).connect(&url).await.map_err(map_err)?;
-                Ok(SqlStore { backend, read, write })
+                let read = pool(options.max_connections.max(2))
+                    .connect(&url)
+                    .await
+                    .map_err(map_err)?;
+                Ok(SqlStore {
+                    backend,
+                    read,
+                    write,
+                })
             }
             Backend::Postgres => {
-                let pool = pool(options.max_connections).connect(&options.url).await.map_err(map_err)?;
-                Ok(SqlStore { backend, read: pool.clone(), write: pool })
+                let pool = pool(options.max_connections)
+                    .connect(&options.url)
+                    .await
+                    .map_err(map_err)?;
+                Ok(SqlStore {
+                    backend,
+                    read: pool.clone(),
+                    write: pool,
+                })
             }
         }
     }
@@ -113,7 +132,10 @@ impl SqlStore {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
-        migrator.run(&self.write).await.map_err(|e| StoreError::Other(format!("migration failed: {e}")))
+        migrator
+            .run(&self.write)
+            .await
+            .map_err(|e| StoreError::Other(format!("migration failed: {e}")))
     }
 
     pub async fn close(&self) {
@@ -136,7 +158,10 @@ fn sqlite_url(url: &str) -> String {
 #[async_trait]
 impl crate::Store for SqlStore {
     async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1").execute(&self.read).await.map_err(map_err)?;
+        sqlx::query("SELECT 1")
+            .execute(&self.read)
+            .await
+            .map_err(map_err)?;
         Ok(())
     }
 }
@@ -171,7 +196,8 @@ pub(crate) fn ms(ts: Timestamp) -> i64 {
 }
 
 pub(crate) fn ts(ms: i64) -> StoreResult<Timestamp> {
-    Timestamp::from_millisecond(ms).map_err(|e| StoreError::Other(format!("bad timestamp {ms}: {e}")))
+    Timestamp::from_millisecond(ms)
+        .map_err(|e| StoreError::Other(format!("bad timestamp {ms}: {e}")))
 }
 
 pub(crate) fn opt_ts(ms: Option<i64>) -> StoreResult<Option<Timestamp>> {
@@ -185,7 +211,8 @@ where
     T::Err: std::fmt::Display,
 {
     let raw: String = row.try_get(name).map_err(map_err)?;
-    raw.parse().map_err(|e| StoreError::Other(format!("column {name}: {e}")))
+    raw.parse()
+        .map_err(|e| StoreError::Other(format!("column {name}: {e}")))
 }
 
 pub(crate) fn opt_col<T: FromStr>(row: &AnyRow, name: &str) -> StoreResult<Option<T>>
@@ -193,8 +220,11 @@ where
     T::Err: std::fmt::Display,
 {
     let raw: Option<String> = row.try_get(name).map_err(map_err)?;
-    raw.map(|r| r.parse().map_err(|e| StoreError::Other(format!("column {name}: {e}"))))
-        .transpose()
+    raw.map(|r| {
+        r.parse()
+            .map_err(|e| StoreError::Other(format!("column {name}: {e}")))
+    })
+    .transpose()
 }
 
 pub(crate) fn get<'r, T>(row: &'r AnyRow, name: &str) -> StoreResult<T>

@@ -23,15 +23,18 @@ pub(crate) fn number_from_row(row: &AnyRow) -> StoreResult<PhoneNumberRecord> {
         workspace_id: WorkspaceId::from_trusted(get(row, "workspace_id")?),
         phone_number: E164::from_trusted(get(row, "phone_number")?, country),
         number_type: col(row, "number_type")?,
-        capabilities: Capabilities::parse_csv(&caps).map_err(|e| StoreError::Other(e.to_string()))?,
+        capabilities: Capabilities::parse_csv(&caps)
+            .map_err(|e| StoreError::Other(e.to_string()))?,
         monthly_cost: Money::from_micros(get(row, "monthly_cost_micros")?),
         provider: col(row, "provider")?,
         status: col(row, "status")?,
         carrier_ref: get(row, "carrier_ref")?,
         label: get(row, "label")?,
         nickname: get(row, "nickname")?,
-        inbound_agent_id: get::<Option<String>>(row, "inbound_agent_id")?.map(AgentId::from_trusted),
-        outbound_agent_id: get::<Option<String>>(row, "outbound_agent_id")?.map(AgentId::from_trusted),
+        inbound_agent_id: get::<Option<String>>(row, "inbound_agent_id")?
+            .map(AgentId::from_trusted),
+        outbound_agent_id: get::<Option<String>>(row, "outbound_agent_id")?
+            .map(AgentId::from_trusted),
         failure_reason: get(row, "failure_reason")?,
         created_at: ts(get(row, "created_at")?)?,
         updated_at: ts(get(row, "updated_at")?)?,
@@ -48,13 +51,17 @@ struct Where {
 
 impl Where {
     fn new(workspace: &WorkspaceId) -> Self {
-        Where { clauses: vec!["workspace_id = $1".into()], args: vec![workspace.as_str().into()] }
+        Where {
+            clauses: vec!["workspace_id = $1".into()],
+            args: vec![workspace.as_str().into()],
+        }
     }
 
     /// Every `?` in `clause` becomes the same new placeholder bound to `arg`.
     fn push(&mut self, clause: &str, arg: &str) {
         self.args.push(arg.to_owned());
-        self.clauses.push(clause.replace('?', &format!("${}", self.args.len())));
+        self.clauses
+            .push(clause.replace('?', &format!("${}", self.args.len())));
     }
 }
 
@@ -88,7 +95,13 @@ impl NumberStore for SqlStore {
             .bind(ms(new.created_at))
             .fetch_one(&self.write)
             .await
-            .map_err(|e| if is_unique_violation(&e) { StoreError::NumberAlreadyHeld } else { map_err(e) })?;
+            .map_err(|e| {
+                if is_unique_violation(&e) {
+                    StoreError::NumberAlreadyHeld
+                } else {
+                    map_err(e)
+                }
+            })?;
         number_from_row(&row)
     }
 
@@ -103,24 +116,37 @@ impl NumberStore for SqlStore {
         let mut tx = self.write.begin().await.map_err(map_err)?;
         let sql = format!(
             "UPDATE phone_numbers SET status = 'active', carrier_ref = $2, activated_at = $3, \
-             updated_at = $3 WHERE id = $1 AND status = 'pending' RETURNING {NUMBER_COLUMNS}"
+             updated_at = $3, next_period_index = $4, next_period_start = $5 \
+             WHERE id = $1 AND status = 'pending' RETURNING {NUMBER_COLUMNS}"
         );
         let updated = sqlx::query(&sql)
             .bind(id.as_str())
             .bind(carrier_ref)
             .bind(ms(now))
+            .bind(i64::from(first_charge.period_index) + 1)
+            .bind(ms(first_charge.period_end))
             .fetch_optional(&mut *tx)
             .await
             .map_err(map_err)?;
         let Some(row) = updated else {
             // Already activated by an earlier attempt (recovery raced the request): fine.
             let sql = format!("SELECT {NUMBER_COLUMNS} FROM phone_numbers WHERE id = $1");
-            let current = sqlx::query(&sql).bind(id.as_str()).fetch_optional(&mut *tx).await.map_err(map_err)?;
+            let current = sqlx::query(&sql)
+                .bind(id.as_str())
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(map_err)?;
             tx.rollback().await.map_err(map_err)?;
-            let record = current.as_ref().map(number_from_row).transpose()?.ok_or(StoreError::NotFound)?;
+            let record = current
+                .as_ref()
+                .map(number_from_row)
+                .transpose()?
+                .ok_or(StoreError::NotFound)?;
             return match record.status {
                 dialnexa_domain::NumberStatus::Active => Ok(record),
-                other => Err(StoreError::Conflict(format!("cannot activate a {other} number"))),
+                other => Err(StoreError::Conflict(format!(
+                    "cannot activate a {other} number"
+                ))),
             };
         };
         let record = number_from_row(&row)?;
@@ -155,7 +181,12 @@ impl NumberStore for SqlStore {
         Ok(record)
     }
 
-    async fn fail_pending(&self, id: &PhoneNumberId, reason: &str, now: Timestamp) -> StoreResult<()> {
+    async fn fail_pending(
+        &self,
+        id: &PhoneNumberId,
+        reason: &str,
+        now: Timestamp,
+    ) -> StoreResult<()> {
         sqlx::query(
             "UPDATE phone_numbers SET status = 'failed', failure_reason = $2, updated_at = $3 \
              WHERE id = $1 AND status = 'pending'",
@@ -169,8 +200,14 @@ impl NumberStore for SqlStore {
         Ok(())
     }
 
-    async fn get_number(&self, workspace: &WorkspaceId, id: &PhoneNumberId) -> StoreResult<Option<PhoneNumberRecord>> {
-        let sql = format!("SELECT {NUMBER_COLUMNS} FROM phone_numbers WHERE id = $1 AND workspace_id = $2");
+    async fn get_number(
+        &self,
+        workspace: &WorkspaceId,
+        id: &PhoneNumberId,
+    ) -> StoreResult<Option<PhoneNumberRecord>> {
+        let sql = format!(
+            "SELECT {NUMBER_COLUMNS} FROM phone_numbers WHERE id = $1 AND workspace_id = $2"
+        );
         let row = sqlx::query(&sql)
             .bind(id.as_str())
             .bind(workspace.as_str())
@@ -201,7 +238,10 @@ impl NumberStore for SqlStore {
             w.push("provider = ?", p.as_str());
         }
         if let Some(a) = &filter.agent_id {
-            w.push("(inbound_agent_id = ? OR outbound_agent_id = ?)", a.as_str());
+            w.push(
+                "(inbound_agent_id = ? OR outbound_agent_id = ?)",
+                a.as_str(),
+            );
         }
         if let Some(q) = filter.q.as_deref().filter(|q| !q.is_empty()) {
             let pattern = format!("%{}%", q.to_lowercase().replace(['%', '_'], ""));
@@ -231,11 +271,18 @@ impl NumberStore for SqlStore {
             .fetch_all(&self.read)
             .await
             .map_err(map_err)?;
-        let items = rows.iter().map(number_from_row).collect::<StoreResult<Vec<_>>>()?;
+        let items = rows
+            .iter()
+            .map(number_from_row)
+            .collect::<StoreResult<Vec<_>>>()?;
         Ok((items, total.max(0) as u64))
     }
 
-    async fn pending_before(&self, before: Timestamp, limit: u32) -> StoreResult<Vec<PhoneNumberRecord>> {
+    async fn pending_before(
+        &self,
+        before: Timestamp,
+        limit: u32,
+    ) -> StoreResult<Vec<PhoneNumberRecord>> {
         let sql = format!(
             "SELECT {NUMBER_COLUMNS} FROM phone_numbers WHERE status = 'pending' AND created_at < $1 \
              ORDER BY created_at LIMIT $2"

@@ -1,7 +1,9 @@
 //! Workspaces, their API keys and their KYC standing per country.
 
 use super::{SqlStore, col, get, map_err, ms, opt_col, opt_ts, ts};
-use crate::{ApiKey, KycRecord, NewApiKey, NewWorkspace, StoreError, StoreResult, Workspace, WorkspaceStore};
+use crate::{
+    ApiKey, KycRecord, NewApiKey, NewWorkspace, StoreError, StoreResult, Workspace, WorkspaceStore,
+};
 use async_trait::async_trait;
 use dialnexa_domain::{ApiKeyId, CountryIso, KycStatus, PhoneNumberId, Provider, WorkspaceId};
 use jiff::Timestamp;
@@ -11,7 +13,11 @@ const WORKSPACE_COLUMNS: &str =
     "id, name, default_provider, enabled_countries, default_phone_number_id, created_at";
 
 fn countries_csv(countries: &[CountryIso]) -> String {
-    countries.iter().map(CountryIso::as_str).collect::<Vec<_>>().join(",")
+    countries
+        .iter()
+        .map(CountryIso::as_str)
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 fn workspace_from_row(row: &AnyRow) -> StoreResult<Workspace> {
@@ -53,13 +59,20 @@ impl WorkspaceStore for SqlStore {
 
     async fn get_workspace(&self, id: &WorkspaceId) -> StoreResult<Option<Workspace>> {
         let sql = format!("SELECT {WORKSPACE_COLUMNS} FROM workspaces WHERE id = $1");
-        let row = sqlx::query(&sql).bind(id.as_str()).fetch_optional(&self.read).await.map_err(map_err)?;
+        let row = sqlx::query(&sql)
+            .bind(id.as_str())
+            .fetch_optional(&self.read)
+            .await
+            .map_err(map_err)?;
         row.as_ref().map(workspace_from_row).transpose()
     }
 
     async fn list_workspaces(&self) -> StoreResult<Vec<Workspace>> {
         let sql = format!("SELECT {WORKSPACE_COLUMNS} FROM workspaces ORDER BY created_at, id");
-        let rows = sqlx::query(&sql).fetch_all(&self.read).await.map_err(map_err)?;
+        let rows = sqlx::query(&sql)
+            .fetch_all(&self.read)
+            .await
+            .map_err(map_err)?;
         rows.iter().map(workspace_from_row).collect()
     }
 
@@ -101,7 +114,10 @@ impl WorkspaceStore for SqlStore {
         Ok(())
     }
 
-    async fn authenticate_key(&self, key_hash: &str) -> StoreResult<Option<(WorkspaceId, ApiKeyId)>> {
+    async fn authenticate_key(
+        &self,
+        key_hash: &str,
+    ) -> StoreResult<Option<(WorkspaceId, ApiKeyId)>> {
         let row = sqlx::query(
             "SELECT id, workspace_id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL",
         )
@@ -110,7 +126,10 @@ impl WorkspaceStore for SqlStore {
         .await
         .map_err(map_err)?;
         row.map(|r| {
-            Ok((WorkspaceId::from_trusted(get(&r, "workspace_id")?), ApiKeyId::from_trusted(get(&r, "id")?)))
+            Ok((
+                WorkspaceId::from_trusted(get(&r, "workspace_id")?),
+                ApiKeyId::from_trusted(get(&r, "id")?),
+            ))
         })
         .transpose()
     }
@@ -138,7 +157,12 @@ impl WorkspaceStore for SqlStore {
             .collect()
     }
 
-    async fn revoke_api_key(&self, workspace: &WorkspaceId, id: &ApiKeyId, now: Timestamp) -> StoreResult<()> {
+    async fn revoke_api_key(
+        &self,
+        workspace: &WorkspaceId,
+        id: &ApiKeyId,
+        now: Timestamp,
+    ) -> StoreResult<()> {
         let done = sqlx::query(
             "UPDATE api_keys SET revoked_at = $3 WHERE id = $1 AND workspace_id = $2 AND revoked_at IS NULL",
         )
@@ -148,7 +172,11 @@ impl WorkspaceStore for SqlStore {
         .execute(&self.write)
         .await
         .map_err(map_err)?;
-        if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+        if done.rows_affected() == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
     }
 
     async fn kyc_statuses(&self, workspace: &WorkspaceId) -> StoreResult<Vec<KycRecord>> {
@@ -170,7 +198,11 @@ impl WorkspaceStore for SqlStore {
             .collect()
     }
 
-    async fn kyc_status(&self, workspace: &WorkspaceId, country: CountryIso) -> StoreResult<KycStatus> {
+    async fn kyc_status(
+        &self,
+        workspace: &WorkspaceId,
+        country: CountryIso,
+    ) -> StoreResult<KycStatus> {
         let row = sqlx::query("SELECT status FROM kyc WHERE workspace_id = $1 AND country = $2")
             .bind(workspace.as_str())
             .bind(country.as_str())

@@ -1,0 +1,69 @@
+//! Rental billing: the renewal worker charges each period when it begins, exactly once, and
+//! catches up every missed period after downtime. The ledger's unique (number, period) and the
+//! compare-and-set cursor on the number make a second worker, or a second run, harmless.
+
+use crate::{Caller, ServiceResult, Services};
+use dialnexa_domain::{BillingPeriod, ChargeId, PhoneNumberId};
+use dialnexa_store::{Charge, ChargeFilter, NewCharge, Page};
+
+impl Services {
+    /// Charge every period that has begun by now. Returns how many charges were written.
+    #[tracing::instrument(skip_all)]
+    pub async fn run_renewals(&self) -> ServiceResult<u32> {
+        let mut charged = 0;
+        loop {
+            let now = self.clock.now();
+            let due = self.store.due_renewals(now, 500).await?;
+            if due.is_empty() {
+                break;
+            }
+            let mut progressed = false;
+            for d in due {
+                let period = BillingPeriod::nth(d.activated_at, d.next_period_index);
+                let charge = NewCharge {
+                    id: ChargeId::generate(),
+                    period_index: period.index,
+                    period_start: period.start,
+                    period_end: period.end,
+                    amount: d.amount,
+                };
+                if self
+                    .store
+                    .charge_renewal(&d.phone_number_id, &charge, period.end, now)
+                    .await?
+                {
+                    charged += 1;
+                }
+                progressed = true;
+            }
+            if !progressed {
+                break;
+            }
+        }
+        if charged > 0 {
+            tracing::info!(charged, "rental periods charged");
+        }
+        Ok(charged)
+    }
+
+    pub async fn list_charges(
+        &self,
+        caller: &Caller,
+        phone_number_id: Option<&str>,
+        filter: ChargeFilter,
+        page: Page,
+    ) -> ServiceResult<(Vec<Charge>, u64)> {
+        let mut filter = filter;
+        if let Some(id) = phone_number_id {
+            // An id that cannot exist matches nothing rather than everything.
+            filter.phone_number_id = Some(
+                PhoneNumberId::parse(id)
+                    .unwrap_or_else(|| PhoneNumberId::from_trusted("phn_none".into())),
+            );
+        }
+        Ok(self
+            .store
+            .list_charges(&caller.workspace_id, &filter, page)
+            .await?)
+    }
+}
