@@ -8,6 +8,7 @@ use dialnexa_carriers::plivo::{PlivoCarrier, PlivoConfig};
 use dialnexa_carriers::twilio::{TwilioCarrier, TwilioConfig};
 use dialnexa_emulator::{EmulatorConfig, RunningEmulator};
 use dialnexa_http::AppState;
+use dialnexa_service::clock::OffsetClock;
 use dialnexa_service::{Carriers, Clock, ServiceConfig, Services, SystemClock};
 use dialnexa_store::{SqlStore, Store};
 use std::future::Future;
@@ -27,7 +28,11 @@ pub struct Application {
 
 impl Application {
     pub async fn build(args: ServeArgs) -> anyhow::Result<Self> {
-        Self::build_with_clock(args, Arc::new(SystemClock)).await
+        let clock: Arc<dyn Clock> = match args.clock_offset_secs {
+            0 => Arc::new(SystemClock),
+            secs => Arc::new(OffsetClock::new(jiff::SignedDuration::from_secs(secs))),
+        };
+        Self::build_with_clock(args, clock).await
     }
 
     pub async fn build_with_clock(args: ServeArgs, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {

@@ -134,4 +134,7 @@ pub struct ServeArgs {
     /// How often the renewal worker charges rental periods that have begun, in ms.
     #[arg(long, env = "DIALNEXA_RENEWAL_INTERVAL_MS", default_value_t = 60_000)]
     pub renewal_interval_ms: u64,
+    /// Testing only: run with the clock moved this many seconds from the system time.
+    #[arg(long, env = "DIALNEXA_CLOCK_OFFSET_SECS", default_value_t = 0, hide = true, allow_negative_numbers = true)]
+    pub clock_offset_secs: i64,
 }

@@ -28,6 +28,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(routes::health::router())
         .merge(routes::available::router())
+        .merge(routes::billing::router())
         .merge(routes::numbers::router())
         .merge(routes::workspace::router())
         .merge(routes::admin::router())

@@ -47,6 +47,7 @@ pub fn serve_args(database_url: String, dir: &std::path::Path) -> ServeArgs {
         no_demo: true,
         recovery_interval_ms: 200,
         renewal_interval_ms: 200,
+        clock_offset_secs: 0,
     }
 }
 

@@ -4,5 +4,6 @@
 mod helpers;
 mod pg;
 mod purchase;
+mod saga;
 mod search;
 mod workspace;

@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod available;
+pub mod billing;
 pub mod health;
 pub mod numbers;
 pub mod workspace;

@@ -1,0 +1,79 @@
+//! `/v1/billing/charges`: the rental ledger of the caller's workspace.
+
+use crate::AppState;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{ApiQuery, Authenticated};
+use crate::views::ListView;
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use dialnexa_domain::{Money, format_time};
+use dialnexa_store::{Charge, ChargeFilter};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/v1/billing/charges", get(list))
+}
+
+#[derive(Debug, Deserialize)]
+struct ChargesQuery {
+    phone_number_id: Option<String>,
+    /// Periods starting at or after this instant (RFC 3339).
+    period_from: Option<String>,
+    /// Periods starting before this instant (RFC 3339).
+    period_to: Option<String>,
+    page: Option<i64>,
+    limit: Option<i64>,
+}
+
+#[derive(Debug, Serialize)]
+struct ChargeView {
+    id: String,
+    phone_number_id: String,
+    period_index: u32,
+    period_start: String,
+    period_end: String,
+    amount_usd: Money,
+    currency: &'static str,
+    created_at: String,
+}
+
+impl From<Charge> for ChargeView {
+    fn from(c: Charge) -> Self {
+        ChargeView {
+            id: c.id.to_string(),
+            phone_number_id: c.phone_number_id.to_string(),
+            period_index: c.period_index,
+            period_start: format_time(c.period_start),
+            period_end: format_time(c.period_end),
+            amount_usd: c.amount,
+            currency: "USD",
+            created_at: format_time(c.created_at),
+        }
+    }
+}
+
+fn instant(field: &str, raw: Option<String>) -> Result<Option<Timestamp>, ApiError> {
+    raw.map(|r| {
+        r.parse::<Timestamp>().map_err(|_| {
+            ApiError::bad_request("invalid_time", format!("{field} must be an RFC 3339 time such as 2027-01-01T00:00:00Z"))
+        })
+    })
+    .transpose()
+}
+
+async fn list(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    ApiQuery(q): ApiQuery<ChargesQuery>,
+) -> ApiResult<Json<ListView<ChargeView>>> {
+    let page = dialnexa_service::numbers::page(q.page, q.limit)?;
+    let filter = ChargeFilter {
+        phone_number_id: None,
+        period_from: instant("period_from", q.period_from)?,
+        period_to: instant("period_to", q.period_to)?,
+    };
+    let (items, total) = state.services.list_charges(&caller, q.phone_number_id.as_deref(), filter, page).await?;
+    Ok(Json(ListView { items: items.into_iter().map(Into::into).collect(), total, page: page.page, limit: page.limit }))
+}
