@@ -62,9 +62,14 @@ pub async fn test_database_url(dir: &std::path::Path) -> String {
 
 impl TestApp {
     pub async fn spawn() -> TestApp {
+        Self::spawn_with_clock(std::sync::Arc::new(dialnexa_service::SystemClock)).await
+    }
+
+    /// The application reading time from `clock` (e.g. a `ManualClock` the test moves).
+    pub async fn spawn_with_clock(clock: std::sync::Arc<dyn dialnexa_service::Clock>) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
         let url = test_database_url(dir.path()).await;
-        let app = Application::build(serve_args(url, dir.path()))
+        let app = Application::build_with_clock(serve_args(url, dir.path()), clock)
             .await
             .expect("the application starts");
         let addr = app.local_addr();

@@ -1,6 +1,7 @@
 //! HTTP integration tests: each test starts the real application on port 0 with its own
 //! database and its own embedded carrier emulator, and talks to it over HTTP.
 
+mod billing;
 mod helpers;
 mod pg;
 mod purchase;
