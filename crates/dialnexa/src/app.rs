@@ -66,7 +66,16 @@ impl Application {
         };
         let carriers = build_carriers(&args.carriers, emulator.as_ref().map(|e| e.base_url()))?;
         let store_dyn: Arc<dyn Store> = Arc::new(store.clone());
-        let services = Services::new(store_dyn, carriers, clock, ServiceConfig::default()).await?;
+        let services = Services::new(
+            store_dyn,
+            carriers,
+            clock,
+            ServiceConfig {
+                failpoints: args.failpoints.clone(),
+                ..ServiceConfig::default()
+            },
+        )
+        .await?;
 
         let demo = if args.no_demo {
             None

@@ -128,6 +128,9 @@ pub struct ServeArgs {
     /// Do not create the demo workspace on first start.
     #[arg(long, env = "DIALNEXA_NO_DEMO")]
     pub no_demo: bool,
+    /// Test-only crash points, e.g. `purchase.after_carrier=exit`.
+    #[arg(long, env = "DIALNEXA_FAILPOINTS", hide = true, default_value = "")]
+    pub failpoints: dialnexa_service::failpoints::Failpoints,
     /// How often the recovery worker settles pending purchases, in ms.
     #[arg(long, env = "DIALNEXA_RECOVERY_INTERVAL_MS", default_value_t = 5_000)]
     pub recovery_interval_ms: u64,
@@ -135,6 +138,12 @@ pub struct ServeArgs {
     #[arg(long, env = "DIALNEXA_RENEWAL_INTERVAL_MS", default_value_t = 60_000)]
     pub renewal_interval_ms: u64,
     /// Testing only: run with the clock moved this many seconds from the system time.
-    #[arg(long, env = "DIALNEXA_CLOCK_OFFSET_SECS", default_value_t = 0, hide = true, allow_negative_numbers = true)]
+    #[arg(
+        long,
+        env = "DIALNEXA_CLOCK_OFFSET_SECS",
+        default_value_t = 0,
+        hide = true,
+        allow_negative_numbers = true
+    )]
     pub clock_offset_secs: i64,
 }

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod billing;
 pub mod clock;
 pub mod error;
+pub mod failpoints;
 pub mod numbers;
 pub mod purchase;
 pub mod recovery;
@@ -55,12 +56,15 @@ pub struct ServiceConfig {
     /// A search sighting older than this no longer turns a carrier's "not available" into a
     /// 409: the number is simply "no longer available" (400).
     pub sighting_ttl: Duration,
+    /// Test-only crash points in the saga; empty in production.
+    pub failpoints: failpoints::Failpoints,
 }
 
 impl Default for ServiceConfig {
     fn default() -> Self {
         ServiceConfig {
             sighting_ttl: Duration::from_secs(60 * 60),
+            failpoints: Default::default(),
         }
     }
 }

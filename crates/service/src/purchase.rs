@@ -7,7 +7,7 @@
 //! A lost carrier answer leaves the row `pending` for the recovery worker, which asks the
 //! carrier who owns the number and finishes or unwinds.
 
-use crate::{Caller, ErrorKind, ServiceError, ServiceResult, Services};
+use crate::{Caller, ErrorKind, ServiceError, ServiceResult, Services, failpoints};
 use dialnexa_carriers::{CarrierError, OwnedNumber};
 use dialnexa_domain::{
     BillingPeriod, Capabilities, Capability, ChargeId, CountryIso, E164, EventId, KycStatus,
@@ -122,11 +122,20 @@ impl Services {
                 other => other.into(),
             })?;
 
+        self.config.failpoints.hit(failpoints::PURCHASE_AFTER_CLAIM);
+
         // Step 2: the carrier.
         match carrier.buy(number).await {
-            Ok(owned) => Ok(PurchaseOutcome::Active(
-                self.activate(&pending, &owned).await?,
-            )),
+            Ok(owned) => {
+                self.config
+                    .failpoints
+                    .hit(failpoints::PURCHASE_AFTER_CARRIER);
+                let active = self.activate(&pending, &owned).await?;
+                self.config
+                    .failpoints
+                    .hit(failpoints::PURCHASE_AFTER_ACTIVATE);
+                Ok(PurchaseOutcome::Active(active))
+            }
             Err(CarrierError::UnknownOutcome(detail)) => {
                 tracing::warn!(id = %pending.id, %detail, "carrier outcome unknown; left pending for recovery");
                 Ok(PurchaseOutcome::Pending(pending))

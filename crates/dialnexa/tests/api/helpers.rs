@@ -45,6 +45,7 @@ pub fn serve_args(database_url: String, dir: &std::path::Path) -> ServeArgs {
         },
         admin_token: Some("test-admin-token".into()),
         no_demo: true,
+        failpoints: Default::default(),
         recovery_interval_ms: 200,
         renewal_interval_ms: 200,
         clock_offset_secs: 0,
