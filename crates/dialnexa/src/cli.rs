@@ -65,6 +65,19 @@ pub enum AdminCommand {
     /// KYC decisions.
     #[command(subcommand)]
     Kyc(KycCommand),
+    /// Rental billing.
+    #[command(subcommand)]
+    Billing(BillingCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BillingCommand {
+    /// Charge every rental period that has begun by --until (default: now), each exactly once.
+    Run {
+        /// An RFC 3339 time or a date, e.g. 2027-06-01.
+        #[arg(long)]
+        until: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -201,14 +214,27 @@ pub async fn shutdown_signal() {
 async fn admin(database: DatabaseArgs, command: AdminCommand) -> anyhow::Result<ExitCode> {
     let store = SqlStore::connect(&database.store_options()).await?;
     store.migrate().await?;
+    let clock: Arc<dyn dialnexa_service::Clock> = match &command {
+        AdminCommand::Billing(BillingCommand::Run { until: Some(until) }) => {
+            Arc::new(dialnexa_service::ManualClock::new(parse_instant(until)?))
+        }
+        _ => Arc::new(SystemClock),
+    };
     let services = Services::new(
         Arc::new(store),
         Carriers::new(),
-        Arc::new(SystemClock),
+        clock,
         ServiceConfig::default(),
     )
     .await?;
     match command {
+        AdminCommand::Billing(BillingCommand::Run { .. }) => {
+            let charged = services.run_renewals().await?;
+            println!(
+                "charged {charged} rental period(s) up to {}",
+                format_time(services.clock().now())
+            );
+        }
         AdminCommand::Workspace(WorkspaceCommand::Create {
             name,
             countries,
@@ -266,6 +292,17 @@ async fn admin(database: DatabaseArgs, command: AdminCommand) -> anyhow::Result<
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `2027-06-01` (midnight UTC) or a full RFC 3339 time.
+fn parse_instant(s: &str) -> anyhow::Result<jiff::Timestamp> {
+    if let Ok(ts) = s.parse::<jiff::Timestamp>() {
+        return Ok(ts);
+    }
+    let date: jiff::civil::Date = s
+        .parse()
+        .with_context(|| format!("`{s}` is not a date like 2027-06-01"))?;
+    Ok(date.to_zoned(jiff::tz::TimeZone::UTC)?.timestamp())
 }
 
 #[cfg(test)]

@@ -25,7 +25,12 @@ async fn renewals_charge_each_started_period_once_and_catch_up() {
     app.services.run_renewals().await.unwrap();
 
     let (_, charges) = app.get(&t, "/v1/billing/charges?limit=100").await;
-    let starts: Vec<&str> = charges["items"].as_array().unwrap().iter().map(|c| c["period_start"].as_str().unwrap()).collect();
+    let starts: Vec<&str> = charges["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["period_start"].as_str().unwrap())
+        .collect();
     assert_eq!(
         starts,
         [
@@ -36,8 +41,22 @@ async fn renewals_charge_each_started_period_once_and_catch_up() {
             "2027-05-31T10:00:00.000Z"
         ]
     );
-    assert!(charges["items"].as_array().unwrap().iter().all(|c| c["amount_usd"] == "1.15"));
-    let (_, now) = app.get(&t, &format!("/v1/organization-phone-numbers/{}", bought["id"].as_str().unwrap())).await;
+    assert!(
+        charges["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["amount_usd"] == "1.15")
+    );
+    let (_, now) = app
+        .get(
+            &t,
+            &format!(
+                "/v1/organization-phone-numbers/{}",
+                bought["id"].as_str().unwrap()
+            ),
+        )
+        .await;
     assert_eq!(now["next_renewal_at"], "2027-06-30T10:00:00.000Z");
 
     // Running again charges nothing new.

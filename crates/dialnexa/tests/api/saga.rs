@@ -5,7 +5,13 @@ use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
 async fn set_faults(app: &TestApp, faults: Value) {
-    let r = app.client.post(format!("{}/_emulator/faults", app.emulator)).json(&faults).send().await.unwrap();
+    let r = app
+        .client
+        .post(format!("{}/_emulator/faults", app.emulator))
+        .json(&faults)
+        .send()
+        .await
+        .unwrap();
     assert!(r.status().is_success(), "{}", r.status());
 }
 
@@ -18,7 +24,10 @@ async fn a_lost_carrier_answer_is_202_pending_and_recovery_finishes_it() {
     let (status, body) = app.buy(&t, "+14155552671").await;
     assert_eq!(status, 202, "{body}");
     assert_eq!(body["status"], "pending");
-    let path = format!("/v1/organization-phone-numbers/{}", body["id"].as_str().unwrap());
+    let path = format!(
+        "/v1/organization-phone-numbers/{}",
+        body["id"].as_str().unwrap()
+    );
 
     // The recovery worker asks the carrier, finds the number on our account, and activates it.
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -30,7 +39,12 @@ async fn a_lost_carrier_answer_is_202_pending_and_recovery_finishes_it() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
     assert_eq!(settled["status"], "active", "{settled}");
-    assert!(app.carrier_number("+14155552671").await["owner"].as_str().unwrap().starts_with("twilio:"));
+    assert!(
+        app.carrier_number("+14155552671").await["owner"]
+            .as_str()
+            .unwrap()
+            .starts_with("twilio:")
+    );
     let (_, charges) = app.get(&t, "/v1/billing/charges").await;
     assert_eq!(charges["total"], 1, "{charges}");
     assert_eq!(charges["items"][0]["phone_number_id"], body["id"]);
@@ -47,12 +61,18 @@ async fn a_carrier_outage_is_503_and_frees_the_claim() {
     // A 5xx on a buy may have been applied at the carrier: the row stays pending (202) and
     // recovery settles it; any other answer must not leave a live claim behind.
     if r.0 == 202 {
-        let path = format!("/v1/organization-phone-numbers/{}", r.1["id"].as_str().unwrap());
+        let path = format!(
+            "/v1/organization-phone-numbers/{}",
+            r.1["id"].as_str().unwrap()
+        );
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             let (_, now) = app.get(&t, &path).await;
             if now["status"] != "pending" {
-                assert_eq!(now["status"], "failed", "the carrier did not sell it: {now}");
+                assert_eq!(
+                    now["status"], "failed",
+                    "the carrier did not sell it: {now}"
+                );
                 break;
             }
             assert!(Instant::now() < deadline, "still pending: {now}");
@@ -75,10 +95,19 @@ async fn charges_list_is_scoped_and_filtered() {
     let b = app.tenant(&["US"], &[]).await;
     let (_, bought) = app.buy(&a, "+14155552671").await;
     let id = bought["id"].as_str().unwrap();
-    let (status, mine) = app.get(&a, &format!("/v1/billing/charges?phone_number_id={id}")).await;
+    let (status, mine) = app
+        .get(&a, &format!("/v1/billing/charges?phone_number_id={id}"))
+        .await;
     assert_eq!(status, 200);
     assert_eq!(mine["total"], 1);
-    let (_, theirs) = app.get(&b, &format!("/v1/billing/charges?phone_number_id={id}")).await;
+    let (_, theirs) = app
+        .get(&b, &format!("/v1/billing/charges?phone_number_id={id}"))
+        .await;
     assert_eq!(theirs["total"], 0);
-    assert_error(&app.get(&a, "/v1/billing/charges?period_from=yesterday").await, 400, "invalid_time");
+    assert_error(
+        &app.get(&a, "/v1/billing/charges?period_from=yesterday")
+            .await,
+        400,
+        "invalid_time",
+    );
 }

@@ -57,7 +57,10 @@ impl From<Charge> for ChargeView {
 fn instant(field: &str, raw: Option<String>) -> Result<Option<Timestamp>, ApiError> {
     raw.map(|r| {
         r.parse::<Timestamp>().map_err(|_| {
-            ApiError::bad_request("invalid_time", format!("{field} must be an RFC 3339 time such as 2027-01-01T00:00:00Z"))
+            ApiError::bad_request(
+                "invalid_time",
+                format!("{field} must be an RFC 3339 time such as 2027-01-01T00:00:00Z"),
+            )
         })
     })
     .transpose()
@@ -74,6 +77,14 @@ async fn list(
         period_from: instant("period_from", q.period_from)?,
         period_to: instant("period_to", q.period_to)?,
     };
-    let (items, total) = state.services.list_charges(&caller, q.phone_number_id.as_deref(), filter, page).await?;
-    Ok(Json(ListView { items: items.into_iter().map(Into::into).collect(), total, page: page.page, limit: page.limit }))
+    let (items, total) = state
+        .services
+        .list_charges(&caller, q.phone_number_id.as_deref(), filter, page)
+        .await?;
+    Ok(Json(ListView {
+        items: items.into_iter().map(Into::into).collect(),
+        total,
+        page: page.page,
+        limit: page.limit,
+    }))
 }
