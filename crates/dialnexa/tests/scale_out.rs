@@ -1,0 +1,692 @@
+//! Scale-out: several `dialnexa serve` processes (the real binary, as child processes) on one
+//! PostgreSQL database and one `dialnexa carrier-emulator` process.
+//!
+//! These tests need PostgreSQL (127.0.0.1:5432, trust auth, or `DIALNEXA_TEST_POSTGRES_URL`);
+//! without it they fail with a message saying so. Each test gets its own empty database, which
+//! the servers migrate when they start (all at once, so concurrent migrations are exercised too).
+
+use serde_json::{Value, json};
+use sqlx::{Connection, Executor, PgConnection};
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::{JoinHandle, JoinSet};
+
+const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+const ADMIN_TOKEN: &str = "scale-out-admin-token";
+/// Test databases are named `dnx_so_<pid>_<random>`; a later run drops those of dead processes.
+const DB_PREFIX: &str = "dnx_so_";
+
+// ---------------------------------------------------------------------------------------------
+// PostgreSQL
+
+fn postgres_url() -> String {
+    std::env::var("DIALNEXA_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_POSTGRES_URL.to_owned())
+}
+
+fn with_database(url: &str, db: &str) -> String {
+    match url.rfind('/') {
+        Some(i) if i > url.find("://").map_or(0, |s| s + 2) => format!("{}/{db}", &url[..i]),
+        _ => format!("{url}/{db}"),
+    }
+}
+
+/// The `host[:port]` part of a `postgres://user@host:port/db` URL, as a byte range.
+fn authority(url: &str) -> std::ops::Range<usize> {
+    let start = url.find("://").map_or(0, |i| i + 3);
+    let end = url[start..]
+        .find(['/', '?'])
+        .map_or(url.len(), |i| start + i);
+    let host_start = url[start..end].rfind('@').map_or(start, |i| start + i + 1);
+    host_start..end
+}
+
+/// `host:port` of a PostgreSQL URL (port 5432 when it has none).
+fn host_port(url: &str) -> String {
+    let hp = &url[authority(url)];
+    if hp.contains(':') {
+        hp.to_owned()
+    } else {
+        format!("{hp}:5432")
+    }
+}
+
+/// The same URL with its `host:port` replaced (to route it through the test's proxy).
+fn with_host_port(url: &str, new: &str) -> String {
+    let range = authority(url);
+    format!("{}{new}{}", &url[..range.start], &url[range.end..])
+}
+
+async fn admin_connection() -> PgConnection {
+    let url = postgres_url();
+    PgConnection::connect(&url).await.unwrap_or_else(|e| {
+        panic!(
+            "these tests need PostgreSQL at {url} (or DIALNEXA_TEST_POSTGRES_URL), and it is not \
+             reachable: {e}. Start it (e.g. `pg_ctlcluster <version> main start`) and rerun."
+        )
+    })
+}
+
+/// A new, empty database of this test; returns its URL.
+async fn fresh_database() -> String {
+    let mut admin = admin_connection().await;
+    drop_stale_databases(&mut admin).await;
+    let name = format!(
+        "{DB_PREFIX}{}_{:08x}",
+        std::process::id(),
+        rand::random::<u32>()
+    );
+    admin
+        .execute(format!("CREATE DATABASE {name}").as_str())
+        .await
+        .expect("create the test database");
+    admin.close().await.ok();
+    with_database(&postgres_url(), &name)
+}
+
+async fn drop_stale_databases(admin: &mut PgConnection) {
+    let rows: Vec<(String,)> =
+        sqlx::query_as("SELECT datname FROM pg_database WHERE datname LIKE 'dnx\\_so\\_%'")
+            .fetch_all(&mut *admin)
+            .await
+            .unwrap_or_default();
+    for (name,) in rows {
+        let pid: Option<u32> = name
+            .strip_prefix(DB_PREFIX)
+            .and_then(|r| r.split('_').next())
+            .and_then(|p| p.parse().ok());
+        let alive = pid.is_some_and(|p| Path::new(&format!("/proc/{p}")).exists());
+        if !alive {
+            let _ = admin
+                .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
+                .await;
+        }
+    }
+}
+
+async fn db(url: &str) -> PgConnection {
+    PgConnection::connect(url)
+        .await
+        .expect("connect to the test database")
+}
+
+async fn count(conn: &mut PgConnection, sql: &str) -> i64 {
+    let (n,): (i64,) = sqlx::query_as(sql)
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    n
+}
+
+// ---------------------------------------------------------------------------------------------
+// Child processes
+
+/// A child process that is killed when dropped, also when the test panics.
+struct Proc {
+    name: String,
+    child: Child,
+    log: PathBuf,
+}
+
+impl Proc {
+    /// Starts `dialnexa ARGS` in `dir` and waits for the stdout line starting with `ready`;
+    /// returns the process and the rest of that line.
+    async fn start(name: &str, dir: &Path, args: &[String], ready: &str) -> (Proc, String) {
+        let log = dir.join(format!("{name}.log"));
+        let stderr = std::fs::File::create(&log).expect("create the log file");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_dialnexa"))
+            .args(args)
+            .current_dir(dir)
+            .env("DIALNEXA_LOG", "warn,sqlx=warn")
+            .env_remove("DATABASE_URL")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(stderr)
+            .spawn()
+            .expect("start the dialnexa binary");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, rx) = tokio::sync::oneshot::channel::<String>();
+        let marker = ready.to_owned();
+        std::thread::spawn(move || {
+            let mut tx = Some(tx);
+            // Keep draining stdout so the child never blocks on a full pipe.
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(rest) = line.strip_prefix(&marker)
+                    && let Some(tx) = tx.take()
+                {
+                    let _ = tx.send(rest.trim().to_owned());
+                }
+            }
+        });
+        let proc = Proc {
+            name: name.to_owned(),
+            child,
+            log,
+        };
+        match tokio::time::timeout(Duration::from_secs(60), rx).await {
+            Ok(Ok(rest)) => (proc, rest),
+            _ => {
+                let log = proc.log_text();
+                panic!(
+                    "{} did not start (no \"{ready}\" line); its log:\n{log}",
+                    proc.name
+                );
+            }
+        }
+    }
+
+    fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+struct Emulator {
+    _proc: Proc,
+    url: String,
+}
+
+async fn start_emulator(dir: &Path) -> Emulator {
+    let args = [
+        "carrier-emulator".to_owned(),
+        "--listen".into(),
+        "127.0.0.1:0".into(),
+        "--state".into(),
+        dir.join("emulator-state.db").display().to_string(),
+    ];
+    let (proc, url) = Proc::start("emulator", dir, &args, "carrier emulator listening on").await;
+    Emulator {
+        _proc: proc,
+        url: url.trim_end_matches('/').to_owned(),
+    }
+}
+
+struct Server {
+    proc: Proc,
+    url: String,
+}
+
+async fn start_server(
+    name: &str,
+    dir: &Path,
+    database_url: &str,
+    emulator: &str,
+    extra: &[&str],
+) -> Server {
+    use dialnexa_emulator as emu;
+    let mut args: Vec<String> = [
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--database-url",
+        database_url,
+        "--emulator",
+        "off",
+        "--twilio-base-url",
+        emulator,
+        "--twilio-account-sid",
+        emu::DEFAULT_TWILIO_ACCOUNT_SID,
+        "--twilio-auth-token",
+        emu::DEFAULT_TWILIO_AUTH_TOKEN,
+        "--plivo-base-url",
+        emulator,
+        "--plivo-auth-id",
+        emu::DEFAULT_PLIVO_AUTH_ID,
+        "--plivo-auth-token",
+        emu::DEFAULT_PLIVO_AUTH_TOKEN,
+        "--admin-token",
+        ADMIN_TOKEN,
+        "--no-demo",
+        // Three servers and other tests share one PostgreSQL (max_connections 100).
+        "--db-max-connections",
+        "8",
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
+    args.extend(extra.iter().map(|s| (*s).to_owned()));
+    let (proc, url) = Proc::start(name, dir, &args, "DialNexa Numbers listening on").await;
+    Server { proc, url }
+}
+
+/// Several servers started at once (so their migrations race, as in a real rollout).
+async fn start_servers(
+    n: usize,
+    dir: &Path,
+    database_url: &str,
+    emulator: &str,
+    extra: &[&str],
+) -> Vec<Server> {
+    let names: Vec<String> = (0..n).map(|i| format!("server{i}")).collect();
+    futures::future::join_all(
+        names
+            .iter()
+            .map(|name| start_server(name, dir, database_url, emulator, extra)),
+    )
+    .await
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap()
+}
+
+async fn decode(r: reqwest::Response) -> (u16, Value) {
+    let status = r.status().as_u16();
+    let text = r.text().await.unwrap_or_default();
+    let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    (status, body)
+}
+
+async fn get(http: &reqwest::Client, url: &str, key: &str) -> (u16, Value) {
+    decode(http.get(url).bearer_auth(key).send().await.unwrap()).await
+}
+
+async fn post(http: &reqwest::Client, url: &str, key: &str, body: Value) -> (u16, Value) {
+    decode(
+        http.post(url)
+            .bearer_auth(key)
+            .json(&body)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
+/// A workspace with US enabled and an API key for it, through the operator API.
+async fn tenant(http: &reqwest::Client, server: &str, name: &str) -> String {
+    let (status, ws) = post(
+        http,
+        &format!("{server}/v1/admin/workspaces"),
+        ADMIN_TOKEN,
+        json!({"name": name, "enabled_countries": ["US"]}),
+    )
+    .await;
+    assert_eq!(status, 201, "create workspace: {ws}");
+    let id = ws["id"].as_str().expect("workspace id").to_owned();
+    let (status, key) = post(
+        http,
+        &format!("{server}/v1/admin/workspaces/{id}/api-keys"),
+        ADMIN_TOKEN,
+        json!({"name": "scale-out"}),
+    )
+    .await;
+    assert_eq!(status, 201, "create key: {key}");
+    key["key"].as_str().expect("the key").to_owned()
+}
+
+/// `n` distinct available US local numbers, as seen by this key.
+async fn available(http: &reqwest::Client, server: &str, key: &str, n: usize) -> Vec<String> {
+    let (status, body) = get(
+        http,
+        &format!(
+            "{server}/v1/organization-phone-numbers/available?country_iso=US&type=local&limit={n}"
+        ),
+        key,
+    )
+    .await;
+    assert_eq!(status, 200, "search: {body}");
+    let numbers: Vec<String> = body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| i["phone_number"].as_str().expect("phone_number").to_owned())
+        .collect();
+    let distinct: BTreeSet<&String> = numbers.iter().collect();
+    assert_eq!(distinct.len(), n, "{n} distinct numbers: {numbers:?}");
+    numbers
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tests
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hundred_concurrent_purchases_over_three_servers_have_exactly_ten_winners() {
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = fresh_database().await;
+    let emulator = start_emulator(dir.path()).await;
+    let servers = start_servers(3, dir.path(), &database_url, &emulator.url, &[]).await;
+    let http = client();
+
+    let keys = [
+        tenant(&http, &servers[0].url, "Workspace A").await,
+        tenant(&http, &servers[1].url, "Workspace B").await,
+    ];
+    let numbers = available(&http, &servers[2].url, &keys[0], 10).await;
+    // Workspace B searches too, as a real competitor would (its result is not needed).
+    let _ = available(&http, &servers[0].url, &keys[1], 10).await;
+
+    // Attempt k at number j goes to server (j + k) % 3 as workspace k % 2.
+    let attempts = (0..100).map(|i| {
+        let (j, k) = (i % 10, i / 10);
+        let server = &servers[(j + k) % 3].url;
+        let key = &keys[k % 2];
+        let number = numbers[j].clone();
+        let http = &http;
+        async move {
+            let url = format!("{server}/v1/organization-phone-numbers/purchase");
+            let answer = post(http, &url, key, json!({"phone_number": number})).await;
+            (number, answer)
+        }
+    });
+    let answers = futures::future::join_all(attempts).await;
+
+    let mut winners: BTreeMap<String, usize> = BTreeMap::new();
+    let mut taken = 0;
+    let mut other = Vec::new();
+    for (number, (status, body)) in &answers {
+        match status {
+            201 => {
+                assert_eq!(body["status"], "active", "{body}");
+                assert_eq!(body["phone_number"], number.as_str(), "{body}");
+                *winners.entry(number.clone()).or_default() += 1;
+            }
+            409 if body["code"] == "number_taken" => taken += 1,
+            _ => other.push((number, status, body)),
+        }
+    }
+    assert!(other.is_empty(), "unexpected answers: {other:?}");
+    assert_eq!(
+        winners.len(),
+        10,
+        "one winner per number: {winners:?}; numbers {numbers:?}"
+    );
+    assert!(winners.values().all(|&n| n == 1), "{winners:?}");
+    assert_eq!(taken, 90);
+
+    let (status, owned) = get(&http, &format!("{}/_emulator/owned", emulator.url), "").await;
+    assert_eq!(status, 200, "{owned}");
+    let owned: BTreeSet<String> = owned
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|o| o["phone_number"].as_str().expect("phone_number").to_owned())
+        .collect();
+    let expected: BTreeSet<String> = numbers.iter().cloned().collect();
+    assert_eq!(
+        owned, expected,
+        "the emulator holds exactly the ten numbers"
+    );
+
+    let mut conn = db(&database_url).await;
+    assert_eq!(count(&mut conn, "SELECT COUNT(*) FROM charges").await, 10);
+    assert_eq!(
+        count(
+            &mut conn,
+            "SELECT COUNT(*) FROM phone_numbers WHERE status = 'active'"
+        )
+        .await,
+        10
+    );
+    assert_eq!(
+        count(
+            &mut conn,
+            "SELECT COUNT(DISTINCT phone_number) FROM phone_numbers WHERE status = 'active'"
+        )
+        .await,
+        10
+    );
+    assert_eq!(
+        count(
+            &mut conn,
+            "SELECT COUNT(*) FROM phone_numbers WHERE status = 'pending'"
+        )
+        .await,
+        0
+    );
+    conn.close().await.ok();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn renewal_workers_in_three_processes_charge_each_period_exactly_once() {
+    const NUMBERS: usize = 5;
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = fresh_database().await;
+    let emulator = start_emulator(dir.path()).await;
+    let http = client();
+
+    {
+        let server = start_server("buyer", dir.path(), &database_url, &emulator.url, &[]).await;
+        let key = tenant(&http, &server.url, "Renter").await;
+        for number in available(&http, &server.url, &key, NUMBERS).await {
+            let (status, body) = post(
+                &http,
+                &format!("{}/v1/organization-phone-numbers/purchase", server.url),
+                &key,
+                json!({"phone_number": number}),
+            )
+            .await;
+            assert_eq!(status, 201, "{body}");
+        }
+        // Dropping the server kills it.
+    }
+    let mut conn = db(&database_url).await;
+    assert_eq!(
+        count(&mut conn, "SELECT COUNT(*) FROM charges").await,
+        NUMBERS as i64
+    );
+
+    // 93 days on: three monthly periods have begun (three months are at most 92 days) and
+    // the fourth has not, so each number owes periods 1, 2 and 3 on top of the first.
+    let offset = (93 * 86_400).to_string();
+    let servers = start_servers(
+        3,
+        dir.path(),
+        &database_url,
+        &emulator.url,
+        &[
+            "--clock-offset-secs",
+            &offset,
+            "--renewal-interval-ms",
+            "200",
+        ],
+    )
+    .await;
+
+    let expected = (NUMBERS * 4) as i64;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut last = (-1, Instant::now());
+    loop {
+        let n = count(&mut conn, "SELECT COUNT(*) FROM charges").await;
+        if n != last.0 {
+            last = (n, Instant::now());
+        }
+        // Settled: the expected total, unchanged over ten renewal rounds.
+        if n >= expected && last.1.elapsed() > Duration::from_secs(2) {
+            break;
+        }
+        if Instant::now() > deadline {
+            let logs: Vec<String> = servers
+                .iter()
+                .map(|s| format!("--- {}:\n{}", s.proc.name, s.proc.log_text()))
+                .collect();
+            panic!(
+                "charges did not reach {expected} (now {n}); logs:\n{}",
+                logs.join("\n")
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    let per_number: Vec<(String, i64, i64, i64)> = sqlx::query_as(
+        "SELECT phone_number_id, COUNT(*), MIN(period_index), MAX(period_index) \
+         FROM charges GROUP BY phone_number_id",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(per_number.len(), NUMBERS, "{per_number:?}");
+    for (id, n, first, last) in &per_number {
+        assert_eq!(
+            (*n, *first, *last),
+            (4, 0, 3),
+            "number {id}: periods 0 to 3 once each"
+        );
+    }
+    assert_eq!(
+        count(
+            &mut conn,
+            "SELECT COUNT(*) FROM (SELECT phone_number_id, period_start FROM charges \
+             GROUP BY phone_number_id, period_start HAVING COUNT(*) > 1) d"
+        )
+        .await,
+        0,
+        "no period charged twice"
+    );
+    assert_eq!(
+        count(
+            &mut conn,
+            "SELECT COUNT(*) FROM (SELECT phone_number_id, period_index FROM charges \
+             GROUP BY phone_number_id, period_index HAVING COUNT(*) > 1) d"
+        )
+        .await,
+        0,
+        "no period index charged twice"
+    );
+    conn.close().await.ok();
+    drop(servers);
+}
+
+/// A TCP proxy to PostgreSQL: "stopping the database" is stopping the proxy, which closes the
+/// listener and every connection through it.
+struct DbProxy {
+    addr: String,
+    target: String,
+    task: Option<JoinHandle<()>>,
+}
+
+impl DbProxy {
+    async fn start(target: String) -> DbProxy {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap().to_string();
+        let mut proxy = DbProxy {
+            addr,
+            target,
+            task: None,
+        };
+        proxy.run(listener);
+        proxy
+    }
+
+    fn run(&mut self, listener: TcpListener) {
+        let target = self.target.clone();
+        self.task = Some(tokio::spawn(async move {
+            // Connections live in this set: aborting the task drops them all.
+            let mut connections = JoinSet::new();
+            loop {
+                tokio::select! {
+                    accepted = listener.accept() => {
+                        let Ok((mut inbound, _)) = accepted else { continue };
+                        let target = target.clone();
+                        connections.spawn(async move {
+                            if let Ok(mut outbound) = TcpStream::connect(&target).await {
+                                let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                            }
+                        });
+                    }
+                    Some(_) = connections.join_next(), if !connections.is_empty() => {}
+                }
+            }
+        }));
+    }
+
+    async fn stop(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+            let _ = task.await;
+        }
+    }
+
+    async fn restart(&mut self) {
+        self.stop().await;
+        let listener = TcpListener::bind(&self.addr)
+            .await
+            .expect("rebind the proxy on its port");
+        self.run(listener);
+    }
+}
+
+impl Drop for DbProxy {
+    fn drop(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn database_gone_answers_503_quickly_and_the_same_process_recovers() {
+    let dir = tempfile::tempdir().unwrap();
+    let direct_url = fresh_database().await;
+    let mut proxy = DbProxy::start(host_port(&direct_url)).await;
+    let database_url = with_host_port(&direct_url, &proxy.addr);
+    let emulator = start_emulator(dir.path()).await;
+    let server = start_server(
+        "server",
+        dir.path(),
+        &database_url,
+        &emulator.url,
+        &["--db-acquire-timeout-ms", "1000"],
+    )
+    .await;
+    let http = client();
+    let key = tenant(&http, &server.url, "Steady").await;
+    let list = format!("{}/v1/organization-phone-numbers", server.url);
+    let (status, body) = get(&http, &list, &key).await;
+    assert_eq!(status, 200, "{body}");
+
+    proxy.stop().await;
+    for attempt in 0..3 {
+        let started = Instant::now();
+        let (status, body) = get(&http, &list, &key).await;
+        let took = started.elapsed();
+        assert_eq!(
+            status,
+            503,
+            "attempt {attempt} while the database is gone: {body}; log:\n{}",
+            server.proc.log_text()
+        );
+        assert_eq!(body["statusCode"], 503, "{body}");
+        assert_eq!(body["code"], "service_unavailable", "{body}");
+        assert!(
+            body["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "{body}"
+        );
+        eprintln!("attempt {attempt}: 503 after {took:?}");
+        assert!(
+            took < Duration::from_secs(5),
+            "attempt {attempt} took {took:?} with a 1 s acquire timeout"
+        );
+    }
+
+    proxy.restart().await;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let (status, body) = get(&http, &list, &key).await;
+        if status == 200 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the server did not recover after the database came back: {status} {body}; log:\n{}",
+            server.proc.log_text()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    drop(server);
+}
