@@ -1,0 +1,402 @@
+//! Who owns which number: the emulator's only durable state, in its own SQLite database.
+//!
+//! The primary key on the number is what makes two concurrent buys of one number end with
+//! exactly one owner; one connection behind a mutex serialises every write besides.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use anyhow::Context;
+use jiff::Timestamp;
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+/// A number someone owns. `owner` is `twilio:AC…`, `plivo:MA…` or `other`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OwnedNumber {
+    pub e164: String,
+    pub owner: String,
+    /// Twilio's `PN…` sid; numbers Plivo or another buyer holds have none.
+    pub sid: Option<String>,
+    pub friendly_name: Option<String>,
+    pub voice_url: Option<String>,
+    /// Plivo application linked to the number.
+    pub app_id: Option<String>,
+    /// Other carrier settings (`voice_method`, `sms_url`, …), by snake_case name.
+    pub settings: BTreeMap<String, String>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// Changes to a number's settings; `None` leaves a field as it is.
+#[derive(Clone, Debug, Default)]
+pub struct NumberChanges {
+    pub friendly_name: Option<String>,
+    pub voice_url: Option<String>,
+    pub app_id: Option<String>,
+    pub settings: BTreeMap<String, String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the number is owned already")]
+    Taken,
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("stored settings are corrupt: {0}")]
+    Corrupt(String),
+    #[error("the store task stopped: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+#[derive(Clone)]
+pub struct Store {
+    conn: Arc<Mutex<Connection>>,
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS owned_numbers (
+    e164          TEXT PRIMARY KEY NOT NULL,
+    owner         TEXT NOT NULL,
+    sid           TEXT UNIQUE,
+    friendly_name TEXT,
+    voice_url     TEXT,
+    app_id        TEXT,
+    settings      TEXT NOT NULL DEFAULT '{}',
+    created_at    TEXT NOT NULL,
+    updated_at    TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS owned_numbers_owner ON owned_numbers (owner);
+";
+
+const COLUMNS: &str =
+    "e164, owner, sid, friendly_name, voice_url, app_id, settings, created_at, updated_at";
+
+impl Store {
+    /// Opens (and creates) the state file, or an in-memory database when `path` is `None`.
+    pub fn open(path: Option<&Path>) -> anyhow::Result<Store> {
+        let conn = match path {
+            Some(path) => {
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir)
+                        .with_context(|| format!("creating {}", dir.display()))?;
+                }
+                let conn = Connection::open(path)
+                    .with_context(|| format!("opening emulator state {}", path.display()))?;
+                conn.pragma_update(None, "journal_mode", "WAL")?;
+                conn.pragma_update(None, "synchronous", "NORMAL")?;
+                conn
+            }
+            None => Connection::open_in_memory()?,
+        };
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.execute_batch(SCHEMA)
+            .context("creating the emulator schema")?;
+        Ok(Store {
+            conn: Arc::new(Mutex::new(conn)),
+        })
+    }
+
+    /// Runs `f` on the connection off the async threads; SQLite calls block.
+    async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let conn = Arc::clone(&self.conn);
+        tokio::task::spawn_blocking(move || {
+            // A panic while holding the lock cannot leave SQLite half-written, so go on.
+            let mut conn = conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            f(&mut conn)
+        })
+        .await?
+    }
+
+    /// Records a new owner; `Taken` if anyone owns the number already.
+    pub async fn insert(&self, number: OwnedNumber) -> Result<OwnedNumber, StoreError> {
+        self.run(move |conn| {
+            if insert_row(conn, "ON CONFLICT (e164) DO NOTHING", &number)? == 0 {
+                return Err(StoreError::Taken);
+            }
+            Ok(number)
+        })
+        .await
+    }
+
+    /// Sets the owner whoever held the number before (the test controls' hammer).
+    pub async fn put(&self, number: OwnedNumber) -> Result<OwnedNumber, StoreError> {
+        self.run(move |conn| {
+            let tx = conn.transaction()?;
+            tx.execute("DELETE FROM owned_numbers WHERE e164 = ?1", [&number.e164])?;
+            insert_row(&tx, "", &number)?;
+            tx.commit()?;
+            Ok(number)
+        })
+        .await
+    }
+
+    pub async fn get(&self, e164: &str) -> Result<Option<OwnedNumber>, StoreError> {
+        self.query_one("e164", e164.to_owned()).await
+    }
+
+    pub async fn get_by_sid(&self, sid: &str) -> Result<Option<OwnedNumber>, StoreError> {
+        self.query_one("sid", sid.to_owned()).await
+    }
+
+    async fn query_one(
+        &self,
+        column: &'static str,
+        value: String,
+    ) -> Result<Option<OwnedNumber>, StoreError> {
+        self.run(move |conn| {
+            let sql = format!("SELECT {COLUMNS} FROM owned_numbers WHERE {column} = ?1");
+            let row = conn.query_row(&sql, [value], raw_row).optional()?;
+            row.map(RawRow::parse).transpose()
+        })
+        .await
+    }
+
+    /// Numbers an owner holds, oldest purchase first; `None` lists everyone's.
+    pub async fn list(&self, owner: Option<&str>) -> Result<Vec<OwnedNumber>, StoreError> {
+        let owner = owner.map(str::to_owned);
+        self.run(move |conn| {
+            let sql = format!(
+                "SELECT {COLUMNS} FROM owned_numbers WHERE ?1 IS NULL OR owner = ?1 ORDER BY rowid"
+            );
+            let mut stmt = conn.prepare(&sql)?;
+            let rows = stmt
+                .query_map([owner], raw_row)?
+                .collect::<Result<Vec<_>, _>>()?;
+            rows.into_iter().map(RawRow::parse).collect()
+        })
+        .await
+    }
+
+    /// Owned numbers starting with `prefix` (`+` and digits), to hide them from searches.
+    pub async fn taken_with_prefix(&self, prefix: &str) -> Result<HashSet<String>, StoreError> {
+        let pattern = format!("{prefix}%");
+        self.run(move |conn| {
+            let mut stmt = conn.prepare("SELECT e164 FROM owned_numbers WHERE e164 LIKE ?1")?;
+            let taken = stmt
+                .query_map([pattern], |row| row.get(0))?
+                .collect::<Result<_, _>>()?;
+            Ok(taken)
+        })
+        .await
+    }
+
+    /// Applies `changes` if `owner` holds the number; returns the number as it now is.
+    pub async fn update(
+        &self,
+        e164: &str,
+        owner: &str,
+        changes: NumberChanges,
+    ) -> Result<Option<OwnedNumber>, StoreError> {
+        let (e164, owner) = (e164.to_owned(), owner.to_owned());
+        self.run(move |conn| {
+            let tx = conn.transaction()?;
+            let sql = format!("SELECT {COLUMNS} FROM owned_numbers WHERE e164 = ?1 AND owner = ?2");
+            let Some(row) = tx.query_row(&sql, [&e164, &owner], raw_row).optional()? else {
+                return Ok(None);
+            };
+            let mut number = row.parse()?;
+            number.friendly_name = changes.friendly_name.or(number.friendly_name);
+            number.voice_url = changes.voice_url.or(number.voice_url);
+            number.app_id = changes.app_id.or(number.app_id);
+            number.settings.extend(changes.settings);
+            number.updated_at = Timestamp::now();
+            tx.execute(
+                "UPDATE owned_numbers SET friendly_name = ?2, voice_url = ?3, app_id = ?4, settings = ?5, updated_at = ?6 WHERE e164 = ?1",
+                params![
+                    number.e164,
+                    number.friendly_name,
+                    number.voice_url,
+                    number.app_id,
+                    settings_json(&number.settings)?,
+                    number.updated_at.to_string(),
+                ],
+            )?;
+            tx.commit()?;
+            Ok(Some(number))
+        })
+        .await
+    }
+
+    /// Frees a number; only if `owner` holds it, unless `owner` is `None`.
+    pub async fn release(&self, e164: &str, owner: Option<&str>) -> Result<bool, StoreError> {
+        let (e164, owner) = (e164.to_owned(), owner.map(str::to_owned));
+        self.run(move |conn| {
+            let deleted = conn.execute(
+                "DELETE FROM owned_numbers WHERE e164 = ?1 AND (?2 IS NULL OR owner = ?2)",
+                params![e164, owner],
+            )?;
+            Ok(deleted > 0)
+        })
+        .await
+    }
+
+    /// Forgets every owner.
+    pub async fn clear(&self) -> Result<(), StoreError> {
+        self.run(|conn| Ok(conn.execute("DELETE FROM owned_numbers", []).map(drop)?))
+            .await
+    }
+}
+
+fn settings_json(settings: &BTreeMap<String, String>) -> Result<String, StoreError> {
+    serde_json::to_string(settings).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn insert_row(conn: &Connection, on_conflict: &str, n: &OwnedNumber) -> Result<usize, StoreError> {
+    let sql = format!(
+        "INSERT INTO owned_numbers ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) {on_conflict}"
+    );
+    let written = conn.execute(
+        &sql,
+        params![
+            n.e164,
+            n.owner,
+            n.sid,
+            n.friendly_name,
+            n.voice_url,
+            n.app_id,
+            settings_json(&n.settings)?,
+            n.created_at.to_string(),
+            n.updated_at.to_string(),
+        ],
+    )?;
+    Ok(written)
+}
+
+/// A row as SQLite hands it over, before the text columns are parsed.
+struct RawRow {
+    number: OwnedNumber,
+    settings: String,
+    created_at: String,
+    updated_at: String,
+}
+
+fn raw_row(row: &Row<'_>) -> rusqlite::Result<RawRow> {
+    Ok(RawRow {
+        number: OwnedNumber {
+            e164: row.get(0)?,
+            owner: row.get(1)?,
+            sid: row.get(2)?,
+            friendly_name: row.get(3)?,
+            voice_url: row.get(4)?,
+            app_id: row.get(5)?,
+            settings: BTreeMap::new(),
+            created_at: Timestamp::UNIX_EPOCH,
+            updated_at: Timestamp::UNIX_EPOCH,
+        },
+        settings: row.get(6)?,
+        created_at: row.get(7)?,
+        updated_at: row.get(8)?,
+    })
+}
+
+impl RawRow {
+    fn parse(self) -> Result<OwnedNumber, StoreError> {
+        let corrupt = |what: &str, e: &dyn std::fmt::Display| {
+            StoreError::Corrupt(format!("{what} of {}: {e}", self.number.e164))
+        };
+        let settings = serde_json::from_str(&self.settings).map_err(|e| corrupt("settings", &e))?;
+        let created_at = self
+            .created_at
+            .parse()
+            .map_err(|e| corrupt("created_at", &e))?;
+        let updated_at = self
+            .updated_at
+            .parse()
+            .map_err(|e| corrupt("updated_at", &e))?;
+        Ok(OwnedNumber {
+            settings,
+            created_at,
+            updated_at,
+            ..self.number
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn number(e164: &str, owner: &str) -> OwnedNumber {
+        let now = Timestamp::now();
+        OwnedNumber {
+            e164: e164.into(),
+            owner: owner.into(),
+            sid: None,
+            friendly_name: None,
+            voice_url: None,
+            app_id: None,
+            settings: BTreeMap::new(),
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_number_has_one_owner_at_a_time() {
+        let store = Store::open(None).unwrap();
+        store
+            .insert(number("+14155552671", "twilio:AC1"))
+            .await
+            .unwrap();
+        let again = store.insert(number("+14155552671", "plivo:MA1")).await;
+        assert!(matches!(again, Err(StoreError::Taken)));
+        assert!(
+            !store
+                .release("+14155552671", Some("plivo:MA1"))
+                .await
+                .unwrap()
+        );
+        assert!(
+            store
+                .release("+14155552671", Some("twilio:AC1"))
+                .await
+                .unwrap()
+        );
+        store
+            .insert(number("+14155552671", "plivo:MA1"))
+            .await
+            .unwrap();
+        let put = store.put(number("+14155552671", "other")).await.unwrap();
+        assert_eq!(store.get("+14155552671").await.unwrap(), Some(put));
+    }
+
+    #[tokio::test]
+    async fn updates_merge_settings_and_survive_a_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state/emulator.db");
+        let store = Store::open(Some(&path)).unwrap();
+        store
+            .insert(number("+442071234567", "twilio:AC1"))
+            .await
+            .unwrap();
+        let changes = NumberChanges {
+            friendly_name: Some("Front desk".into()),
+            settings: [("voice_method".to_owned(), "GET".to_owned())].into(),
+            ..NumberChanges::default()
+        };
+        assert!(
+            store
+                .update("+442071234567", "twilio:AC2", changes.clone())
+                .await
+                .unwrap()
+                .is_none()
+        );
+        store
+            .update("+442071234567", "twilio:AC1", changes)
+            .await
+            .unwrap()
+            .unwrap();
+        drop(store);
+        let reopened = Store::open(Some(&path)).unwrap();
+        let got = reopened.get("+442071234567").await.unwrap().unwrap();
+        assert_eq!(got.friendly_name.as_deref(), Some("Front desk"));
+        assert_eq!(got.settings["voice_method"], "GET");
+        let taken = reopened.taken_with_prefix("+44").await.unwrap();
+        assert!(taken.contains("+442071234567"));
+        assert!(reopened.taken_with_prefix("+1").await.unwrap().is_empty());
+    }
+}
