@@ -47,6 +47,7 @@ impl E164 {
             .country()
             .id()
             .and_then(|id| CountryIso::parse(id.as_ref()).ok())
+            .or_else(|| main_country_for_code(parsed.country().code()))
             .ok_or_else(|| PhoneError::NotValid(s.to_owned()))?;
         Ok(E164 {
             text: format!("+{digits}"),
@@ -96,6 +97,15 @@ impl E164 {
             })
             .unwrap_or_else(|_| self.text.clone())
     }
+}
+
+/// The main region of a calling code. The `phonenumber` crate loses the leading zero of
+/// Italian numbers when it looks up their region, so `country().id()` answers `None` for valid
+/// Italian landlines; the calling code still tells the country.
+fn main_country_for_code(code: u16) -> Option<CountryIso> {
+    let regions = phonenumber::metadata::DATABASE.by_code(&code)?;
+    let main = regions.iter().find(|m| m.is_main_country_for_code()).or(regions.first())?;
+    CountryIso::parse(main.id()).ok()
 }
 
 impl fmt::Display for E164 {
@@ -367,6 +377,12 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn italian_landlines_keep_their_country() {
+        let rome = E164::parse("+390612345678").unwrap();
+        assert_eq!(rome.country().as_str(), "IT");
     }
 
     #[test]
