@@ -49,22 +49,7 @@ impl Application {
             .await
             .context("cannot migrate the database")?;
 
-        let emulator = if args.carriers.emulator_enabled() {
-            let state_path = (args.carriers.emulator_state.clone())
-                .unwrap_or_else(|| args.database.data_dir().join("dialnexa-emulator.db"));
-            let config = EmulatorConfig {
-                state_path: Some(state_path),
-                ..EmulatorConfig::default()
-            };
-            Some(
-                dialnexa_emulator::start(config)
-                    .await
-                    .context("cannot start the carrier emulator")?,
-            )
-        } else {
-            None
-        };
-        let carriers = build_carriers(&args.carriers, emulator.as_ref().map(|e| e.base_url()))?;
+        let (carriers, emulator) = carriers_for(&args.carriers, &args.database).await?;
         let store_dyn: Arc<dyn Store> = Arc::new(store.clone());
         let services = Services::new(
             store_dyn,
@@ -96,6 +81,7 @@ impl Application {
             recovery_min_age: (carrier_timeout * 2).max(Duration::from_secs(2)),
             recovery_interval: Duration::from_millis(args.recovery_interval_ms),
             renewal_interval: Duration::from_millis(args.renewal_interval_ms),
+            reconcile_interval: Duration::from_millis(args.reconcile_interval_ms),
         };
         Ok(Application {
             listener,
@@ -150,6 +136,24 @@ impl Application {
         self.store.close().await;
         Ok(())
     }
+}
+
+/// The carrier adapters `serve` would use; with the emulator on, also the emulator itself,
+/// running on the same state file `serve` uses.
+pub async fn carriers_for(
+    args: &CarrierArgs,
+    database: &crate::config::DatabaseArgs,
+) -> anyhow::Result<(Carriers, Option<RunningEmulator>)> {
+    let emulator = if args.emulator_enabled() {
+        let state_path =
+            args.emulator_state.clone().unwrap_or_else(|| database.data_dir().join("dialnexa-emulator.db"));
+        let config = EmulatorConfig { state_path: Some(state_path), ..EmulatorConfig::default() };
+        Some(dialnexa_emulator::start(config).await.context("cannot start the carrier emulator")?)
+    } else {
+        None
+    };
+    let carriers = build_carriers(args, emulator.as_ref().map(|e| e.base_url()))?;
+    Ok((carriers, emulator))
 }
 
 fn build_carriers(args: &CarrierArgs, emulator_url: Option<String>) -> anyhow::Result<Carriers> {

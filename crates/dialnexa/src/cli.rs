@@ -68,6 +68,20 @@ pub enum AdminCommand {
     /// Rental billing.
     #[command(subcommand)]
     Billing(BillingCommand),
+    /// Compare our numbers with each carrier account's: orphans (owned at the carrier, unknown
+    /// here), ghosts (active here, gone at the carrier) and mismatches. Exit code 0 when all
+    /// three are empty, 1 otherwise. --fix releases orphans at the carrier, marks ghosts
+    /// released here and adopts the carrier's handle for mismatches.
+    Reconcile {
+        #[command(flatten)]
+        carriers: crate::config::CarrierArgs,
+        /// Repair what was found, by the rule above.
+        #[arg(long)]
+        fix: bool,
+        /// Print {"orphans": [...], "ghosts": [...], "mismatches": [...]}.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -211,7 +225,62 @@ pub async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
+async fn reconcile(
+    database: &DatabaseArgs,
+    carriers: &crate::config::CarrierArgs,
+    fix: bool,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let store = SqlStore::connect(&database.store_options()).await?;
+    store.migrate().await?;
+    let (carriers, emulator) = crate::app::carriers_for(carriers, database).await?;
+    let services = Services::new(Arc::new(store), carriers, Arc::new(SystemClock), ServiceConfig::default()).await?;
+    let report = services.reconcile(fix).await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print_report(&report);
+    }
+    if let Some(e) = emulator {
+        e.shutdown().await;
+    }
+    Ok(if report.is_clean() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+fn print_report(report: &dialnexa_service::reconcile::ReconcileReport) {
+    println!("{:<10} {:<8} {:<18} {:<22} DETAIL", "KIND", "PROVIDER", "NUMBER", "ID");
+    for o in &report.orphans {
+        println!("{:<10} {:<8} {:<18} {:<22} owned at the carrier as {}, unknown here", "orphan", o.provider, o.phone_number, "-", o.carrier_ref);
+    }
+    for g in &report.ghosts {
+        println!("{:<10} {:<8} {:<18} {:<22} active in {}, gone at the carrier", "ghost", g.provider, g.phone_number, g.id, g.workspace_id);
+    }
+    for m in &report.mismatches {
+        println!(
+            "{:<10} {:<8} {:<18} {:<22} ours {}, carrier's {}",
+            "mismatch",
+            m.provider,
+            m.phone_number,
+            m.id,
+            m.ours.as_deref().unwrap_or("-"),
+            m.carrier
+        );
+    }
+    for f in &report.fixed {
+        println!("fixed: {f}");
+    }
+    println!(
+        "{} orphan(s), {} ghost(s), {} mismatch(es)",
+        report.orphans.len(),
+        report.ghosts.len(),
+        report.mismatches.len()
+    );
+}
+
 async fn admin(database: DatabaseArgs, command: AdminCommand) -> anyhow::Result<ExitCode> {
+    if let AdminCommand::Reconcile { carriers, fix, json } = &command {
+        return reconcile(&database, carriers, *fix, *json).await;
+    }
     let store = SqlStore::connect(&database.store_options()).await?;
     store.migrate().await?;
     let clock: Arc<dyn dialnexa_service::Clock> = match &command {
@@ -228,6 +297,7 @@ async fn admin(database: DatabaseArgs, command: AdminCommand) -> anyhow::Result<
     )
     .await?;
     match command {
+        AdminCommand::Reconcile { .. } => unreachable!("handled above"),
         AdminCommand::Billing(BillingCommand::Run { .. }) => {
             let charged = services.run_renewals().await?;
             println!(

@@ -1,4 +1,5 @@
-//! Background workers of `serve`: purchase recovery and rental renewals. Each runs once at
+//! Background workers of `serve`: purchase recovery, rental renewals and a reconciliation
+//! report (it logs what differs from the carriers; repairs are the operator's `--fix`). Each runs once at
 //! start-up (so a restart after a crash heals at once) and then on an interval, in every
 //! process; the store's claims make a job done twice a no-op.
 
@@ -13,6 +14,7 @@ pub struct WorkerConfig {
     pub recovery_min_age: Duration,
     pub recovery_interval: Duration,
     pub renewal_interval: Duration,
+    pub reconcile_interval: Duration,
 }
 
 pub fn spawn(
@@ -31,6 +33,29 @@ pub fn spawn(
             .await
         })
     };
+    let reconcile = {
+        let (services, stop) = (services.clone(), stop.clone());
+        tokio::spawn(async move {
+            // Not at start-up: a report is only useful once the system has been running.
+            tokio::select! {
+                _ = stop.cancelled() => return,
+                _ = tokio::time::sleep(config.reconcile_interval) => {}
+            }
+            every(config.reconcile_interval, stop, || async {
+                match services.reconcile(false).await {
+                    Ok(r) if !r.is_clean() => tracing::warn!(
+                        orphans = r.orphans.len(),
+                        ghosts = r.ghosts.len(),
+                        mismatches = r.mismatches.len(),
+                        "numbers differ from the carriers; run `dialnexa admin reconcile`"
+                    ),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "reconciliation round failed"),
+                }
+            })
+            .await
+        })
+    };
     let renewals = tokio::spawn(async move {
         every(config.renewal_interval, stop, || async {
             if let Err(e) = services.run_renewals().await {
@@ -39,7 +64,7 @@ pub fn spawn(
         })
         .await
     });
-    vec![recovery, renewals]
+    vec![recovery, renewals, reconcile]
 }
 
 async fn every<F, Fut>(interval: Duration, stop: CancellationToken, mut round: F)

@@ -3,6 +3,7 @@
 
 pub mod error;
 pub mod extract;
+pub mod idempotency;
 pub mod routes;
 pub mod views;
 
@@ -33,6 +34,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::workspace::router())
         .merge(routes::admin::router())
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), idempotency::layer))
         .layer(RequestBodyLimitLayer::new(64 * 1024))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,

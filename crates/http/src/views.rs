@@ -29,6 +29,9 @@ pub struct PhoneNumberView {
     pub updated_at: String,
     pub released_at: Option<String>,
     pub next_renewal_at: Option<String>,
+    /// Bring-your-own numbers only: where calls go, never the password.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sip_trunk: Option<crate::routes::sip_trunks::SipTrunkView>,
 }
 
 impl PhoneNumberView {
@@ -57,6 +60,7 @@ impl PhoneNumberView {
             updated_at: format_time(r.updated_at),
             released_at: r.released_at.map(format_time),
             next_renewal_at: services.next_renewal(r).map(format_time),
+            sip_trunk: None,
         }
     }
 }

@@ -1,15 +1,22 @@
 //! Use cases of DialNexa Numbers. Handlers call exactly one function here; this layer decides
 //! who may do what, orchestrates the store and the carriers, and never sees HTTP types.
 
+pub mod agents;
 pub mod auth;
 pub mod billing;
+pub mod catalog;
+pub mod cipher;
 pub mod clock;
 pub mod error;
 pub mod failpoints;
+pub mod idempotency;
+pub mod lifecycle;
 pub mod numbers;
 pub mod purchase;
+pub mod reconcile;
 pub mod recovery;
 pub mod search;
+pub mod sip_trunk;
 pub mod workspace;
 
 pub use clock::{Clock, ManualClock, SystemClock};
@@ -58,6 +65,8 @@ pub struct ServiceConfig {
     pub sighting_ttl: Duration,
     /// Test-only crash points in the saga; empty in production.
     pub failpoints: failpoints::Failpoints,
+    /// Seals SIP trunk passwords; linking a trunk with credentials needs it.
+    pub encryption_key: Option<cipher::EncryptionKey>,
 }
 
 impl Default for ServiceConfig {
@@ -65,6 +74,7 @@ impl Default for ServiceConfig {
         ServiceConfig {
             sighting_ttl: Duration::from_secs(60 * 60),
             failpoints: Default::default(),
+            encryption_key: None,
         }
     }
 }

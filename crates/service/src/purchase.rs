@@ -23,6 +23,9 @@ pub struct PurchaseRequest {
     pub provider: Option<Provider>,
     /// When given (the spec's `countryISO`), it must match the number's country.
     pub country: Option<CountryIso>,
+    /// Set when this request retries an idempotent purchase whose first attempt died after
+    /// `resumed_from`: a live row of ours for the number from since then is that attempt's work.
+    pub resumed_from: Option<Timestamp>,
 }
 
 #[derive(Debug, Clone)]
@@ -74,6 +77,15 @@ impl Services {
                     ),
                 ));
             }
+        }
+        if let Some(since) = req.resumed_from
+            && let Some(earlier) = self.store.live_number(&caller.workspace_id, number).await?
+            && earlier.created_at >= since
+        {
+            return Ok(match earlier.status {
+                dialnexa_domain::NumberStatus::Active => PurchaseOutcome::Active(earlier),
+                _ => PurchaseOutcome::Pending(earlier),
+            });
         }
         let provider = req.provider.unwrap_or(workspace.default_provider);
         if !provider.is_carrier() {

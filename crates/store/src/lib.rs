@@ -10,7 +10,7 @@ pub use sql::{SqlStore, StoreOptions};
 
 use async_trait::async_trait;
 use dialnexa_domain::{
-    ApiKeyId, CountryIso, E164, KycStatus, Money, NumberType, PhoneNumberId, Provider,
+    AgentId, ApiKeyId, CountryIso, E164, KycStatus, Money, NumberType, PhoneNumberId, Provider,
     RegulatoryPolicy, WorkspaceId,
 };
 use jiff::Timestamp;
@@ -172,9 +172,182 @@ pub trait BillingStore: Send + Sync {
     ) -> StoreResult<(Vec<Charge>, u64)>;
 }
 
+/// What `idempotency_begin` found for a (workspace, key).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdempotencyBegin {
+    /// This request owns the key now. `resumed_from` is set when it took over a key whose
+    /// first request died mid-flight: the work may already be (partly) done since then.
+    Started { resumed_from: Option<Timestamp> },
+    /// Another request with this key is running.
+    InFlight,
+    /// The key was used with a different request.
+    Mismatch,
+    /// The first answer, to replay.
+    Completed { status: u16, body: String },
+}
+
+#[async_trait]
+pub trait IdempotencyStore: Send + Sync {
+    /// Claim `key` for a request, or report what holds it. Keys created before `expired_before`
+    /// are forgotten; in-flight keys locked before `stale_before` may be taken over.
+    async fn idempotency_begin(
+        &self,
+        workspace: &WorkspaceId,
+        key: &str,
+        request_hash: &str,
+        now: Timestamp,
+        expired_before: Timestamp,
+        stale_before: Timestamp,
+    ) -> StoreResult<IdempotencyBegin>;
+
+    async fn idempotency_complete(
+        &self,
+        workspace: &WorkspaceId,
+        key: &str,
+        status: u16,
+        body: &str,
+    ) -> StoreResult<()>;
+
+    /// Forget a key whose request failed transiently, so a retry runs afresh.
+    async fn idempotency_abandon(&self, workspace: &WorkspaceId, key: &str) -> StoreResult<()>;
+
+    /// The workspace's live (pending or active) row for a number, if any.
+    async fn live_number(
+        &self,
+        workspace: &WorkspaceId,
+        number: &E164,
+    ) -> StoreResult<Option<PhoneNumberRecord>>;
+}
+
+#[async_trait]
+pub trait AgentStore: Send + Sync {
+    async fn insert_agent(&self, new: &NewAgent) -> StoreResult<Agent>;
+    async fn get_agent(&self, workspace: &WorkspaceId, id: &AgentId) -> StoreResult<Option<Agent>>;
+    /// Newest first.
+    async fn list_agents(&self, workspace: &WorkspaceId, page: Page)
+    -> StoreResult<(Vec<Agent>, u64)>;
+    async fn rename_agent(
+        &self,
+        workspace: &WorkspaceId,
+        id: &AgentId,
+        name: &str,
+        now: Timestamp,
+    ) -> StoreResult<Option<Agent>>;
+    /// Point the agent's `direction` at exactly `number` (or at nothing): live numbers that
+    /// served the agent that way before stop doing so, in the same transaction.
+    async fn bind_agent_number(
+        &self,
+        workspace: &WorkspaceId,
+        agent: &AgentId,
+        direction: Direction,
+        number: Option<&PhoneNumberId>,
+        now: Timestamp,
+    ) -> StoreResult<Result<(), UpdateRefused>>;
+    /// Delete the agent; with `detach`, live numbers pointing at it stop doing so in the same
+    /// transaction, without it they make the deletion refuse.
+    async fn delete_agent(
+        &self,
+        workspace: &WorkspaceId,
+        id: &AgentId,
+        detach: bool,
+        now: Timestamp,
+    ) -> StoreResult<AgentDeletion>;
+}
+
+#[async_trait]
+pub trait LifecycleStore: Send + Sync {
+    /// Apply a partial update to a live (pending or active) number. An agent named in the
+    /// change must belong to the workspace at the moment of the write.
+    async fn update_number(
+        &self,
+        workspace: &WorkspaceId,
+        id: &PhoneNumberId,
+        changes: &NumberChanges,
+        now: Timestamp,
+    ) -> StoreResult<Result<PhoneNumberRecord, UpdateRefused>>;
+
+    /// Set (or clear, with `None`) the workspace default; it must be an active number of the
+    /// workspace that is not being released.
+    async fn set_default_number(
+        &self,
+        workspace: &WorkspaceId,
+        number: Option<&PhoneNumberId>,
+    ) -> StoreResult<Result<Workspace, DefaultRefused>>;
+
+    /// Step one of a release: save the intent on an active number that is not the workspace
+    /// default. Compare-and-set, so two releases never both proceed.
+    async fn claim_release(
+        &self,
+        workspace: &WorkspaceId,
+        id: &PhoneNumberId,
+        now: Timestamp,
+    ) -> StoreResult<ReleaseClaim>;
+
+    /// The carrier let go of it: mark it released, drop its routing and any SIP trunk
+    /// credentials, and write the outbox event, in one transaction. Idempotent.
+    async fn finish_release(
+        &self,
+        id: &PhoneNumberId,
+        now: Timestamp,
+        event: &NewEvent,
+    ) -> StoreResult<Option<PhoneNumberRecord>>;
+
+    /// The carrier still has it: forget the intent, the number stays active.
+    async fn abandon_release(&self, id: &PhoneNumberId) -> StoreResult<()>;
+
+    /// Release intents saved before `before` and never finished (their request died).
+    async fn stale_releases(
+        &self,
+        before: Timestamp,
+        limit: u32,
+    ) -> StoreResult<Vec<PhoneNumberRecord>>;
+}
+
+#[async_trait]
+pub trait SipTrunkStore: Send + Sync {
+    /// Register a bring-your-own number: an active `sip_trunk` row (claimed by the same unique
+    /// index as a purchase) and its trunk, in one transaction. `Err(NumberAlreadyHeld)` when
+    /// any workspace holds the number.
+    async fn insert_sip_trunk(
+        &self,
+        number: &NewNumber,
+        nickname: Option<&str>,
+        trunk: &SipTrunkRecord,
+        event: &NewEvent,
+    ) -> StoreResult<PhoneNumberRecord>;
+
+    async fn get_sip_trunk(
+        &self,
+        workspace: &WorkspaceId,
+        number: &PhoneNumberId,
+    ) -> StoreResult<Option<SipTrunkRecord>>;
+}
+
+/// Operator-scoped reads and repairs for reconciliation with the carriers.
+#[async_trait]
+pub trait ReconcileStore: Send + Sync {
+    /// Every pending or active row bought from `provider`, across workspaces.
+    async fn live_numbers_by_provider(&self, provider: Provider) -> StoreResult<Vec<PhoneNumberRecord>>;
+    /// An active row whose number the carrier no longer has: released here (routing and
+    /// renewals stop).
+    async fn release_ghost(&self, id: &PhoneNumberId, now: Timestamp) -> StoreResult<()>;
+    /// Adopt the carrier's handle for a number we hold.
+    async fn set_carrier_ref(&self, id: &PhoneNumberId, carrier_ref: &str) -> StoreResult<()>;
+}
+
 /// Everything the service needs from persistence.
 #[async_trait]
-pub trait Store: WorkspaceStore + CatalogStore + NumberStore + BillingStore {
+pub trait Store:
+    WorkspaceStore
+    + CatalogStore
+    + NumberStore
+    + BillingStore
+    + IdempotencyStore
+    + AgentStore
+    + LifecycleStore
+    + SipTrunkStore
+    + ReconcileStore
+{
     /// Cheap liveness check for /health.
     async fn ping(&self) -> StoreResult<()>;
 }

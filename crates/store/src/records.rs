@@ -181,3 +181,149 @@ pub struct RenewalDue {
     pub released_at: Option<Timestamp>,
     pub amount: Money,
 }
+
+/// An AI agent numbers route calls to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Agent {
+    pub id: AgentId,
+    pub workspace_id: WorkspaceId,
+    pub name: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    /// Live numbers whose inbound calls go to this agent, newest first.
+    pub inbound_numbers: Vec<PhoneNumberId>,
+    /// Live numbers this agent calls out from, newest first.
+    pub outbound_numbers: Vec<PhoneNumberId>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewAgent {
+    pub id: AgentId,
+    pub workspace_id: WorkspaceId,
+    pub name: String,
+    pub created_at: Timestamp,
+}
+
+/// Which way a number serves an agent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Inbound,
+    Outbound,
+}
+
+impl Direction {
+    pub(crate) fn column(self) -> &'static str {
+        match self {
+            Direction::Inbound => "inbound_agent_id",
+            Direction::Outbound => "outbound_agent_id",
+        }
+    }
+}
+
+/// A partial update of a number: `None` leaves a field alone, `Some(None)` clears it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NumberChanges {
+    pub nickname: Option<Option<String>>,
+    pub label: Option<Option<String>>,
+    pub inbound_agent_id: Option<Option<AgentId>>,
+    pub outbound_agent_id: Option<Option<AgentId>>,
+}
+
+impl NumberChanges {
+    pub fn is_empty(&self) -> bool {
+        self == &NumberChanges::default()
+    }
+}
+
+/// Why a number update or binding did not happen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UpdateRefused {
+    /// No such number in this workspace.
+    NumberNotFound,
+    /// The number is released (or failed): it no longer routes anything.
+    NumberNotLive(NumberStatus),
+    /// No such agent in this workspace.
+    AgentNotFound(AgentId),
+}
+
+/// What deleting an agent did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AgentDeletion {
+    Deleted,
+    NotFound,
+    /// Live numbers still point at the agent (and `detach` was not asked for).
+    InUse(Vec<(PhoneNumberId, E164)>),
+}
+
+/// Why the workspace default could not be set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DefaultRefused {
+    NumberNotFound,
+    NumberNotActive(NumberStatus),
+}
+
+/// The outcome of claiming a number for release (step one of the release saga).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReleaseClaim {
+    /// The intent is saved; the caller now releases it at the carrier.
+    Claimed(PhoneNumberRecord),
+    NotFound,
+    /// It is the workspace's default number.
+    IsDefault,
+    /// Not active (pending, failed or released).
+    NotActive(NumberStatus),
+    /// Another request is releasing it right now.
+    InProgress,
+}
+
+/// How a SIP trunk authenticates our calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SipAuthMode {
+    UserPass,
+    Ip,
+}
+
+impl SipAuthMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SipAuthMode::UserPass => "userpass",
+            SipAuthMode::Ip => "ip",
+        }
+    }
+}
+
+impl std::str::FromStr for SipAuthMode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "userpass" => Ok(SipAuthMode::UserPass),
+            "ip" => Ok(SipAuthMode::Ip),
+            other => Err(format!("`{other}` is not an auth mode: use userpass or ip")),
+        }
+    }
+}
+
+/// A bring-your-own number's trunk. The password is ciphertext; only the service's cipher
+/// can open it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SipTrunkRecord {
+    pub phone_number_id: PhoneNumberId,
+    pub workspace_id: WorkspaceId,
+    pub termination_uri: String,
+    pub auth_mode: SipAuthMode,
+    pub username: Option<String>,
+    pub password_encrypted: Option<String>,
+    pub created_at: Timestamp,
+}
+
+impl std::fmt::Debug for SipTrunkRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SipTrunkRecord")
+            .field("phone_number_id", &self.phone_number_id)
+            .field("termination_uri", &self.termination_uri)
+            .field("auth_mode", &self.auth_mode)
+            .field("username", &self.username)
+            .field("password_encrypted", &self.password_encrypted.as_ref().map(|_| "<sealed>"))
+            .finish()
+    }
+}

@@ -11,6 +11,10 @@ use std::net::SocketAddr;
 
 pub struct TestApp {
     pub addr: SocketAddr,
+    /// The database this app runs on, for CLI commands run against it.
+    pub database_url: String,
+    /// The embedded emulator's state file.
+    pub emulator_state: std::path::PathBuf,
     pub emulator: String,
     pub services: Services,
     pub client: reqwest::Client,
@@ -48,6 +52,7 @@ pub fn serve_args(database_url: String, dir: &std::path::Path) -> ServeArgs {
         failpoints: Default::default(),
         recovery_interval_ms: 200,
         renewal_interval_ms: 200,
+        reconcile_interval_ms: 600_000,
         clock_offset_secs: 0,
     }
 }
@@ -70,7 +75,7 @@ impl TestApp {
     pub async fn spawn_with_clock(clock: std::sync::Arc<dyn dialnexa_service::Clock>) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
         let url = test_database_url(dir.path()).await;
-        let app = Application::build_with_clock(serve_args(url, dir.path()), clock)
+        let app = Application::build_with_clock(serve_args(url.clone(), dir.path()), clock)
             .await
             .expect("the application starts");
         let addr = app.local_addr();
@@ -81,6 +86,8 @@ impl TestApp {
         });
         TestApp {
             addr,
+            database_url: url,
+            emulator_state: dir.path().join("emulator.db"),
             emulator,
             services,
             client: reqwest::Client::new(),

@@ -3,8 +3,10 @@
 
 mod billing;
 mod helpers;
+mod idempotency;
 mod pg;
 mod purchase;
+mod reconcile;
 mod saga;
 mod search;
 mod workspace;

@@ -37,6 +37,7 @@ pub struct PurchaseBody {
 async fn purchase(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
+    resumed: Option<axum::Extension<crate::idempotency::ResumedFrom>>,
     ApiJson(body): ApiJson<PurchaseBody>,
 ) -> ApiResult<(StatusCode, Json<PhoneNumberView>)> {
     let req = PurchaseRequest {
@@ -52,6 +53,7 @@ async fn purchase(
             .as_deref()
             .map(|c| parse_country("countryISO", c))
             .transpose()?,
+        resumed_from: resumed.map(|axum::Extension(r)| r.0),
     };
     let (status, record) = match state.services.purchase(&caller, req).await? {
         PurchaseOutcome::Active(r) => (StatusCode::CREATED, r),

@@ -2,9 +2,14 @@
 //! written once in the subset SQLite and PostgreSQL share (`$n` placeholders, BIGINT times in
 //! milliseconds, TEXT everything else); only connection setup and migrations differ.
 
+mod agents;
 mod billing;
 mod catalog;
+mod idempotency;
+mod lifecycle;
 mod numbers;
+mod reconcile;
+mod sip_trunks;
 mod workspaces;
 
 use crate::{StoreError, StoreResult};
