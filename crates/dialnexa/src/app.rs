@@ -145,10 +145,19 @@ pub async fn carriers_for(
     database: &crate::config::DatabaseArgs,
 ) -> anyhow::Result<(Carriers, Option<RunningEmulator>)> {
     let emulator = if args.emulator_enabled() {
-        let state_path =
-            args.emulator_state.clone().unwrap_or_else(|| database.data_dir().join("dialnexa-emulator.db"));
-        let config = EmulatorConfig { state_path: Some(state_path), ..EmulatorConfig::default() };
-        Some(dialnexa_emulator::start(config).await.context("cannot start the carrier emulator")?)
+        let state_path = args
+            .emulator_state
+            .clone()
+            .unwrap_or_else(|| database.data_dir().join("dialnexa-emulator.db"));
+        let config = EmulatorConfig {
+            state_path: Some(state_path),
+            ..EmulatorConfig::default()
+        };
+        Some(
+            dialnexa_emulator::start(config)
+                .await
+                .context("cannot start the carrier emulator")?,
+        )
     } else {
         None
     };

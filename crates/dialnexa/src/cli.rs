@@ -234,7 +234,13 @@ async fn reconcile(
     let store = SqlStore::connect(&database.store_options()).await?;
     store.migrate().await?;
     let (carriers, emulator) = crate::app::carriers_for(carriers, database).await?;
-    let services = Services::new(Arc::new(store), carriers, Arc::new(SystemClock), ServiceConfig::default()).await?;
+    let services = Services::new(
+        Arc::new(store),
+        carriers,
+        Arc::new(SystemClock),
+        ServiceConfig::default(),
+    )
+    .await?;
     let report = services.reconcile(fix).await?;
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -244,16 +250,29 @@ async fn reconcile(
     if let Some(e) = emulator {
         e.shutdown().await;
     }
-    Ok(if report.is_clean() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if report.is_clean() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn print_report(report: &dialnexa_service::reconcile::ReconcileReport) {
-    println!("{:<10} {:<8} {:<18} {:<22} DETAIL", "KIND", "PROVIDER", "NUMBER", "ID");
+    println!(
+        "{:<10} {:<8} {:<18} {:<22} DETAIL",
+        "KIND", "PROVIDER", "NUMBER", "ID"
+    );
     for o in &report.orphans {
-        println!("{:<10} {:<8} {:<18} {:<22} owned at the carrier as {}, unknown here", "orphan", o.provider, o.phone_number, "-", o.carrier_ref);
+        println!(
+            "{:<10} {:<8} {:<18} {:<22} owned at the carrier as {}, unknown here",
+            "orphan", o.provider, o.phone_number, "-", o.carrier_ref
+        );
     }
     for g in &report.ghosts {
-        println!("{:<10} {:<8} {:<18} {:<22} active in {}, gone at the carrier", "ghost", g.provider, g.phone_number, g.id, g.workspace_id);
+        println!(
+            "{:<10} {:<8} {:<18} {:<22} active in {}, gone at the carrier",
+            "ghost", g.provider, g.phone_number, g.id, g.workspace_id
+        );
     }
     for m in &report.mismatches {
         println!(
@@ -278,7 +297,12 @@ fn print_report(report: &dialnexa_service::reconcile::ReconcileReport) {
 }
 
 async fn admin(database: DatabaseArgs, command: AdminCommand) -> anyhow::Result<ExitCode> {
-    if let AdminCommand::Reconcile { carriers, fix, json } = &command {
+    if let AdminCommand::Reconcile {
+        carriers,
+        fix,
+        json,
+    } = &command
+    {
         return reconcile(&database, carriers, *fix, *json).await;
     }
     let store = SqlStore::connect(&database.store_options()).await?;

@@ -3,7 +3,12 @@
 use crate::helpers::{TestApp, assert_error, decode};
 use serde_json::{Value, json};
 
-async fn buy_with_key(app: &TestApp, key: &str, tenant: &crate::helpers::Tenant, body: Value) -> (u16, Value, bool) {
+async fn buy_with_key(
+    app: &TestApp,
+    key: &str,
+    tenant: &crate::helpers::Tenant,
+    body: Value,
+) -> (u16, Value, bool) {
     let r = app
         .client
         .post(app.url("/v1/organization-phone-numbers/purchase"))
@@ -27,11 +32,18 @@ async fn a_retry_replays_the_first_answer() {
     assert_eq!(s1, 201, "{b1}");
     assert!(!replayed1);
     // Same key, same request (formatted differently): the same answer, not a 409.
-    let (s2, b2, replayed2) = buy_with_key(&app, "order-1", &t, json!({ "phone_number" : "+14155552671" })).await;
+    let (s2, b2, replayed2) = buy_with_key(
+        &app,
+        "order-1",
+        &t,
+        json!({ "phone_number" : "+14155552671" }),
+    )
+    .await;
     assert_eq!((s2, &b2), (201, &b1));
     assert!(replayed2);
     // Same key, another body: 422.
-    let (s3, b3, _) = buy_with_key(&app, "order-1", &t, json!({"phone_number": "+14155552672"})).await;
+    let (s3, b3, _) =
+        buy_with_key(&app, "order-1", &t, json!({"phone_number": "+14155552672"})).await;
     assert_error(&(s3, b3), 422, "idempotency_key_reused");
     // Keys are per workspace: another workspace's "order-1" is its own request (409 here,
     // because the number is held).
@@ -50,7 +62,11 @@ async fn fifty_concurrent_identical_requests_buy_once() {
     let body = json!({"phone_number": "+14155552671"});
     let attempts = (0..50).map(|_| buy_with_key(&app, "same-key", &t, body.clone()));
     let results = futures::future::join_all(attempts).await;
-    let winners: Vec<&Value> = results.iter().filter(|r| r.0 == 201).map(|r| &r.1).collect();
+    let winners: Vec<&Value> = results
+        .iter()
+        .filter(|r| r.0 == 201)
+        .map(|r| &r.1)
+        .collect();
     assert!(!winners.is_empty(), "{results:?}");
     for w in &winners {
         assert_eq!(*w, winners[0], "every 201 is the same answer");
@@ -84,7 +100,8 @@ async fn a_transient_failure_is_not_kept() {
     assert!(r.status().is_success());
     let (s1, b1, _) = buy_with_key(&app, "k", &t, json!({"phone_number": "+14155552671"})).await;
     assert_error(&(s1, b1), 503, "carrier_unavailable");
-    let (s2, b2, replayed) = buy_with_key(&app, "k", &t, json!({"phone_number": "+14155552671"})).await;
+    let (s2, b2, replayed) =
+        buy_with_key(&app, "k", &t, json!({"phone_number": "+14155552671"})).await;
     assert_eq!(s2, 201, "{b2}");
     assert!(!replayed);
 }

@@ -10,14 +10,29 @@ async fn plant(app: &TestApp) -> (String, String) {
     let (status, bought) = app.buy(&t, "+14155552671").await;
     assert_eq!(status, 201);
     let ghost = bought["phone_number"].as_str().unwrap().to_owned();
-    let r = app.client.post(format!("{}/_emulator/numbers/%2B14155552671/release", app.emulator)).send().await.unwrap();
+    let r = app
+        .client
+        .post(format!(
+            "{}/_emulator/numbers/%2B14155552671/release",
+            app.emulator
+        ))
+        .send()
+        .await
+        .unwrap();
     assert!(r.status().is_success());
     // An orphan: owned by our Twilio account at the carrier, unknown here.
     let (_, found) = app.get(&t, "/v1/organization-phone-numbers/available?country_iso=US&type=local&area_code=212&limit=1").await;
-    let orphan = found["items"][0]["phone_number"].as_str().unwrap().to_owned();
+    let orphan = found["items"][0]["phone_number"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let r = app
         .client
-        .post(format!("{}/_emulator/numbers/{}/assign", app.emulator, orphan.replace('+', "%2B")))
+        .post(format!(
+            "{}/_emulator/numbers/{}/assign",
+            app.emulator,
+            orphan.replace('+', "%2B")
+        ))
         .json(&json!({"carrier": "twilio"}))
         .send()
         .await
@@ -50,30 +65,64 @@ async fn the_cli_prints_json_and_exits_non_zero_when_something_differs() {
     let app = TestApp::spawn().await;
     let (orphan, ghost) = plant(&app).await;
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_dialnexa"))
-        .args(["admin", "--database-url", &app.database_url, "reconcile", "--json"])
-        .args(["--emulator-state", &app.emulator_state.display().to_string()])
+        .args([
+            "admin",
+            "--database-url",
+            &app.database_url,
+            "reconcile",
+            "--json",
+        ])
+        .args([
+            "--emulator-state",
+            &app.emulator_state.display().to_string(),
+        ])
         .env("DIALNEXA_LOG", "error")
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["orphans"][0]["phone_number"], orphan.as_str());
     assert_eq!(report["ghosts"][0]["phone_number"], ghost.as_str());
     assert_eq!(report["mismatches"], json!([]));
 
     let fix = std::process::Command::new(env!("CARGO_BIN_EXE_dialnexa"))
-        .args(["admin", "--database-url", &app.database_url, "reconcile", "--fix"])
-        .args(["--emulator-state", &app.emulator_state.display().to_string()])
+        .args([
+            "admin",
+            "--database-url",
+            &app.database_url,
+            "reconcile",
+            "--fix",
+        ])
+        .args([
+            "--emulator-state",
+            &app.emulator_state.display().to_string(),
+        ])
         .env("DIALNEXA_LOG", "error")
         .output()
         .unwrap();
     let table = String::from_utf8_lossy(&fix.stdout);
-    assert!(table.contains("orphan") && table.contains("ghost"), "{table}");
+    assert!(
+        table.contains("orphan") && table.contains("ghost"),
+        "{table}"
+    );
     let clean = std::process::Command::new(env!("CARGO_BIN_EXE_dialnexa"))
         .args(["admin", "--database-url", &app.database_url, "reconcile"])
-        .args(["--emulator-state", &app.emulator_state.display().to_string()])
+        .args([
+            "--emulator-state",
+            &app.emulator_state.display().to_string(),
+        ])
         .env("DIALNEXA_LOG", "error")
         .output()
         .unwrap();
-    assert_eq!(clean.status.code(), Some(0), "{}", String::from_utf8_lossy(&clean.stdout));
+    assert_eq!(
+        clean.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&clean.stdout)
+    );
 }

@@ -1,8 +1,12 @@
 //! One module per resource, each exposing `router()`; `crate::router` merges them.
 
 pub mod admin;
+pub mod agents;
 pub mod available;
 pub mod billing;
+pub mod catalog;
 pub mod health;
+pub mod lifecycle;
 pub mod numbers;
+pub mod sip_trunks;
 pub mod workspace;

@@ -130,5 +130,8 @@ async fn get_one(
     Path(id): Path<String>,
 ) -> ApiResult<Json<PhoneNumberView>> {
     let record = state.services.get_number(&caller, &id).await?;
-    Ok(Json(PhoneNumberView::new(&state.services, &record)))
+    let trunk = state.services.sip_trunk_of(&record).await?;
+    Ok(Json(
+        PhoneNumberView::new(&state.services, &record).with_sip_trunk(trunk),
+    ))
 }

@@ -1,0 +1,105 @@
+//! The dashboard: server-rendered HTML at `/dashboard` for people, over the same service layer
+//! as the JSON API (no SQL and no carrier calls here). Pages are maud templates; there is no
+//! JavaScript. A session is the API key in an HttpOnly, SameSite=Strict cookie, every form
+//! carries a CSRF token derived from it (see `session`), and every service error is shown as
+//! its readable message beside the field or action it concerns.
+
+mod agents;
+mod buy;
+mod format;
+mod layout;
+mod numbers;
+mod session;
+mod settings;
+mod signin;
+
+use crate::AppState;
+use axum::Router;
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{any, get, post};
+
+pub use session::{CSRF_FIELD, SESSION_COOKIE, SIGNIN_COOKIE};
+
+const CSS: &str = include_str!("app.css");
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/dashboard", get(home))
+        .route("/dashboard/", get(home))
+        .route("/dashboard/assets/app.css", get(css))
+        .route("/dashboard/sign-in", get(signin::page).post(signin::submit))
+        .route("/dashboard/sign-out", post(signin::sign_out))
+        .route("/dashboard/numbers", get(numbers::list))
+        .route("/dashboard/numbers/{id}", get(numbers::detail))
+        .route("/dashboard/numbers/{id}/edit", post(numbers::edit))
+        .route("/dashboard/numbers/{id}/routing", post(numbers::routing))
+        .route("/dashboard/numbers/{id}/default", post(numbers::default))
+        .route(
+            "/dashboard/numbers/{id}/release",
+            get(numbers::confirm_release).post(numbers::release),
+        )
+        .route("/dashboard/buy", get(buy::search).post(buy::purchase))
+        .route("/dashboard/buy/confirm", get(buy::confirm))
+        .route("/dashboard/agents", get(agents::list).post(agents::create))
+        .route("/dashboard/agents/{id}", post(agents::rename))
+        .route("/dashboard/agents/{id}/delete", post(agents::delete))
+        .route("/dashboard/settings", get(settings::page))
+        .route("/dashboard/settings/telephony", post(settings::telephony))
+        .route("/dashboard/settings/keys", post(settings::create_key))
+        .route("/dashboard/settings/keys/{id}/revoke", post(settings::revoke_key))
+        // The API's fallback answers JSON; pages under /dashboard answer a page.
+        .route("/dashboard/{*rest}", any(not_found))
+        .layer(middleware::from_fn(security_headers))
+}
+
+async fn home() -> Redirect {
+    Redirect::to("/dashboard/numbers")
+}
+
+async fn css() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        CSS,
+    )
+        .into_response()
+}
+
+async fn not_found() -> Response {
+    layout::message_page(
+        StatusCode::NOT_FOUND,
+        "Page not found",
+        "There is no dashboard page at this address.",
+    )
+}
+
+/// No scripts, no framing, nothing cached that may show a secret, no page address leaked.
+async fn security_headers(req: Request, next: Next) -> Response {
+    let mut response = next.run(req).await;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; \
+             frame-ancestors 'none'; base-uri 'none'",
+        ),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    headers
+        .entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
+    response
+}
