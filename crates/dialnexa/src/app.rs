@@ -36,6 +36,8 @@ impl Application {
     }
 
     pub async fn build_with_clock(args: ServeArgs, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        // Before anything else: a server that could not read its stored secrets must not start.
+        let encryption_key = crate::secret_key::resolve(&args)?;
         let store = SqlStore::connect(&args.database.store_options())
             .await
             .with_context(|| {
@@ -57,6 +59,7 @@ impl Application {
             clock,
             ServiceConfig {
                 failpoints: args.failpoints.clone(),
+                encryption_key: Some(encryption_key),
                 ..ServiceConfig::default()
             },
         )

@@ -125,6 +125,11 @@ pub struct ServeArgs {
     /// Token for the operator API (`/v1/admin/…`); the operator API is off without one.
     #[arg(long, env = "DIALNEXA_ADMIN_TOKEN", hide_env_values = true)]
     pub admin_token: Option<Secret>,
+    /// Key sealing stored SIP trunk passwords: 32 random bytes in base64
+    /// (`openssl rand -base64 32`). Required on PostgreSQL, the same on every server; on SQLite
+    /// a key is generated once and kept in dialnexa-secret.key beside the database.
+    #[arg(long, env = "DIALNEXA_ENCRYPTION_KEY", hide_env_values = true)]
+    pub encryption_key: Option<Secret>,
     /// Do not create the demo workspace on first start.
     #[arg(long, env = "DIALNEXA_NO_DEMO")]
     pub no_demo: bool,

@@ -29,6 +29,9 @@ pub fn spawn(
                 if let Err(e) = services.recover_pending(config.recovery_min_age).await {
                     tracing::warn!(error = %e, "recovery round failed");
                 }
+                if let Err(e) = services.recover_releases(config.recovery_min_age).await {
+                    tracing::warn!(error = %e, "release recovery round failed");
+                }
             })
             .await
         })

@@ -32,6 +32,7 @@ fn args(dir: &std::path::Path) -> ServeArgs {
             carrier_timeout_ms: 2000,
         },
         admin_token: None,
+        encryption_key: None,
         no_demo: true,
         failpoints: Default::default(),
         recovery_interval_ms: 60_000,

@@ -6,7 +6,7 @@
 //! the servers migrate when they start (all at once, so concurrent migrations are exercised too).
 
 use serde_json::{Value, json};
-use sqlx::{Connection, Executor, PgConnection};
+use sqlx::{Connection, PgConnection};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -15,24 +15,10 @@ use std::time::{Duration, Instant};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::{JoinHandle, JoinSet};
 
-const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 const ADMIN_TOKEN: &str = "scale-out-admin-token";
-/// Test databases are named `dnx_so_<pid>_<random>`; a later run drops those of dead processes.
-const DB_PREFIX: &str = "dnx_so_";
 
 // ---------------------------------------------------------------------------------------------
-// PostgreSQL
-
-fn postgres_url() -> String {
-    std::env::var("DIALNEXA_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_POSTGRES_URL.to_owned())
-}
-
-fn with_database(url: &str, db: &str) -> String {
-    match url.rfind('/') {
-        Some(i) if i > url.find("://").map_or(0, |s| s + 2) => format!("{}/{db}", &url[..i]),
-        _ => format!("{url}/{db}"),
-    }
-}
+// PostgreSQL (fresh databases come from `dialnexa_store::testing`)
 
 /// The `host[:port]` part of a `postgres://user@host:port/db` URL, as a byte range.
 fn authority(url: &str) -> std::ops::Range<usize> {
@@ -58,53 +44,6 @@ fn host_port(url: &str) -> String {
 fn with_host_port(url: &str, new: &str) -> String {
     let range = authority(url);
     format!("{}{new}{}", &url[..range.start], &url[range.end..])
-}
-
-async fn admin_connection() -> PgConnection {
-    let url = postgres_url();
-    PgConnection::connect(&url).await.unwrap_or_else(|e| {
-        panic!(
-            "these tests need PostgreSQL at {url} (or DIALNEXA_TEST_POSTGRES_URL), and it is not \
-             reachable: {e}. Start it (e.g. `pg_ctlcluster <version> main start`) and rerun."
-        )
-    })
-}
-
-/// A new, empty database of this test; returns its URL.
-async fn fresh_database() -> String {
-    let mut admin = admin_connection().await;
-    drop_stale_databases(&mut admin).await;
-    let name = format!(
-        "{DB_PREFIX}{}_{:08x}",
-        std::process::id(),
-        rand::random::<u32>()
-    );
-    admin
-        .execute(format!("CREATE DATABASE {name}").as_str())
-        .await
-        .expect("create the test database");
-    admin.close().await.ok();
-    with_database(&postgres_url(), &name)
-}
-
-async fn drop_stale_databases(admin: &mut PgConnection) {
-    let rows: Vec<(String,)> =
-        sqlx::query_as("SELECT datname FROM pg_database WHERE datname LIKE 'dnx\\_so\\_%'")
-            .fetch_all(&mut *admin)
-            .await
-            .unwrap_or_default();
-    for (name,) in rows {
-        let pid: Option<u32> = name
-            .strip_prefix(DB_PREFIX)
-            .and_then(|r| r.split('_').next())
-            .and_then(|p| p.parse().ok());
-        let alive = pid.is_some_and(|p| Path::new(&format!("/proc/{p}")).exists());
-        if !alive {
-            let _ = admin
-                .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
-                .await;
-        }
-    }
 }
 
 async fn db(url: &str) -> PgConnection {
@@ -246,6 +185,9 @@ async fn start_server(
         "--admin-token",
         ADMIN_TOKEN,
         "--no-demo",
+        // On PostgreSQL every server must be given the same key for stored SIP passwords.
+        "--encryption-key",
+        "o7ITzKDzM+7ZZjkt17RTKJZari3lj6B0aV203RfmNr0=",
         // Three servers and other tests share one PostgreSQL (max_connections 100).
         "--db-max-connections",
         "8",
@@ -358,7 +300,7 @@ async fn available(http: &reqwest::Client, server: &str, key: &str, n: usize) ->
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hundred_concurrent_purchases_over_three_servers_have_exactly_ten_winners() {
     let dir = tempfile::tempdir().unwrap();
-    let database_url = fresh_database().await;
+    let database_url = dialnexa_store::testing::empty_postgres_database().await;
     let emulator = start_emulator(dir.path()).await;
     let servers = start_servers(3, dir.path(), &database_url, &emulator.url, &[]).await;
     let http = client();
@@ -456,7 +398,7 @@ async fn hundred_concurrent_purchases_over_three_servers_have_exactly_ten_winner
 async fn renewal_workers_in_three_processes_charge_each_period_exactly_once() {
     const NUMBERS: usize = 5;
     let dir = tempfile::tempdir().unwrap();
-    let database_url = fresh_database().await;
+    let database_url = dialnexa_store::testing::empty_postgres_database().await;
     let emulator = start_emulator(dir.path()).await;
     let http = client();
 
@@ -632,7 +574,7 @@ impl Drop for DbProxy {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn database_gone_answers_503_quickly_and_the_same_process_recovers() {
     let dir = tempfile::tempdir().unwrap();
-    let direct_url = fresh_database().await;
+    let direct_url = dialnexa_store::testing::empty_postgres_database().await;
     let mut proxy = DbProxy::start(host_port(&direct_url)).await;
     let database_url = with_host_port(&direct_url, &proxy.addr);
     let emulator = start_emulator(dir.path()).await;

@@ -1,6 +1,7 @@
 //! The HTTP face of DialNexa Numbers: each resource module exposes `router()`, merged here,
 //! with tracing, a request timeout and a body limit around all of them.
 
+pub mod dashboard;
 pub mod error;
 pub mod extract;
 pub mod idempotency;
@@ -37,6 +38,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::catalog::router())
         .merge(routes::workspace::router())
         .merge(routes::admin::router())
+        .merge(dashboard::router())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), idempotency::layer))
         .layer(RequestBodyLimitLayer::new(64 * 1024))

@@ -23,7 +23,9 @@ fn agent_not_found() -> ServiceError {
 
 fn check_name(raw: &str) -> ServiceResult<String> {
     let name = raw.trim();
-    if name.is_empty() || name.chars().count() > MAX_NAME_CHARS || name.chars().any(char::is_control)
+    if name.is_empty()
+        || name.chars().count() > MAX_NAME_CHARS
+        || name.chars().any(char::is_control)
     {
         return Err(ServiceError::bad_request(
             "invalid_name",
@@ -67,10 +69,18 @@ impl Services {
         let name = check_name(input.name.as_deref().unwrap_or(""))?;
         // Check the numbers first, so a bad one leaves no agent behind.
         let inbound = self
-            .live_number_id(caller, "inbound_phone_number_id", &input.inbound_phone_number_id)
+            .live_number_id(
+                caller,
+                "inbound_phone_number_id",
+                &input.inbound_phone_number_id,
+            )
             .await?;
         let outbound = self
-            .live_number_id(caller, "outbound_phone_number_id", &input.outbound_phone_number_id)
+            .live_number_id(
+                caller,
+                "outbound_phone_number_id",
+                &input.outbound_phone_number_id,
+            )
             .await?;
         let agent = self
             .store
@@ -82,10 +92,13 @@ impl Services {
             })
             .await?;
         let bound = async {
-            for (direction, number) in [(Direction::Inbound, inbound), (Direction::Outbound, outbound)]
-            {
+            for (direction, number) in [
+                (Direction::Inbound, inbound),
+                (Direction::Outbound, outbound),
+            ] {
                 if let Some(number) = number {
-                    self.bind(caller, &agent.id, direction, Some(&number)).await?;
+                    self.bind(caller, &agent.id, direction, Some(&number))
+                        .await?;
                 }
             }
             ServiceResult::Ok(())
@@ -110,7 +123,11 @@ impl Services {
             .ok_or_else(agent_not_found)
     }
 
-    pub async fn list_agents(&self, caller: &Caller, page: Page) -> ServiceResult<(Vec<Agent>, u64)> {
+    pub async fn list_agents(
+        &self,
+        caller: &Caller,
+        page: Page,
+    ) -> ServiceResult<(Vec<Agent>, u64)> {
         Ok(self.store.list_agents(&caller.workspace_id, page).await?)
     }
 
@@ -126,13 +143,22 @@ impl Services {
         let agent = self.get_agent(caller, id).await?;
         let name = input.name.as_deref().map(check_name).transpose()?;
         let bindings = [
-            (Direction::Inbound, "inbound_phone_number_id", &input.inbound_phone_number_id),
-            (Direction::Outbound, "outbound_phone_number_id", &input.outbound_phone_number_id),
+            (
+                Direction::Inbound,
+                "inbound_phone_number_id",
+                &input.inbound_phone_number_id,
+            ),
+            (
+                Direction::Outbound,
+                "outbound_phone_number_id",
+                &input.outbound_phone_number_id,
+            ),
         ];
         for (direction, field, wanted) in bindings {
             if wanted.is_some() {
                 let number = self.live_number_id(caller, field, wanted).await?;
-                self.bind(caller, &agent.id, direction, number.as_ref()).await?;
+                self.bind(caller, &agent.id, direction, number.as_ref())
+                    .await?;
             }
         }
         if let Some(name) = name {
@@ -212,7 +238,13 @@ impl Services {
         };
         match self
             .store
-            .bind_agent_number(&caller.workspace_id, agent, direction, number, self.clock.now())
+            .bind_agent_number(
+                &caller.workspace_id,
+                agent,
+                direction,
+                number,
+                self.clock.now(),
+            )
             .await?
         {
             Ok(()) => Ok(()),

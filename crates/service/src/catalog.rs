@@ -152,7 +152,7 @@ fn build_rules() -> Vec<CountryRule> {
             })
         })
         .collect();
-    rules.sort_by(|a, b| a.country.cmp(&b.country));
+    rules.sort_by_key(|r| r.country);
     rules
 }
 

@@ -32,7 +32,10 @@ fn number_not_found() -> ServiceError {
     ServiceError::not_found("Phone number")
 }
 
-fn check_text(field: &str, value: &Option<Option<String>>) -> ServiceResult<Option<Option<String>>> {
+fn check_text(
+    field: &str,
+    value: &Option<Option<String>>,
+) -> ServiceResult<Option<Option<String>>> {
     let Some(value) = value else {
         return Ok(None);
     };
@@ -48,13 +51,18 @@ fn check_text(field: &str, value: &Option<Option<String>>) -> ServiceResult<Opti
         };
         return Err(ServiceError::bad_request(
             code,
-            format!("{field} must be at most {MAX_TEXT_CHARS} characters on one line; send null or \"\" to clear it."),
+            format!(
+                "{field} must be at most {MAX_TEXT_CHARS} characters on one line; send null or \"\" to clear it."
+            ),
         ));
     }
     Ok(Some(Some(text.to_owned())))
 }
 
-fn check_agent(field: &str, value: &Option<Option<String>>) -> ServiceResult<Option<Option<AgentId>>> {
+fn check_agent(
+    field: &str,
+    value: &Option<Option<String>>,
+) -> ServiceResult<Option<Option<AgentId>>> {
     let Some(value) = value else {
         return Ok(None);
     };
@@ -187,14 +195,18 @@ impl Services {
 
     /// Release a number at its carrier (or unlink a SIP trunk) and stop routing it.
     #[tracing::instrument(skip_all, fields(workspace = %caller.workspace_id, number = %id))]
-    pub async fn release_number(&self, caller: &Caller, id: &str) -> ServiceResult<PhoneNumberRecord> {
+    pub async fn release_number(
+        &self,
+        caller: &Caller,
+        id: &str,
+    ) -> ServiceResult<PhoneNumberRecord> {
         let number_id = PhoneNumberId::parse(id).ok_or_else(number_not_found)?;
         let record = match self
             .store
             .claim_release(&caller.workspace_id, &number_id, self.clock.now())
             .await?
         {
-            ReleaseClaim::Claimed(record) => record,
+            ReleaseClaim::Claimed(record) => *record,
             // Released (or never bought) numbers are gone: a second DELETE changes nothing.
             ReleaseClaim::NotFound
             | ReleaseClaim::NotActive(NumberStatus::Released | NumberStatus::Failed) => {
@@ -203,7 +215,9 @@ impl Services {
             ReleaseClaim::NotActive(status) => {
                 return Err(ServiceError::conflict(
                     "phone_number_not_active",
-                    format!("Phone number {id} is {status}: its purchase has not settled yet. Retry once GET shows it active."),
+                    format!(
+                        "Phone number {id} is {status}: its purchase has not settled yet. Retry once GET shows it active."
+                    ),
                 ));
             }
             ReleaseClaim::IsDefault => {
@@ -219,7 +233,9 @@ impl Services {
             ReleaseClaim::InProgress => {
                 return Err(ServiceError::conflict(
                     "release_in_progress",
-                    format!("Phone number {id} is being released by another request; GET it to see the outcome."),
+                    format!(
+                        "Phone number {id} is being released by another request; GET it to see the outcome."
+                    ),
                 ));
             }
         };
@@ -246,7 +262,10 @@ impl Services {
                 // The release may have happened: ask rather than guess.
                 match carrier.fetch_owned(&record.phone_number).await {
                     Ok(None) => Ok(()),
-                    Ok(Some(_)) => Err(release_failed(provider, CarrierError::UnknownOutcome(detail))),
+                    Ok(Some(_)) => Err(release_failed(
+                        provider,
+                        CarrierError::UnknownOutcome(detail),
+                    )),
                     Err(e) => Err(release_failed(provider, e)),
                 }
             }
@@ -309,21 +328,43 @@ mod tests {
     fn text_fields_trim_clear_and_cap() {
         assert_eq!(check_text("nickname", &None).unwrap(), None);
         assert_eq!(check_text("nickname", &Some(None)).unwrap(), Some(None));
-        assert_eq!(check_text("nickname", &Some(Some("  ".into()))).unwrap(), Some(None));
+        assert_eq!(
+            check_text("nickname", &Some(Some("  ".into()))).unwrap(),
+            Some(None)
+        );
         assert_eq!(
             check_text("nickname", &Some(Some(" Sales ".into()))).unwrap(),
             Some(Some("Sales".into()))
         );
         let long = "x".repeat(256);
-        assert_eq!(check_text("nickname", &Some(Some(long))).unwrap_err().code, "invalid_nickname");
+        assert_eq!(
+            check_text("nickname", &Some(Some(long))).unwrap_err().code,
+            "invalid_nickname"
+        );
         assert!(check_text("label", &Some(Some("x".repeat(255)))).is_ok());
-        assert_eq!(check_text("label", &Some(Some("a\nb".into()))).unwrap_err().code, "invalid_label");
+        assert_eq!(
+            check_text("label", &Some(Some("a\nb".into())))
+                .unwrap_err()
+                .code,
+            "invalid_label"
+        );
     }
 
     #[test]
     fn agent_fields_parse_or_detach() {
-        assert_eq!(check_agent("agent_id", &Some(Some("".into()))).unwrap(), Some(None));
-        assert!(matches!(check_agent("agent_id", &Some(Some("agt_abc".into()))).unwrap(), Some(Some(_))));
-        assert_eq!(check_agent("agent_id", &Some(Some("bob".into()))).unwrap_err().code, "unknown_agent");
+        assert_eq!(
+            check_agent("agent_id", &Some(Some("".into()))).unwrap(),
+            Some(None)
+        );
+        assert!(matches!(
+            check_agent("agent_id", &Some(Some("agt_abc".into()))).unwrap(),
+            Some(Some(_))
+        ));
+        assert_eq!(
+            check_agent("agent_id", &Some(Some("bob".into())))
+                .unwrap_err()
+                .code,
+            "unknown_agent"
+        );
     }
 }

@@ -48,7 +48,9 @@ pub fn parse_termination_uri(raw: &str) -> Result<String, String> {
     const EXAMPLE: &str = "e.g. trunk.example.com:5060";
     let s = raw.trim();
     if s.is_empty() {
-        return Err(format!("terminationUri is required: host[:port], {EXAMPLE}"));
+        return Err(format!(
+            "terminationUri is required: host[:port], {EXAMPLE}"
+        ));
     }
     let lower = s.to_ascii_lowercase();
     if lower.starts_with("sip:") || lower.starts_with("sips:") || s.contains("://") {
@@ -57,7 +59,9 @@ pub fn parse_termination_uri(raw: &str) -> Result<String, String> {
         ));
     }
     if s.len() > 260 || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(format!("terminationUri `{s}` is not host[:port], {EXAMPLE}"));
+        return Err(format!(
+            "terminationUri `{s}` is not host[:port], {EXAMPLE}"
+        ));
     }
     if s.contains(['/', '?', '#', ';', '@']) {
         return Err(format!(
@@ -73,7 +77,10 @@ pub fn parse_termination_uri(raw: &str) -> Result<String, String> {
             .map_err(|_| format!("terminationUri `{s}`: `{inside}` is not an IPv6 address"))?;
         let port = match after {
             "" => None,
-            p => Some(p.strip_prefix(':').ok_or_else(|| format!("terminationUri `{s}` is not host[:port], {EXAMPLE}"))?),
+            p => Some(
+                p.strip_prefix(':')
+                    .ok_or_else(|| format!("terminationUri `{s}` is not host[:port], {EXAMPLE}"))?,
+            ),
         };
         (format!("[{}]", inside.to_ascii_lowercase()), port)
     } else {
@@ -93,7 +100,9 @@ pub fn parse_termination_uri(raw: &str) -> Result<String, String> {
             if valid {
                 Ok(format!("{host}:{}", p.parse::<u32>().unwrap_or(0)))
             } else {
-                Err(format!("terminationUri `{s}`: the port must be a number from 1 to 65535"))
+                Err(format!(
+                    "terminationUri `{s}`: the port must be a number from 1 to 65535"
+                ))
             }
         }
     }
@@ -106,7 +115,10 @@ fn check_host(whole: &str, host: &str) -> Result<String, String> {
         )
     };
     if host.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
-        return host.parse::<Ipv4Addr>().map(|ip| ip.to_string()).map_err(|_| err());
+        return host
+            .parse::<Ipv4Addr>()
+            .map(|ip| ip.to_string())
+            .map_err(|_| err());
     }
     let labels: Vec<&str> = host.split('.').collect();
     let label_ok = |l: &&str| {
@@ -125,11 +137,15 @@ fn check_host(whole: &str, host: &str) -> Result<String, String> {
 }
 
 fn check_credential(field: &str, value: &str) -> ServiceResult<()> {
-    if value.is_empty() || value.chars().count() > MAX_CREDENTIAL_CHARS || value.chars().any(char::is_control)
+    if value.is_empty()
+        || value.chars().count() > MAX_CREDENTIAL_CHARS
+        || value.chars().any(char::is_control)
     {
         return Err(bad(
             "invalid_sip_credentials",
-            format!("{field} must be 1 to {MAX_CREDENTIAL_CHARS} characters, without control characters."),
+            format!(
+                "{field} must be 1 to {MAX_CREDENTIAL_CHARS} characters, without control characters."
+            ),
         ));
     }
     Ok(())
@@ -138,9 +154,16 @@ fn check_credential(field: &str, value: &str) -> ServiceResult<()> {
 impl Services {
     /// Link a number the workspace already owns, reached over its own SIP trunk.
     #[tracing::instrument(skip_all, fields(workspace = %caller.workspace_id))]
-    pub async fn link_sip_trunk(&self, caller: &Caller, req: LinkSipTrunk) -> ServiceResult<PhoneNumberRecord> {
+    pub async fn link_sip_trunk(
+        &self,
+        caller: &Caller,
+        req: LinkSipTrunk,
+    ) -> ServiceResult<PhoneNumberRecord> {
         let number = req.phone_number.clone().ok_or_else(|| {
-            bad("missing_field", "phoneNumber is required, in E.164 format, e.g. +14155552671")
+            bad(
+                "missing_field",
+                "phoneNumber is required, in E.164 format, e.g. +14155552671",
+            )
         })?;
         let termination_uri = parse_termination_uri(req.termination_uri.as_deref().unwrap_or(""))
             .map_err(|m| bad("invalid_termination_uri", m))?;
@@ -176,7 +199,12 @@ impl Services {
             }
         };
         let nickname = crate::lifecycle::MAX_TEXT_CHARS;
-        let nickname = match req.nickname.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+        let nickname = match req
+            .nickname
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+        {
             Some(n) if n.chars().count() > nickname || n.chars().any(char::is_control) => {
                 return Err(bad(
                     "invalid_nickname",
@@ -238,11 +266,17 @@ impl Services {
     }
 
     /// The trunk of a bring-your-own number (its password still sealed), for display.
-    pub async fn sip_trunk_of(&self, record: &PhoneNumberRecord) -> ServiceResult<Option<SipTrunkRecord>> {
+    pub async fn sip_trunk_of(
+        &self,
+        record: &PhoneNumberRecord,
+    ) -> ServiceResult<Option<SipTrunkRecord>> {
         if record.provider != Provider::SipTrunk {
             return Ok(None);
         }
-        Ok(self.store.get_sip_trunk(&record.workspace_id, &record.id).await?)
+        Ok(self
+            .store
+            .get_sip_trunk(&record.workspace_id, &record.id)
+            .await?)
     }
 
     /// The trunk's credentials in the clear, for the component that places calls over it.
@@ -273,7 +307,9 @@ impl Services {
             .encryption_key
             .as_ref()
             .map(Cipher::new)
-            .ok_or_else(|| ServiceError::internal("no encryption key is configured for SIP trunk secrets"))
+            .ok_or_else(|| {
+                ServiceError::internal("no encryption key is configured for SIP trunk secrets")
+            })
     }
 }
 
@@ -284,7 +320,10 @@ mod tests {
     #[test]
     fn termination_uris_are_host_and_optional_port() {
         let good = [
-            ("31974861099010243.zt.plivo.com:5060", "31974861099010243.zt.plivo.com:5060"),
+            (
+                "31974861099010243.zt.plivo.com:5060",
+                "31974861099010243.zt.plivo.com:5060",
+            ),
             ("Trunk.Example.com", "trunk.example.com"),
             ("sip-1.carrier.io:5061", "sip-1.carrier.io:5061"),
             ("203.0.113.7", "203.0.113.7"),
@@ -321,7 +360,10 @@ mod tests {
             "trunk example.com",
         ];
         for raw in bad {
-            assert!(parse_termination_uri(raw).is_err(), "{raw} should be refused");
+            assert!(
+                parse_termination_uri(raw).is_err(),
+                "{raw} should be refused"
+            );
         }
     }
 }

@@ -4,6 +4,8 @@
 
 mod records;
 mod sql;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use records::*;
 pub use sql::{SqlStore, StoreOptions};
@@ -224,8 +226,11 @@ pub trait AgentStore: Send + Sync {
     async fn insert_agent(&self, new: &NewAgent) -> StoreResult<Agent>;
     async fn get_agent(&self, workspace: &WorkspaceId, id: &AgentId) -> StoreResult<Option<Agent>>;
     /// Newest first.
-    async fn list_agents(&self, workspace: &WorkspaceId, page: Page)
-    -> StoreResult<(Vec<Agent>, u64)>;
+    async fn list_agents(
+        &self,
+        workspace: &WorkspaceId,
+        page: Page,
+    ) -> StoreResult<(Vec<Agent>, u64)>;
     async fn rename_agent(
         &self,
         workspace: &WorkspaceId,

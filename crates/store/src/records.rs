@@ -266,7 +266,7 @@ pub enum DefaultRefused {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReleaseClaim {
     /// The intent is saved; the caller now releases it at the carrier.
-    Claimed(PhoneNumberRecord),
+    Claimed(Box<PhoneNumberRecord>),
     NotFound,
     /// It is the workspace's default number.
     IsDefault,
@@ -323,7 +323,10 @@ impl std::fmt::Debug for SipTrunkRecord {
             .field("termination_uri", &self.termination_uri)
             .field("auth_mode", &self.auth_mode)
             .field("username", &self.username)
-            .field("password_encrypted", &self.password_encrypted.as_ref().map(|_| "<sealed>"))
+            .field(
+                "password_encrypted",
+                &self.password_encrypted.as_ref().map(|_| "<sealed>"),
+            )
             .finish()
     }
 }

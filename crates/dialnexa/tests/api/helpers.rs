@@ -28,7 +28,12 @@ pub struct Tenant {
     pub key: String,
 }
 
+/// The key sealing SIP trunk passwords on PostgreSQL, where one must be given. On SQLite the
+/// application generates its own and keeps it beside the database, which the tests exercise.
+pub const TEST_ENCRYPTION_KEY: &str = "o7ITzKDzM+7ZZjkt17RTKJZari3lj6B0aV203RfmNr0=";
+
 pub fn serve_args(database_url: String, dir: &std::path::Path) -> ServeArgs {
+    let encryption_key = (!database_url.starts_with("sqlite:")).then(|| TEST_ENCRYPTION_KEY.into());
     ServeArgs {
         listen: "127.0.0.1:0".parse().unwrap(),
         database: DatabaseArgs {
@@ -48,6 +53,7 @@ pub fn serve_args(database_url: String, dir: &std::path::Path) -> ServeArgs {
             carrier_timeout_ms: 2_000,
         },
         admin_token: Some("test-admin-token".into()),
+        encryption_key,
         no_demo: true,
         failpoints: Default::default(),
         recovery_interval_ms: 200,
@@ -60,7 +66,7 @@ pub fn serve_args(database_url: String, dir: &std::path::Path) -> ServeArgs {
 /// Where each test's database lives: a file in its temp dir, or a fresh PostgreSQL database.
 pub async fn test_database_url(dir: &std::path::Path) -> String {
     if std::env::var("DIALNEXA_TEST_DATABASE").as_deref() == Ok("postgres") {
-        crate::pg::fresh_database().await
+        dialnexa_store::testing::migrated_postgres_database().await
     } else {
         format!("sqlite://{}", dir.join("dialnexa.db").display())
     }

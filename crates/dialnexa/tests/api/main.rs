@@ -1,12 +1,18 @@
 //! HTTP integration tests: each test starts the real application on port 0 with its own
 //! database and its own embedded carrier emulator, and talks to it over HTTP.
 
+mod agents;
 mod billing;
+mod catalog;
+mod dashboard;
 mod helpers;
 mod idempotency;
-mod pg;
+mod lifecycle;
+mod lifecycle_helpers;
 mod purchase;
 mod reconcile;
 mod saga;
 mod search;
+mod search_filters;
+mod sip_trunk;
 mod workspace;

@@ -8,6 +8,7 @@ mod agents;
 mod buy;
 mod format;
 mod layout;
+mod number;
 mod numbers;
 mod session;
 mod settings;
@@ -30,7 +31,7 @@ pub fn router() -> Router<AppState> {
         .route("/dashboard", get(home))
         .route("/dashboard/", get(home))
         .route("/dashboard/assets/app.css", get(css))
-        .route("/dashboard/sign-in", get(signin::page).post(signin::submit))
+        .route("/dashboard/sign-in", get(signin::show).post(signin::submit))
         .route("/dashboard/sign-out", post(signin::sign_out))
         .route("/dashboard/numbers", get(numbers::list))
         .route("/dashboard/numbers/{id}", get(numbers::detail))
@@ -46,7 +47,7 @@ pub fn router() -> Router<AppState> {
         .route("/dashboard/agents", get(agents::list).post(agents::create))
         .route("/dashboard/agents/{id}", post(agents::rename))
         .route("/dashboard/agents/{id}/delete", post(agents::delete))
-        .route("/dashboard/settings", get(settings::page))
+        .route("/dashboard/settings", get(settings::show))
         .route("/dashboard/settings/telephony", post(settings::telephony))
         .route("/dashboard/settings/keys", post(settings::create_key))
         .route("/dashboard/settings/keys/{id}/revoke", post(settings::revoke_key))

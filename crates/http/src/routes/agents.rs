@@ -18,10 +18,7 @@ use serde::{Deserialize, Serialize};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/v1/agents", get(list).post(create))
-        .route(
-            "/v1/agents/{id}",
-            get(get_one).patch(update).delete(delete),
-        )
+        .route("/v1/agents/{id}", get(get_one).patch(update).delete(delete))
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -148,7 +145,10 @@ async fn update(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<AgentBody>,
 ) -> ApiResult<Json<AgentView>> {
-    let agent = state.services.update_agent(&caller, &id, body.into()).await?;
+    let agent = state
+        .services
+        .update_agent(&caller, &id, body.into())
+        .await?;
     Ok(Json(agent.into()))
 }
 

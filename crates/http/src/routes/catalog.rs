@@ -78,7 +78,12 @@ async fn pricing(
     Authenticated(_caller): Authenticated,
     ApiQuery(q): ApiQuery<PricingQuery>,
 ) -> ApiResult<Json<Vec<PricingView>>> {
-    let nonempty = |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+    let nonempty = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
     let filter = PriceFilter {
         country: nonempty(&q.country_iso)
             .map(|c| parse_country("country_iso", &c))

@@ -39,7 +39,11 @@ struct PatchBody {
     nickname: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     label: Option<Option<String>>,
-    #[serde(default, alias = "inbound_agent_id", deserialize_with = "double_option")]
+    #[serde(
+        default,
+        alias = "inbound_agent_id",
+        deserialize_with = "double_option"
+    )]
     agent_id: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     outbound_agent_id: Option<Option<String>>,

@@ -123,11 +123,13 @@ impl LifecycleStore for SqlStore {
         number: Option<&PhoneNumberId>,
     ) -> StoreResult<Result<Workspace, DefaultRefused>> {
         let done = match number {
-            None => sqlx::query("UPDATE workspaces SET default_phone_number_id = NULL WHERE id = $1")
-                .bind(workspace.as_str())
-                .execute(&self.write)
-                .await
-                .map_err(map_err)?,
+            None => {
+                sqlx::query("UPDATE workspaces SET default_phone_number_id = NULL WHERE id = $1")
+                    .bind(workspace.as_str())
+                    .execute(&self.write)
+                    .await
+                    .map_err(map_err)?
+            }
             Some(number) => sqlx::query(
                 "UPDATE workspaces SET default_phone_number_id = $2 WHERE id = $1 AND EXISTS \
                  (SELECT 1 FROM phone_numbers p WHERE p.id = $2 AND p.workspace_id = $1 \
@@ -139,15 +141,15 @@ impl LifecycleStore for SqlStore {
             .await
             .map_err(map_err)?,
         };
-        if done.rows_affected() == 0 {
-            if let Some(number) = number {
-                return Ok(Err(match self.number_state(workspace, number).await? {
-                    None => DefaultRefused::NumberNotFound,
-                    // Being released counts as on its way out.
-                    Some(s) if s.releasing => DefaultRefused::NumberNotActive(NumberStatus::Released),
-                    Some(s) => DefaultRefused::NumberNotActive(s.status),
-                }));
-            }
+        if done.rows_affected() == 0
+            && let Some(number) = number
+        {
+            return Ok(Err(match self.number_state(workspace, number).await? {
+                None => DefaultRefused::NumberNotFound,
+                // Being released counts as on its way out.
+                Some(s) if s.releasing => DefaultRefused::NumberNotActive(NumberStatus::Released),
+                Some(s) => DefaultRefused::NumberNotActive(s.status),
+            }));
         }
         self.get_workspace(workspace)
             .await?
@@ -176,7 +178,7 @@ impl LifecycleStore for SqlStore {
             .await
             .map_err(map_err)?;
         if let Some(row) = row {
-            return Ok(ReleaseClaim::Claimed(number_from_row(&row)?));
+            return Ok(ReleaseClaim::Claimed(Box::new(number_from_row(&row)?)));
         }
         Ok(match self.number_state(workspace, id).await? {
             None => ReleaseClaim::NotFound,

@@ -23,6 +23,11 @@ use std::time::Duration;
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
+#[cfg(feature = "testing")]
+pub(crate) fn postgres_migrations() -> &'static [sqlx::migrate::Migration] {
+    &POSTGRES_MIGRATIONS.migrations
+}
+
 /// WAL lets readers run beside the writer; NORMAL sync is durable across process crashes
 /// (only an OS crash can lose the last commits); the busy timeout covers other processes
 /// (the CLI, a second server) holding the write lock.
