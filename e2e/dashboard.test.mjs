@@ -14,12 +14,13 @@ import { chromium } from 'playwright-core';
 
 const BASE = process.env.DIALNEXA_URL;
 const KEY = process.env.DIALNEXA_KEY;
+const EMULATOR = process.env.DIALNEXA_EMULATOR_URL;
 const SEED = '+912234567890';
 const SEED_SHOWN = '+91 22 3456 7890';
 const SHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
 
-if (!BASE || !KEY) {
-  throw new Error('run through e2e/run.sh: DIALNEXA_URL and DIALNEXA_KEY are not set');
+if (!BASE || !KEY || !EMULATOR) {
+  throw new Error('run through e2e/run.sh: DIALNEXA_URL, DIALNEXA_KEY and DIALNEXA_EMULATOR_URL are not set');
 }
 
 /** The JSON API, as a client with the same key would see it. */
@@ -52,6 +53,7 @@ describe('dashboard', () => {
   }
 
   before(async () => {
+    rmSync(SHOTS, { recursive: true, force: true });
     mkdirSync(SHOTS, { recursive: true });
     profile = mkdtempSync(join(tmpdir(), 'dialnexa-e2e-chromium-'));
     context = await chromium.launchPersistentContext(profile, {
@@ -110,12 +112,12 @@ describe('dashboard', () => {
   });
 
   test('buys the seed number after a search and a confirmation', async () => {
-    await page.getByRole('main').getByRole('link', { name: 'Buy a number' }).click();
+    await page.getByRole('main').getByRole('link', { name: 'Buy a number' }).first().click();
     await page.getByLabel('Country').selectOption('IN');
     await page.getByLabel('Local').check();
     await page.getByLabel('Contains (optional)').fill('2234567890');
     await submit(page.getByRole('button', { name: 'Search numbers' }));
-    const row = page.getByRole('row', { name: new RegExp(SEED_SHOWN) });
+    const row = page.getByRole('row', { name: SEED_SHOWN });
     await row.waitFor();
     assert.match(await row.textContent(), /\$1\.15\/month/);
     await screenshot('buy-search');
@@ -146,8 +148,8 @@ describe('dashboard', () => {
   });
 
   test('renames it; the table shows the nickname', async () => {
-    await page.getByLabel('Nickname').fill('Mumbai sales');
-    await page.getByLabel('Label').fill('Tier 1 support');
+    await page.getByLabel('Nickname', { exact: true }).fill('Mumbai sales');
+    await page.getByLabel('Label', { exact: true }).fill('Tier 1 support');
     await submit(page.getByRole('button', { name: 'Save name and label' }));
     assert.match(await page.getByRole('status').textContent(), /Name and label saved/);
     assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Mumbai sales');
@@ -204,7 +206,8 @@ describe('dashboard', () => {
     const first = page.getByRole('table', { name: /available numbers/ }).getByRole('row').nth(1);
     assert.match(await first.textContent(), /KYC needed/);
     assert.equal(await first.getByRole('link', { name: 'See KYC status' }).getAttribute('href'), '/dashboard/settings#kyc');
-    assert.equal(await page.getByRole('link', { name: /^Buy / }).count(), 0, 'no Buy button for a blocked number');
+    const results = page.getByRole('table', { name: /available numbers/ });
+    assert.equal(await results.getByRole('link', { name: /^Buy / }).count(), 0, 'no Buy button for a blocked number');
     await screenshot('buy-kyc-blocked');
 
     // Asking for it anyway (an old link, a stale tab): the service's 403, explained.
@@ -232,6 +235,29 @@ describe('dashboard', () => {
     assert.match(await us.textContent(), /Not started/);
     assert.match(await us.textContent(), /Toll-free/);
     await screenshot('settings');
+  });
+
+  test('says someone else just took a number, with fresh results', async () => {
+    await page.goto(`${BASE}/dashboard/buy?country=US&type=local&area_code=415`);
+    const first = page.getByRole('table', { name: /available numbers/ }).getByRole('row').nth(1);
+    const shown = (await first.getByRole('rowheader').textContent()).trim();
+    const e164 = '+' + shown.replace(/\D/g, '');
+    await submit(first.getByRole('link', { name: `Buy ${shown}` }));
+
+    // Another buyer takes it at the carrier while the confirmation is open.
+    const take = await fetch(`${EMULATOR}/_emulator/numbers/${encodeURIComponent(e164)}/take`, { method: 'POST' });
+    assert.ok(take.ok, `the emulator took ${e164}`);
+
+    const conflict = await submit(page.getByRole('button', { name: new RegExp(`^Buy `) }));
+    assert.equal(conflict.status(), 409);
+    assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), `Someone else just took ${shown}`);
+    assert.match(await page.getByRole('alert').textContent(), /Nothing was bought and nothing was charged/);
+    const fresh = page.getByRole('table', { name: /available numbers/ });
+    assert.ok((await fresh.getByRole('link', { name: /^Buy / }).count()) > 0, 'fresh Buy buttons');
+    assert.equal(await fresh.getByRole('rowheader', { name: shown, exact: true }).count(), 0, 'the taken number is not offered');
+    await screenshot('buy-taken');
+
+    assert.equal((await api('/v1/organization-phone-numbers')).body.total, 1, 'nothing else was bought');
   });
 
   test('releases it after a confirmation that says what stops', async () => {

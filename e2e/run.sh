@@ -55,9 +55,13 @@ if [ ! -s "$work/dialnexa-demo-key.txt" ]; then
   exit 1
 fi
 
+# The embedded carrier emulator's test controls let a test play "another buyer".
+emulator="$(sed -n 's/^carrier emulator .* on \(http:[^ ]*\).*/\1/p' "$work/server.log" | head -n1)"
+
 echo "== dashboard end-to-end tests (headless Chromium) =="
 status=0
-DIALNEXA_URL="$base" DIALNEXA_KEY="$(tr -d '[:space:]' <"$work/dialnexa-demo-key.txt")" \
+DIALNEXA_URL="$base" DIALNEXA_EMULATOR_URL="$emulator" \
+  DIALNEXA_KEY="$(tr -d '[:space:]' <"$work/dialnexa-demo-key.txt")" \
   node --test --test-concurrency=1 e2e/*.test.mjs || status=$?
 if [ "$status" != 0 ]; then
   echo "e2e: failed; the server's last log lines:" >&2

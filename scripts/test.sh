@@ -12,3 +12,7 @@ if [ "${DIALNEXA_SKIP_POSTGRES:-0}" != "1" ]; then
   echo "== API tests on PostgreSQL =="
   DIALNEXA_TEST_DATABASE=postgres cargo test -p dialnexa --test api
 fi
+
+if [ "${DIALNEXA_SKIP_E2E:-0}" != "1" ]; then
+  bash e2e/run.sh
+fi

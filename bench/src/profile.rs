@@ -55,7 +55,14 @@ impl Profiler {
         }
         self.child.wait().await?;
         let out = Command::new("perf")
-            .args(["report", "--stdio", "--no-children", "--sort", "dso,sym", "-i"])
+            .args([
+                "report",
+                "--stdio",
+                "--no-children",
+                "--sort",
+                "dso,sym",
+                "-i",
+            ])
             .arg(&self.data)
             .stderr(Stdio::null())
             .output()
@@ -99,9 +106,21 @@ fn parse(text: &str) -> Vec<(f64, String, bool, String)> {
 
 fn component(dso: &str, kernel: bool, sym: &str) -> &'static str {
     let has = |needles: &[&str]| needles.iter().any(|n| sym.contains(n));
-    if kernel || dso.contains("kernel") {
-        "kernel (syscalls, loopback TCP, scheduling, page faults)"
-    } else if sym.starts_with("sqlite3") || sym.starts_with("pcache") || has(&["libsqlite3"]) {
+    let switching = [
+        "finish_task_switch",
+        "_raw_spin_unlock_irq",
+        "schedule",
+        "futex",
+        "wake_up",
+        "ttwu",
+        "rseq",
+        "switch_to",
+    ];
+    if (kernel || dso.contains("kernel")) && has(&switching) {
+        "kernel: thread switches (futex wake-ups, scheduling)"
+    } else if kernel || dso.contains("kernel") {
+        "kernel: other (loopback TCP, file writes, syscalls)"
+    } else if sym.starts_with("sqlite3") || has(&["libsqlite3"]) || is_bundled_c(dso, sym) {
         "SQLite engine"
     } else if has(&["sqlx"]) {
         "sqlx (driver, Any layer, pool)"
@@ -130,6 +149,12 @@ fn component(dso: &str, kernel: bool, sym: &str) -> &'static str {
     }
 }
 
+/// A C function linked into one of our binaries: SQLite's (bundled by libsqlite3-sys) unless
+/// it is ring's cryptography. Rust symbols always carry a `::` path.
+fn is_bundled_c(dso: &str, sym: &str) -> bool {
+    dso.starts_with("dialnexa") && !sym.contains("::") && !sym.contains("ring_core")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,7 +166,18 @@ mod tests {
         let rows = parse(text);
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0].0, 12.5);
-        assert_eq!(component(&rows[0].1, rows[0].2, &rows[0].3), "SQLite engine");
-        assert!(component(&rows[1].1, rows[1].2, &rows[1].3).starts_with("kernel"));
+        assert_eq!(
+            component(&rows[0].1, rows[0].2, &rows[0].3),
+            "SQLite engine"
+        );
+        assert!(component(&rows[1].1, rows[1].2, &rows[1].3).starts_with("kernel: other"));
+        assert_eq!(
+            component("dialnexa", false, "btreeParseCellPtr"),
+            "SQLite engine"
+        );
+        assert_eq!(
+            component("libc.so.6", false, "_int_malloc"),
+            "allocator and memcpy"
+        );
     }
 }

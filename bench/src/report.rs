@@ -108,7 +108,10 @@ impl Results {
             );
         }
         for (name, p) in &self.profiles {
-            let _ = writeln!(md, "\nWhere `{name}` spends the server's CPU (perf, self time):\n");
+            let _ = writeln!(
+                md,
+                "\nWhere `{name}` spends the server's CPU (perf, self time):\n"
+            );
             let mut parts: Vec<_> = p.samples_by_component.iter().collect();
             parts.sort_by(|a, b| b.1.total_cmp(a.1));
             for (component, pct) in parts.iter().filter(|(_, p)| **p >= 0.5) {
@@ -128,7 +131,7 @@ pub fn rate(x: f64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -207,7 +210,7 @@ fn ratio(r: &Results, name: &str, floor: &str, min: f64) -> Target {
     let (value, measured) = match (rps(name), rps(floor)) {
         (Some(a), Some(b)) if b > 0.0 => (
             Some(a / b),
-            format!("{:.2} × ({} / {} per s)", a / b, rate(a), rate(b)),
+            format!("{} × ({} / {} per s)", ratio_text(a / b), rate(a), rate(b)),
         ),
         _ => (None, "not measured".into()),
     };
@@ -216,6 +219,15 @@ fn ratio(r: &Results, name: &str, floor: &str, min: f64) -> Target {
         target: format!("`{name}` ≥ {min} × `{floor}`"),
         measured,
         met: value.is_some_and(|v| v >= min),
+    }
+}
+
+/// Two decimals, or three significant digits below 0.1 so a small ratio never reads as zero.
+fn ratio_text(x: f64) -> String {
+    if x >= 0.1 {
+        format!("{x:.2}")
+    } else {
+        format!("{x:.3}")
     }
 }
 
@@ -235,5 +247,7 @@ mod tests {
         assert_eq!(super::rate(1234567.4), "1,234,567");
         assert_eq!(super::rate(999.0), "999");
         assert_eq!(super::rate(1000.0), "1,000");
+        assert_eq!(super::ratio_text(0.25), "0.25");
+        assert_eq!(super::ratio_text(0.0046), "0.005");
     }
 }

@@ -46,7 +46,8 @@ pub struct RunArgs {
     server_core: usize,
     #[arg(long, default_value_t = 1)]
     client_core: usize,
-    /// Attach `perf record` to the server during `get` and `purchase`, writing reports here.
+    /// Attach `perf record` to the server during get, list, search and purchase, writing
+    /// reports here.
     /// The profiler costs throughput: figures of such a run are not the benchmark's.
     #[arg(long)]
     profile_dir: Option<PathBuf>,
@@ -54,6 +55,10 @@ pub struct RunArgs {
     commit: String,
     #[arg(long, default_value = "unknown")]
     date: String,
+    /// `NAME=VALUE` set in the service's environment, e.g. to try another allocator with
+    /// `LD_PRELOAD`. Repeatable.
+    #[arg(long = "server-env", value_name = "NAME=VALUE")]
+    server_env: Vec<String>,
     /// Development only: fewer numbers in the list workspace.
     #[arg(long, hide = true)]
     list_size: Option<u64>,
@@ -100,6 +105,7 @@ struct Ctx<'a> {
 
 pub async fn run(mut args: RunArgs) -> anyhow::Result<()> {
     std::fs::create_dir_all(&args.workdir)?;
+    let mut notes = Vec::new();
     // The service runs in the work folder: relative paths would not reach it there.
     args.dialnexa = std::fs::canonicalize(&args.dialnexa)
         .with_context(|| format!("no dialnexa binary at {}", args.dialnexa.display()))?;
@@ -116,6 +122,13 @@ pub async fn run(mut args: RunArgs) -> anyhow::Result<()> {
             .collect::<Vec<_>>()
             .join(" "),
     };
+    for var in &args.server_env {
+        anyhow::ensure!(
+            var.contains('='),
+            "--server-env takes NAME=VALUE, not {var}"
+        );
+        notes.push(format!("The service ran with {var} in its environment."));
+    }
     let postgres = args.database_url.starts_with("postgres");
     let database_url = if postgres {
         args.database_url.clone()
@@ -132,7 +145,6 @@ pub async fn run(mut args: RunArgs) -> anyhow::Result<()> {
         pids: PidFile::new(&args.pidfile),
         profiles: BTreeMap::new(),
     };
-    let mut notes = Vec::new();
     let mut scenarios = Vec::new();
     let (service_scenarios, body) = service_scenarios(&mut ctx, &database_url, &mut notes).await?;
     scenarios.extend(service_scenarios);
@@ -188,6 +200,13 @@ async fn service_scenarios(
 ) -> anyhow::Result<(Vec<Scenario>, PathBuf)> {
     let args = ctx.args;
     let admin = format!("bench-admin-{:016x}", rand::random::<u64>());
+    let mut env = args.server_env.clone();
+    if database_url.starts_with("postgres") {
+        // PostgreSQL needs the key that seals SIP trunk passwords (SQLite makes its own).
+        use base64::Engine;
+        let key = base64::engine::general_purpose::STANDARD.encode(rand::random::<[u8; 32]>());
+        env.push(format!("DIALNEXA_ENCRYPTION_KEY={key}"));
+    }
     progress("starting dialnexa serve on a fresh database");
     let service = Service::start(
         &ServiceOptions {
@@ -196,6 +215,7 @@ async fn service_scenarios(
             dir: &args.workdir,
             database_url,
             admin_token: &admin,
+            env: &env,
         },
         &ctx.pids,
     )
@@ -268,8 +288,15 @@ async fn service_scenarios(
     out.push(wrk_scenario(ctx, "get", pid, addr, &get_path, Some(&key), false, rc).await?);
 
     let list_path = "/v1/organization-phone-numbers?page=1&limit=20";
-    let list = client::expect_json(addr, Method::GET, list_path, Some(&key), None, StatusCode::OK)
-        .await?;
+    let list = client::expect_json(
+        addr,
+        Method::GET,
+        list_path,
+        Some(&key),
+        None,
+        StatusCode::OK,
+    )
+    .await?;
     anyhow::ensure!(
         list["total"].as_u64() == Some(ctx.plan.list_size),
         "the list workspace holds {} numbers",
@@ -308,7 +335,7 @@ async fn service_scenarios(
     Ok((out, body_file))
 }
 
-/// Warm-up, then a measured wrk run with the server's CPU metered (and profiled for `get`).
+/// Warm-up, then a measured wrk run with the server's CPU metered (and profiled on request).
 #[allow(clippy::too_many_arguments)]
 async fn wrk_scenario(
     ctx: &mut Ctx<'_>,
@@ -332,9 +359,9 @@ async fn wrk_scenario(
     progress(&format!("{name}: wrk, {connections} connections"));
     wrk::run(&job, &ctx.args.workdir, &ctx.pids).await?;
     job.duration = ctx.plan.measure;
-    let profiler = match (&ctx.args.profile_dir, name) {
-        (Some(dir), "get") => Some(profile::attach(pid, name, dir, &ctx.pids).await?),
-        _ => None,
+    let profiler = match &ctx.args.profile_dir {
+        Some(dir) => Some(profile::attach(pid, name, dir, &ctx.pids).await?),
+        None => None,
     };
     let cpu = CpuMeter::start(pid)?;
     let w = wrk::run(&job, &ctx.args.workdir, &ctx.pids).await?;
@@ -377,7 +404,14 @@ async fn purchase(
 ) -> anyhow::Result<Scenario> {
     let c = ctx.plan.purchase_concurrency;
     progress(&format!("purchase: {c} connections, distinct numbers"));
-    drive::purchases(addr, key.clone(), numbers.clone(), c, Stop::For(ctx.plan.warmup)).await?;
+    drive::purchases(
+        addr,
+        key.clone(),
+        numbers.clone(),
+        c,
+        Stop::For(ctx.plan.warmup),
+    )
+    .await?;
     let profiler = match &ctx.args.profile_dir {
         Some(dir) => Some(profile::attach(pid, "purchase", dir, &ctx.pids).await?),
         None => None,
@@ -418,7 +452,9 @@ async fn slow_carrier(
 ) -> anyhow::Result<Scenario> {
     let n = ctx.plan.burst;
     let pid = service.pid;
-    progress(&format!("purchase-slow-carrier: {n} purchases at once, buys +500 ms"));
+    progress(&format!(
+        "purchase-slow-carrier: {n} purchases at once, buys +500 ms"
+    ));
     set_buy_latency(service.emulator, 500).await?;
     procfs::reset_peak_rss(pid)?;
     // The kernel's peak covers the burst; sampling is a cross-check where clear_refs is refused.
@@ -511,7 +547,9 @@ async fn store_floor(ctx: &Ctx<'_>) -> anyhow::Result<Scenario> {
         &ctx.pids,
     )
     .await?;
-    let per_s = v["purchases_per_s"].as_f64().context("store-floor output")?;
+    let per_s = v["purchases_per_s"]
+        .as_f64()
+        .context("store-floor output")?;
     let mut details = BTreeMap::new();
     details.insert("sqlite_version".into(), v["sqlite_version"].clone());
     Ok(Scenario {

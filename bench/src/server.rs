@@ -28,6 +28,8 @@ pub struct ServiceOptions<'a> {
     pub dir: &'a Path,
     pub database_url: &'a str,
     pub admin_token: &'a str,
+    /// `NAME=VALUE` pairs added to the service's environment.
+    pub env: &'a [String],
 }
 
 /// A port nobody listens on now (the service is told it on the command line, so the clock
@@ -59,6 +61,7 @@ impl Service {
             .arg(o.dir.join("emu.db"))
             .arg("--admin-token")
             .arg(o.admin_token)
+            .envs(o.env.iter().filter_map(|kv| kv.split_once('=')))
             .current_dir(o.dir)
             .stdout(Stdio::piped())
             .stderr(log);
@@ -68,11 +71,23 @@ impl Service {
             .with_context(|| format!("cannot start {}", o.binary.display()))?;
         let pid = child.id().context("the service exited at once")?;
         pids.add(Some(pid))?;
-        let start_to_first_200 = first_200(addr, started, &mut child).await?;
+        let start_to_first_200 = match first_200(addr, started, &mut child).await {
+            Ok(t) => t,
+            Err(e) => {
+                let log = std::fs::read_to_string(o.dir.join("serve.log")).unwrap_or_default();
+                let tail: Vec<&str> = log.lines().rev().take(10).collect();
+                let tail: Vec<&str> = tail.into_iter().rev().collect();
+                return Err(e.context(format!("serve.log ends with:\n{}", tail.join("\n"))));
+            }
+        };
 
         let stdout = child.stdout.take().context("no stdout")?;
         let mut lines = BufReader::new(stdout).lines();
-        let emulator_url = line_after(&mut lines, "carrier emulator (Twilio and Plivo wire formats) on ").await?;
+        let emulator_url = line_after(
+            &mut lines,
+            "carrier emulator (Twilio and Plivo wire formats) on ",
+        )
+        .await?;
         let demo_key = line_after(&mut lines, "its API key, shown once: ").await?;
         let emulator = emulator_url
             .trim_start_matches("http://")
@@ -105,7 +120,11 @@ impl Service {
 }
 
 /// Polls `/health` every millisecond until it answers 200.
-async fn first_200(addr: SocketAddr, started: Instant, child: &mut Child) -> anyhow::Result<Duration> {
+async fn first_200(
+    addr: SocketAddr,
+    started: Instant,
+    child: &mut Child,
+) -> anyhow::Result<Duration> {
     loop {
         if let Ok((StatusCode::OK, _)) =
             client::once(addr, Method::GET, "/health", None, None).await
@@ -113,7 +132,7 @@ async fn first_200(addr: SocketAddr, started: Instant, child: &mut Child) -> any
             return Ok(started.elapsed());
         }
         if let Some(status) = child.try_wait()? {
-            anyhow::bail!("the service exited with {status} before answering (see serve.log)");
+            anyhow::bail!("the service exited with {status} before answering");
         }
         anyhow::ensure!(
             started.elapsed() < Duration::from_secs(60),
@@ -123,7 +142,10 @@ async fn first_200(addr: SocketAddr, started: Instant, child: &mut Child) -> any
     }
 }
 
-async fn line_after(lines: &mut Lines<BufReader<ChildStdout>>, prefix: &str) -> anyhow::Result<String> {
+async fn line_after(
+    lines: &mut Lines<BufReader<ChildStdout>>,
+    prefix: &str,
+) -> anyhow::Result<String> {
     let read = async {
         while let Some(line) = lines.next_line().await? {
             if let Some(rest) = line.strip_prefix(prefix) {

@@ -101,7 +101,15 @@ fn purchase(conn: &mut Connection, i: u64) -> anyhow::Result<()> {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending', ?9, ?9) RETURNING {NUMBER_COLUMNS}"
         ))?;
         let mut rows = claim.query(params![
-            id, WORKSPACE, number, "US", "local", "voice", 1_150_000i64, "twilio", now
+            id,
+            WORKSPACE,
+            number,
+            "US",
+            "local",
+            "voice",
+            1_150_000i64,
+            "twilio",
+            now
         ])?;
         while let Some(row) = rows.next()? {
             read_number_row(row)?;

@@ -94,7 +94,9 @@ pub async fn run(job: &WrkJob<'_>, workdir: &Path, pids: &PidFile) -> anyhow::Re
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .kill_on_drop(true);
-    let child = cmd.spawn().context("cannot start wrk (apt-get install -y wrk)")?;
+    let child = cmd
+        .spawn()
+        .context("cannot start wrk (apt-get install -y wrk)")?;
     pids.add(child.id())?;
     let output = child.wait_with_output().await?;
     let stdout = String::from_utf8_lossy(&output.stdout);

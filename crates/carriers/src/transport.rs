@@ -15,6 +15,8 @@ use std::time::{Duration, Instant};
 /// Connecting should never take long; a slow connect means the carrier (or the network) is
 /// down and the call is safe to retry elsewhere in time.
 const MAX_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Idle connections kept per carrier host between calls.
+const MAX_IDLE_CONNECTIONS: usize = 32;
 
 /// A request body in the carrier's own encoding.
 pub(crate) enum Body<'a> {
@@ -93,6 +95,10 @@ impl Transport {
             .timeout(s.timeout)
             // Neither carrier redirects API calls; following one would replay a purchase.
             .redirect(reqwest::redirect::Policy::none())
+            // A burst of purchases opens one connection per call in flight; keeping them all
+            // idle afterwards (reqwest keeps any number for 90 s) holds their memory for
+            // nothing. A few dozen cover steady traffic.
+            .pool_max_idle_per_host(MAX_IDLE_CONNECTIONS)
             .user_agent(concat!("dialnexa-numbers/", env!("CARGO_PKG_VERSION")))
             .default_headers(headers)
             .build()

@@ -45,6 +45,13 @@ pub enum Command {
         #[command(flatten)]
         database: DatabaseArgs,
     },
+    /// A client of the API: search, buy, list and show numbers.
+    Numbers {
+        #[command(flatten)]
+        client: crate::client::ClientArgs,
+        #[command(subcommand)]
+        command: crate::client::NumbersCommand,
+    },
     /// Operator commands, run against the database directly.
     Admin {
         #[command(flatten)]
@@ -183,6 +190,7 @@ impl Command {
                 Ok(ExitCode::SUCCESS)
             }
             Command::Admin { database, command } => admin(database, command).await,
+            Command::Numbers { client, command } => crate::client::run(client, command).await,
         }
     }
 }

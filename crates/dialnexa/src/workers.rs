@@ -29,7 +29,8 @@ pub fn spawn(
                 if let Err(e) = services.recover_pending(config.recovery_min_age).await {
                     tracing::warn!(error = %e, "recovery round failed");
                 }
-                if let Err(e) = services.recover_releases(config.recovery_min_age).await {
+                // A release makes up to two carrier calls: give it twice the margin.
+                if let Err(e) = services.recover_releases(config.recovery_min_age * 2).await {
                     tracing::warn!(error = %e, "release recovery round failed");
                 }
             })

@@ -30,6 +30,16 @@ pub fn router(state: EmulatorState) -> Router {
         .with_state(state)
 }
 
+fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = match addr {
+        SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(4096)
+}
+
 /// Unknown paths get the 404 of the carrier whose URL space they are in.
 async fn unknown_path(uri: Uri) -> Response {
     let path = uri.path();
@@ -46,15 +56,16 @@ async fn unknown_path(uri: Uri) -> Response {
 /// Starts an emulator on `config.listen` and serves it until [`RunningEmulator::shutdown`]
 /// (or drop).
 pub async fn start(config: EmulatorConfig) -> anyhow::Result<RunningEmulator> {
-    let listener = TcpListener::bind(config.listen)
-        .await
+    // A deep accept queue (std's is 128): the service may open thousands of connections at once.
+    let listener = listen(config.listen)
         .with_context(|| format!("binding the carrier emulator to {}", config.listen))?;
     let addr = listener.local_addr()?;
     let state = EmulatorState::open(config)?;
     let app = router(state.clone());
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        let result = axum::serve(listener, app)
+        // Shared by every connection; a bare `Router` would be rebuilt for each one.
+        let result = axum::serve(listener, app.into_make_service())
             .with_graceful_shutdown(async {
                 // A dropped sender also means stop.
                 let _ = stopped.await;

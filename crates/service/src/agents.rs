@@ -142,7 +142,9 @@ impl Services {
     ) -> ServiceResult<Agent> {
         let agent = self.get_agent(caller, id).await?;
         let name = input.name.as_deref().map(check_name).transpose()?;
-        let bindings = [
+        // Every number is checked before any binding changes, so a bad one changes nothing.
+        let mut bindings = Vec::new();
+        for (direction, field, wanted) in [
             (
                 Direction::Inbound,
                 "inbound_phone_number_id",
@@ -153,13 +155,14 @@ impl Services {
                 "outbound_phone_number_id",
                 &input.outbound_phone_number_id,
             ),
-        ];
-        for (direction, field, wanted) in bindings {
+        ] {
             if wanted.is_some() {
-                let number = self.live_number_id(caller, field, wanted).await?;
-                self.bind(caller, &agent.id, direction, number.as_ref())
-                    .await?;
+                bindings.push((direction, self.live_number_id(caller, field, wanted).await?));
             }
+        }
+        for (direction, number) in bindings {
+            self.bind(caller, &agent.id, direction, number.as_ref())
+                .await?;
         }
         if let Some(name) = name {
             self.store

@@ -121,7 +121,11 @@ impl Browser {
         let token = form.csrf();
         self.post(
             "/dashboard/sign-in",
-            &[("api_key", key), ("csrf", &token), ("next", "/dashboard/numbers")],
+            &[
+                ("api_key", key),
+                ("csrf", &token),
+                ("next", "/dashboard/numbers"),
+            ],
         )
         .await
     }
@@ -184,7 +188,11 @@ async fn sign_in_keeps_the_key_in_an_http_only_strict_cookie_and_sign_out_ends_i
     let wrong = b.sign_in("dnx_live_wrongwrongwrongwrongwrongwrong12").await;
     assert_eq!(wrong.status, 401);
     wrong.assert_html();
-    assert!(wrong.body.contains("This API key is not valid"), "{}", wrong.body);
+    assert!(
+        wrong.body.contains("This API key is not valid"),
+        "{}",
+        wrong.body
+    );
     assert!(!b.cookies.contains_key("dnx_session"));
 
     let ok = b.sign_in(&t.key).await;
@@ -196,16 +204,24 @@ async fn sign_in_keeps_the_key_in_an_http_only_strict_cookie_and_sign_out_ends_i
         .find(|c| c.starts_with("dnx_session="))
         .expect("a session cookie");
     for attribute in ["HttpOnly", "SameSite=Strict", "Path=/dashboard"] {
-        assert!(cookie.contains(attribute), "{attribute} missing in {cookie}");
+        assert!(
+            cookie.contains(attribute),
+            "{attribute} missing in {cookie}"
+        );
     }
 
     let page = b.get("/dashboard/numbers").await;
     assert_eq!(page.status, 200);
     page.assert_html();
-    assert!(!page.body.contains(&t.key), "the key must never appear in a page");
+    assert!(
+        !page.body.contains(&t.key),
+        "the key must never appear in a page"
+    );
     assert!(page.body.contains("No phone numbers yet"));
 
-    let out = b.post("/dashboard/sign-out", &[("csrf", &page.csrf())]).await;
+    let out = b
+        .post("/dashboard/sign-out", &[("csrf", &page.csrf())])
+        .await;
     assert_eq!(out.status, 303);
     assert!(!b.cookies.contains_key("dnx_session"));
     assert_eq!(b.get("/dashboard/numbers").await.status, 303);
@@ -222,7 +238,10 @@ async fn forms_without_a_valid_csrf_token_are_refused() {
     // Signing in: without the form's own token (a login CSRF), nothing is set.
     let mut stranger = Browser::new(&app);
     let r = stranger
-        .post("/dashboard/sign-in", &[("api_key", &t.key), ("csrf", "forged")])
+        .post(
+            "/dashboard/sign-in",
+            &[("api_key", &t.key), ("csrf", "forged")],
+        )
         .await;
     assert_eq!(r.status, 403);
     assert!(!stranger.cookies.contains_key("dnx_session"));
@@ -242,7 +261,10 @@ async fn forms_without_a_valid_csrf_token_are_refused() {
 
     // The same form with the page's token goes through.
     let r = b
-        .post("/dashboard/buy", &[("phone_number", SEED_NUMBER), ("csrf", &token)])
+        .post(
+            "/dashboard/buy",
+            &[("phone_number", SEED_NUMBER), ("csrf", &token)],
+        )
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
     let list = numbers(&app, &t).await;
@@ -257,12 +279,20 @@ async fn forms_without_a_valid_csrf_token_are_refused() {
         format!("/dashboard/numbers/{id}/release"),
         "/dashboard/agents".to_owned(),
         "/dashboard/settings/telephony".to_owned(),
+        "/dashboard/settings/default-number".to_owned(),
         "/dashboard/settings/keys".to_owned(),
         "/dashboard/sign-out".to_owned(),
     ];
     for path in &refused {
         let r = b
-            .post(path, &[("nickname", "Hijacked"), ("name", "Evil"), ("csrf", &other_token)])
+            .post(
+                path,
+                &[
+                    ("nickname", "Hijacked"),
+                    ("name", "Evil"),
+                    ("csrf", &other_token),
+                ],
+            )
             .await;
         assert_eq!(r.status, 403, "{path}");
     }
@@ -296,14 +326,22 @@ async fn buy_rename_route_and_release_through_the_forms() {
         .get("/dashboard/buy?country=IN&type=local&contains=2234567890")
         .await;
     assert_eq!(results.status, 200);
-    assert!(results.body.contains("+91 22 3456 7890"), "{}", results.body);
+    assert!(
+        results.body.contains("+91 22 3456 7890"),
+        "{}",
+        results.body
+    );
     assert!(results.body.contains("$1.15/month"));
     let confirm = b
         .get("/dashboard/buy/confirm?phone_number=%2B912234567890&provider=twilio&country=IN")
         .await;
     assert_eq!(confirm.status, 200);
     assert!(confirm.body.contains("Billing starts today"));
-    assert!(confirm.body.contains("$1.15 is charged now for the first month"));
+    assert!(
+        confirm
+            .body
+            .contains("$1.15 is charged now for the first month")
+    );
 
     let bought = b
         .post(
@@ -339,11 +377,19 @@ async fn buy_rename_route_and_release_through_the_forms() {
         .await;
     assert_eq!(refused.status, 400);
     refused.assert_html();
-    assert!(refused.body.contains(r#"id="nickname-error""#), "{}", refused.body);
+    assert!(
+        refused.body.contains(r#"id="nickname-error""#),
+        "{}",
+        refused.body
+    );
     let saved = b
         .post(
             &format!("/dashboard/numbers/{id}/edit"),
-            &[("csrf", &token), ("nickname", "Mumbai sales"), ("label", "Tier 1")],
+            &[
+                ("csrf", &token),
+                ("nickname", "Mumbai sales"),
+                ("label", "Tier 1"),
+            ],
         )
         .await;
     assert_eq!(saved.status, 303);
@@ -352,10 +398,20 @@ async fn buy_rename_route_and_release_through_the_forms() {
     assert_eq!(one["label"], "Tier 1");
     let table = b.get("/dashboard/numbers").await;
     assert!(table.body.contains("Mumbai sales"));
+    // Selectors show the nickname too.
+    let settings = b.get("/dashboard/settings").await;
+    assert!(
+        settings.body.contains("Mumbai sales — +91 22 3456 7890"),
+        "{}",
+        settings.body
+    );
 
     // An agent, routed to from the number's page.
     let created = b
-        .post("/dashboard/agents", &[("csrf", &token), ("name", "Reception")])
+        .post(
+            "/dashboard/agents",
+            &[("csrf", &token), ("name", "Reception")],
+        )
         .await;
     assert_eq!(created.status, 303);
     let agents_page = b.get("/dashboard/agents").await;
@@ -370,7 +426,11 @@ async fn buy_rename_route_and_release_through_the_forms() {
     let routed = b
         .post(
             &format!("/dashboard/numbers/{id}/routing"),
-            &[("csrf", &token), ("inbound_agent_id", &agent), ("outbound_agent_id", "")],
+            &[
+                ("csrf", &token),
+                ("inbound_agent_id", &agent),
+                ("outbound_agent_id", ""),
+            ],
         )
         .await;
     assert_eq!(routed.status, 303);
@@ -380,34 +440,53 @@ async fn buy_rename_route_and_release_through_the_forms() {
 
     // An agent in use is not deleted; the page names the number and offers to detach.
     let in_use = b
-        .post(&format!("/dashboard/agents/{agent}/delete"), &[("csrf", &token)])
+        .post(
+            &format!("/dashboard/agents/{agent}/delete"),
+            &[("csrf", &token)],
+        )
         .await;
     assert_eq!(in_use.status, 409);
     assert!(in_use.body.contains("Detach its numbers and delete"));
 
     // Default, then release is refused until the default is cleared.
     let made_default = b
-        .post(&format!("/dashboard/numbers/{id}/default"), &[("csrf", &token), ("action", "set")])
+        .post(
+            &format!("/dashboard/numbers/{id}/default"),
+            &[("csrf", &token), ("action", "set")],
+        )
         .await;
     assert_eq!(made_default.status, 303);
     let confirm = b.get(&format!("/dashboard/numbers/{id}/release")).await;
     assert!(confirm.body.contains("Routing stops now"));
-    assert!(confirm.body.contains("Billing stops at the end of the paid period"));
+    assert!(
+        confirm
+            .body
+            .contains("Billing stops at the end of the paid period")
+    );
     assert!(confirm.body.contains("Reception"));
     let refused = b
-        .post(&format!("/dashboard/numbers/{id}/release"), &[("csrf", &token)])
+        .post(
+            &format!("/dashboard/numbers/{id}/release"),
+            &[("csrf", &token)],
+        )
         .await;
     assert_eq!(refused.status, 409);
     refused.assert_html();
     assert!(refused.body.contains("default number"));
     assert_eq!(api(&app, &t, &id).await["status"], "active");
     let cleared = b
-        .post(&format!("/dashboard/numbers/{id}/default"), &[("csrf", &token), ("action", "clear")])
+        .post(
+            &format!("/dashboard/numbers/{id}/default"),
+            &[("csrf", &token), ("action", "clear")],
+        )
         .await;
     assert_eq!(cleared.status, 303);
 
     let released = b
-        .post(&format!("/dashboard/numbers/{id}/release"), &[("csrf", &token)])
+        .post(
+            &format!("/dashboard/numbers/{id}/release"),
+            &[("csrf", &token)],
+        )
         .await;
     assert_eq!(released.status, 303, "{}", released.body);
     let after = b.get(&released.location.unwrap()).await;
@@ -429,7 +508,10 @@ async fn kyc_and_country_refusals_are_explained_where_the_buy_button_was() {
     assert_eq!(results.status, 200);
     assert!(results.body.contains("KYC needed"));
     assert!(results.body.contains(r#"href="/dashboard/settings#kyc""#));
-    assert!(!results.body.contains("/dashboard/buy/confirm"), "no Buy button");
+    assert!(
+        !results.body.contains("/dashboard/buy/confirm"),
+        "no Buy button"
+    );
 
     let de = b.get("/dashboard/buy?country=DE&type=local").await;
     assert!(de.body.contains("Country not enabled"));
@@ -438,13 +520,24 @@ async fn kyc_and_country_refusals_are_explained_where_the_buy_button_was() {
     let refused = b
         .post(
             "/dashboard/buy",
-            &[("csrf", &token), ("phone_number", "+18002000000"), ("provider", "twilio")],
+            &[
+                ("csrf", &token),
+                ("phone_number", "+18002000000"),
+                ("provider", "twilio"),
+            ],
         )
         .await;
     assert_eq!(refused.status, 403);
     refused.assert_html();
-    assert!(refused.body.contains("require approved KYC"), "{}", refused.body);
-    assert!(refused.body.contains("See this workspace&#39;s KYC status") || refused.body.contains("See this workspace's KYC status"));
+    assert!(
+        refused.body.contains("require approved KYC"),
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.body.contains("See this workspace&#39;s KYC status")
+            || refused.body.contains("See this workspace's KYC status")
+    );
     assert_eq!(numbers(&app, &t).await["total"], 0);
 }
 
@@ -453,7 +546,9 @@ async fn a_number_taken_after_the_search_shows_fresh_results() {
     let app = TestApp::spawn().await;
     let t = app.tenant(&["US"], &[]).await;
     let (mut b, token) = Browser::signed_in(&app, &t).await;
-    let results = b.get("/dashboard/buy?country=US&type=local&area_code=415").await;
+    let results = b
+        .get("/dashboard/buy?country=US&type=local&area_code=415")
+        .await;
     let marker = "phone_number=%2B";
     let start = results.body.find(marker).expect("a Buy link") + marker.len();
     let digits: String = results.body[start..]
@@ -480,7 +575,10 @@ async fn a_number_taken_after_the_search_shows_fresh_results() {
     r.assert_html();
     assert!(r.body.contains("Someone else just took"));
     assert!(r.body.contains("Numbers still available"));
-    assert!(r.body.contains("/dashboard/buy/confirm?phone_number="), "fresh Buy buttons");
+    assert!(
+        r.body.contains("/dashboard/buy/confirm?phone_number="),
+        "fresh Buy buttons"
+    );
     assert_eq!(numbers(&app, &t).await["total"], 0);
 }
 
@@ -511,7 +609,10 @@ async fn every_page_renders_and_another_workspaces_number_is_not_found() {
     assert!(filtered.body.contains("No numbers match"));
 
     let (mut intruder, _) = Browser::signed_in(&app, &other).await;
-    for path in [format!("/dashboard/numbers/{id}"), format!("/dashboard/numbers/{id}/release")] {
+    for path in [
+        format!("/dashboard/numbers/{id}"),
+        format!("/dashboard/numbers/{id}/release"),
+    ] {
         let r = intruder.get(&path).await;
         assert_eq!(r.status, 404, "{path}");
         r.assert_html();
@@ -524,7 +625,10 @@ async fn the_numbers_table_pages_through_many_numbers() {
     let app = TestApp::spawn().await;
     let t = app.tenant(&["US"], &[]).await;
     let (status, found) = app
-        .get(&t, "/v1/organization-phone-numbers/available?country_iso=US&type=local&limit=30")
+        .get(
+            &t,
+            "/v1/organization-phone-numbers/available?country_iso=US&type=local&limit=30",
+        )
         .await;
     assert_eq!(status, 200, "{found}");
     let items = found["items"].as_array().unwrap();
@@ -550,15 +654,27 @@ async fn a_new_api_key_is_shown_once_and_revoking_the_sessions_own_key_signs_out
     let (mut b, token) = Browser::signed_in(&app, &t).await;
 
     let created = b
-        .post("/dashboard/settings/keys", &[("csrf", &token), ("name", "ci server")])
+        .post(
+            "/dashboard/settings/keys",
+            &[("csrf", &token), ("name", "ci server")],
+        )
         .await;
     assert_eq!(created.status, 201);
     let marker = r#"id="new-key" type="text" readonly value=""#;
     let start = created.body.find(marker).expect("the new key, once") + marker.len();
-    let secret: String = created.body[start..].chars().take_while(|c| *c != '"').collect();
+    let secret: String = created.body[start..]
+        .chars()
+        .take_while(|c| *c != '"')
+        .collect();
     assert!(secret.starts_with("dnx_live_"));
     let (status, _) = app
-        .get(&Tenant { id: t.id.clone(), key: secret.clone() }, "/v1/workspace")
+        .get(
+            &Tenant {
+                id: t.id.clone(),
+                key: secret.clone(),
+            },
+            "/v1/workspace",
+        )
         .await;
     assert_eq!(status, 200);
     let settings = b.get("/dashboard/settings").await;
@@ -569,7 +685,12 @@ async fn a_new_api_key_is_shown_once_and_revoking_the_sessions_own_key_signs_out
     let saved = b
         .post(
             "/dashboard/settings/telephony",
-            &[("csrf", &token), ("countries", "US"), ("countries", "GB"), ("default_provider", "twilio")],
+            &[
+                ("csrf", &token),
+                ("countries", "US"),
+                ("countries", "GB"),
+                ("default_provider", "twilio"),
+            ],
         )
         .await;
     assert_eq!(saved.status, 303);
@@ -581,7 +702,10 @@ async fn a_new_api_key_is_shown_once_and_revoking_the_sessions_own_key_signs_out
     let keys = app.services.list_api_keys(&caller).await.unwrap();
     let own = keys.iter().find(|k| k.name == "test").unwrap();
     let r = b
-        .post(&format!("/dashboard/settings/keys/{}/revoke", own.id), &[("csrf", &token)])
+        .post(
+            &format!("/dashboard/settings/keys/{}/revoke", own.id),
+            &[("csrf", &token)],
+        )
         .await;
     assert_eq!(r.status, 303);
     assert!(r.location.unwrap().contains("key_revoked_self"));

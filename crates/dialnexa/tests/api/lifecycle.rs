@@ -623,3 +623,28 @@ async fn the_list_filters_and_sorts_newest_first() {
         assert_error(&list(q).await, 400, code);
     }
 }
+
+#[tokio::test]
+async fn concurrent_releases_release_once() {
+    let app = TestApp::spawn().await;
+    let t = app.tenant(&["US"], &[]).await;
+    let record = bought(&app, &t, "+14155552671").await;
+    let path = number_path(&record);
+    let attempts = (0..8).map(|_| app.delete(&t, &path));
+    let results = futures::future::join_all(attempts).await;
+    let released: Vec<_> = results.iter().filter(|r| r.0 == 200).collect();
+    assert_eq!(released.len(), 1, "{results:?}");
+    for r in results.iter().filter(|r| r.0 != 200) {
+        // Either still in progress when it looked, or already released.
+        assert!(
+            (r.0 == 409 && r.1["code"] == "release_in_progress")
+                || (r.0 == 404 && r.1["code"] == "not_found"),
+            "{r:?}"
+        );
+    }
+    let events = app
+        .raw_texts("SELECT event_type FROM outbox WHERE event_type = 'phone_number.released'")
+        .await;
+    assert_eq!(events.len(), 1, "one release, one event");
+    assert_eq!(app.carrier_number("+14155552671").await["available"], true);
+}

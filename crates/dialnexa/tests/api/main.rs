@@ -3,6 +3,7 @@
 
 mod agents;
 mod billing;
+mod cli;
 mod catalog;
 mod dashboard;
 mod helpers;

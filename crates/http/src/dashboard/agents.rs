@@ -2,8 +2,7 @@
 //! refused by the service with the numbers named; the page then offers to detach them.
 
 use super::layout::{
-    FormError, Nav, TextInput, csrf_field, error_page, form_error, notice_text, page,
-    redirect_with,
+    FormError, Nav, TextInput, csrf_field, error_page, form_error, notice_text, page, redirect_with,
 };
 use super::session::{CsrfForm, Session};
 use crate::AppState;
@@ -32,7 +31,8 @@ pub async fn all_agents(services: &Services, caller: &Caller) -> ServiceResult<V
                 },
             )
             .await?;
-        let done = batch.len() < PER_PAGE as usize || agents.len() as u64 + batch.len() as u64 >= total;
+        let done =
+            batch.len() < PER_PAGE as usize || agents.len() as u64 + batch.len() as u64 >= total;
         agents.append(&mut batch);
         if done {
             break;
@@ -155,7 +155,11 @@ async fn render(
             }
         }
     };
-    (status, page("Agents", Some(session), Nav::Agents, notice, body)).into_response()
+    (
+        status,
+        page("Agents", Some(session), Nav::Agents, notice, body),
+    )
+        .into_response()
 }
 
 #[tracing::instrument(skip_all, fields(workspace = %session.caller.workspace_id))]
@@ -175,7 +179,10 @@ pub async fn list(
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn create(State(state): State<AppState>, CsrfForm { session, form }: CsrfForm) -> Response {
+pub async fn create(
+    State(state): State<AppState>,
+    CsrfForm { session, form }: CsrfForm,
+) -> Response {
     let name = form.text("name");
     let input = AgentInput {
         name: Some(name.clone()),
@@ -205,7 +212,11 @@ pub async fn rename(
         name: Some(name.clone()),
         ..AgentInput::default()
     };
-    match state.services.update_agent(&session.caller, &id, input).await {
+    match state
+        .services
+        .update_agent(&session.caller, &id, input)
+        .await
+    {
         Ok(_) => redirect_with("/dashboard/agents", "agent_renamed"),
         Err(e) if e.kind == ErrorKind::NotFound => error_page(&e),
         Err(e) => {
@@ -226,7 +237,11 @@ pub async fn delete(
     CsrfForm { session, form }: CsrfForm,
 ) -> Response {
     let detach = form.get("detach") == Some("true");
-    match state.services.delete_agent(&session.caller, &id, detach).await {
+    match state
+        .services
+        .delete_agent(&session.caller, &id, detach)
+        .await
+    {
         Ok(()) => redirect_with("/dashboard/agents", "agent_deleted"),
         Err(e) if e.kind == ErrorKind::NotFound => error_page(&e),
         Err(e) => {

@@ -122,18 +122,32 @@ fn search_form(
 ) -> Markup {
     let selected = SearchForm::text(&form.country).to_ascii_uppercase();
     let selected = if selected.is_empty() {
-        enabled.first().map(|c| c.as_str().to_owned()).unwrap_or_default()
+        enabled
+            .first()
+            .map(|c| c.as_str().to_owned())
+            .unwrap_or_default()
     } else {
         selected
     };
     let number_type = form.number_type();
-    let mut area = TextInput::new("area_code", "area_code", "Area code (optional)", SearchForm::text(&form.area_code));
+    let mut area = TextInput::new(
+        "area_code",
+        "area_code",
+        "Area code (optional)",
+        SearchForm::text(&form.area_code),
+    );
     area.hint = Some("Digits only, e.g. 415 or 22.");
     area.maxlength = Some(6);
     let area_error = FormError::on(error, "area_code");
     area.error = area_error.as_deref();
-    let mut contains = TextInput::new("contains", "contains", "Contains (optional)", SearchForm::text(&form.contains));
-    contains.hint = Some("Digits or letters: STORE finds numbers containing 78673. * matches any digit.");
+    let mut contains = TextInput::new(
+        "contains",
+        "contains",
+        "Contains (optional)",
+        SearchForm::text(&form.contains),
+    );
+    contains.hint =
+        Some("Digits or letters: STORE finds numbers containing 78673. * matches any digit.");
     contains.maxlength = Some(16);
     let contains_error = FormError::on(error, "contains");
     contains.error = contains_error.as_deref();
@@ -180,7 +194,7 @@ fn results_table(results: &[SearchResult], form: &SearchForm) -> Markup {
         } @else {
             div.table-wrap role="region" aria-labelledby="results-caption" tabindex="0" {
                 table.results {
-                    caption #results-caption { (results.len()) " available numbers" }
+                    caption #results-caption { (results.len()) @if results.len() == 1 { " available number" } @else { " available numbers" } }
                     thead {
                         tr {
                             th scope="col" { "Number" }
@@ -226,6 +240,28 @@ fn results_table(results: &[SearchResult], form: &SearchForm) -> Markup {
     }
 }
 
+/// Why none of these results can be bought (the reason is the same for the whole search).
+fn blocked_banner(services: &Services, r: &SearchResult, code: &str) -> Markup {
+    let country = *r.number.phone_number.country();
+    let name = services.country_name(country);
+    let (_, href, fix) = format::blocked_reason(code);
+    html! {
+        div.warning role="note" {
+            @match code {
+                "kyc_required" => {
+                    (name) " " (format::number_type(r.number.number_type).to_lowercase())
+                    " numbers need approved KYC before this workspace can buy them. "
+                }
+                "country_not_enabled" => {
+                    (name) " is not enabled for this workspace: enable it to buy its numbers. "
+                }
+                _ => { "This workspace cannot buy these numbers. " }
+            }
+            a href=(href) { (fix) }
+        }
+    }
+}
+
 fn confirm_link(number: &E164, provider: Provider, form: &SearchForm) -> String {
     let mut pairs = vec![
         ("phone_number", number.as_str().to_owned()),
@@ -249,7 +285,7 @@ pub async fn search(
         Ok(v) => v,
         Err(e) => return error_page(&e),
     };
-    let searched = SearchForm::text(&form.country).len() > 0;
+    let searched = !SearchForm::text(&form.country).is_empty();
     let mut error = None;
     let mut results = None;
     let mut status = StatusCode::OK;
@@ -275,11 +311,18 @@ pub async fn search(
         @if let Some(results) = &results {
             section aria-labelledby="results-title" {
                 h2 #results-title { "Available numbers" }
+                @if let Some(first) = results.first() && let Some(code) = first.blocked_by {
+                    (blocked_banner(services, first, code))
+                }
                 (results_table(results, &form))
             }
         }
     };
-    (status, page("Buy a number", Some(&session), Nav::Buy, None, body)).into_response()
+    (
+        status,
+        page("Buy a number", Some(&session), Nav::Buy, None, body),
+    )
+        .into_response()
 }
 
 /// What the confirmation needs, read from its query string or the refused form.
@@ -332,7 +375,10 @@ async fn render_confirm(
     let title = format!("Buy {international}?");
     let fix = error.as_ref().and_then(|e| match e.code {
         "kyc_required" => Some(("/dashboard/settings#kyc", "See this workspace's KYC status")),
-        "country_not_enabled" => Some(("/dashboard/settings#telephony", "Enable the country in telephony settings")),
+        "country_not_enabled" => Some((
+            "/dashboard/settings#telephony",
+            "Enable the country in telephony settings",
+        )),
         _ => None,
     });
     let body = html! {
@@ -430,7 +476,10 @@ async fn candidate(
 }
 
 #[tracing::instrument(skip_all, fields(workspace = %session.caller.workspace_id))]
-pub async fn purchase(State(state): State<AppState>, CsrfForm { session, form }: CsrfForm) -> Response {
+pub async fn purchase(
+    State(state): State<AppState>,
+    CsrfForm { session, form }: CsrfForm,
+) -> Response {
     let context = SearchForm {
         country: form.get("ctx_country").map(str::to_owned),
         number_type: form.get("ctx_type").map(str::to_owned),
@@ -480,8 +529,11 @@ async fn taken(state: &AppState, session: &Session, c: &Candidate, e: &ServiceEr
         Ok(req) => state.services.search(&session.caller, req).await.ok(),
         Err(_) => None,
     };
-    let fresh: Option<Vec<SearchResult>> =
-        fresh.map(|v| v.into_iter().filter(|r| r.number.phone_number != c.number).collect());
+    let fresh: Option<Vec<SearchResult>> = fresh.map(|v| {
+        v.into_iter()
+            .filter(|r| r.number.phone_number != c.number)
+            .collect()
+    });
     let again = format!(
         "/dashboard/buy?{}",
         serde_urlencoded::to_string(context.query()).unwrap_or_default()

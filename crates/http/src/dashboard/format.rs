@@ -77,17 +77,13 @@ pub fn kyc(s: KycStatus) -> &'static str {
 pub fn blocked_reason(code: &str) -> (&'static str, &'static str, &'static str) {
     match code {
         "country_not_enabled" => (
-            "Country not enabled for this workspace",
+            "Country not enabled",
             "/dashboard/settings#telephony",
             "Enable the country",
         ),
-        "kyc_required" => (
-            "KYC needed: this country and type require approved KYC",
-            "/dashboard/settings#kyc",
-            "See KYC status",
-        ),
+        "kyc_required" => ("KYC needed", "/dashboard/settings#kyc", "See KYC status"),
         _ => (
-            "Cannot be bought in this workspace",
+            "Not available to this workspace",
             "/dashboard/settings",
             "Workspace settings",
         ),

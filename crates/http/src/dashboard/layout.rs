@@ -72,15 +72,21 @@ pub fn status(e: &ServiceError) -> StatusCode {
 pub fn notice_text(code: Option<&str>) -> Option<&'static str> {
     Some(match code? {
         "signed_out" => "You are signed out.",
-        "session_expired" => "Your session ended (its API key may have been revoked). Sign in again.",
+        "session_expired" => {
+            "Your session ended (its API key may have been revoked). Sign in again."
+        }
         "key_revoked_self" => "You revoked the API key this session used, so you are signed out.",
         "purchased" => "Number bought. Its first month is charged today.",
-        "pending" => "The carrier has not confirmed this purchase yet. It settles by itself within a minute: reload this page to see it.",
+        "pending" => {
+            "The carrier has not confirmed this purchase yet. It settles by itself within a minute: reload this page to see it."
+        }
         "saved" => "Name and label saved.",
         "routing_saved" => "Routing saved.",
-        "default_set" => "This is now the workspace's default number.",
+        "default_set" => "The workspace's default number is saved.",
         "default_cleared" => "The workspace has no default number any more.",
-        "released" => "Number released. Calls no longer route to it, and no further rental is charged.",
+        "released" => {
+            "Number released. Calls no longer route to it, and no further rental is charged."
+        }
         "agent_created" => "Agent created.",
         "agent_renamed" => "Agent renamed.",
         "agent_deleted" => "Agent deleted.",
@@ -241,10 +247,6 @@ pub fn error_page(e: &ServiceError) -> Response {
         _ => "This did not work",
     };
     message_page(status(e), title, &e.message)
-}
-
-pub fn or_error_page<T>(r: Result<T, ServiceError>) -> Result<T, Response> {
-    r.map_err(|e| error_page(&e))
 }
 
 /// A 303 to a dashboard page with a notice.

@@ -49,8 +49,15 @@ pub fn router() -> Router<AppState> {
         .route("/dashboard/agents/{id}/delete", post(agents::delete))
         .route("/dashboard/settings", get(settings::show))
         .route("/dashboard/settings/telephony", post(settings::telephony))
+        .route(
+            "/dashboard/settings/default-number",
+            post(settings::default_number),
+        )
         .route("/dashboard/settings/keys", post(settings::create_key))
-        .route("/dashboard/settings/keys/{id}/revoke", post(settings::revoke_key))
+        .route(
+            "/dashboard/settings/keys/{id}/revoke",
+            post(settings::revoke_key),
+        )
         // The API's fallback answers JSON; pages under /dashboard answer a page.
         .route("/dashboard/{*rest}", any(not_found))
         .layer(middleware::from_fn(security_headers))

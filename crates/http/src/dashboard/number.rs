@@ -4,8 +4,8 @@
 use super::agents::all_agents;
 use super::format;
 use super::layout::{
-    FormError, Nav, TextInput, csrf_field, error_page, field_error, form_error, notice_text,
-    page, redirect_with,
+    FormError, Nav, TextInput, csrf_field, error_page, field_error, form_error, notice_text, page,
+    redirect_with,
 };
 use super::numbers::{country_cell, display_name, number_path, status_badge};
 use super::session::{CsrfForm, Session};
@@ -74,13 +74,6 @@ async fn render(
     let live = record.status.holds_number();
     let name = display_name(&record);
     let path = number_path(&record.id);
-    let agent_name = |a: &dialnexa_domain::AgentId| {
-        agents
-            .iter()
-            .find(|x| &x.id == a)
-            .map(|x| x.name.clone())
-            .unwrap_or_else(|| a.to_string())
-    };
     let paid_until = charges.iter().map(|c| c.period_end).max();
 
     let nickname = refused
@@ -212,9 +205,6 @@ async fn render(
             (charges_table(&charges, charge_count, &record))
         }
 
-        @if let Some(a) = &record.inbound_agent_id {
-            p.hint { "Inbound calls currently go to " strong { (agent_name(a)) } "." }
-        }
     };
     (
         status,
@@ -320,7 +310,11 @@ pub async fn edit(
         label: Some(Some(label.clone())),
         ..NumberPatch::default()
     };
-    match state.services.update_number(&session.caller, &id, patch).await {
+    match state
+        .services
+        .update_number(&session.caller, &id, patch)
+        .await
+    {
         Ok(r) => redirect_with(&number_path(&r.id), "saved"),
         Err(e) if e.kind == ErrorKind::NotFound => error_page(&e),
         Err(e) => {
@@ -335,7 +329,15 @@ pub async fn edit(
                 label: Some(label),
                 ..Refused::default()
             };
-            render(&state, &session, &id, None, refused, super::layout::status(&e)).await
+            render(
+                &state,
+                &session,
+                &id,
+                None,
+                refused,
+                super::layout::status(&e),
+            )
+            .await
         }
     }
 }
@@ -353,7 +355,11 @@ pub async fn routing(
         outbound_agent_id: Some(Some(outbound.clone())),
         ..NumberPatch::default()
     };
-    match state.services.update_number(&session.caller, &id, patch).await {
+    match state
+        .services
+        .update_number(&session.caller, &id, patch)
+        .await
+    {
         Ok(r) => redirect_with(&number_path(&r.id), "routing_saved"),
         Err(e) if e.kind == ErrorKind::NotFound => error_page(&e),
         Err(e) => {
@@ -371,7 +377,15 @@ pub async fn routing(
                 outbound: Some(outbound),
                 ..Refused::default()
             };
-            render(&state, &session, &id, None, refused, super::layout::status(&e)).await
+            render(
+                &state,
+                &session,
+                &id,
+                None,
+                refused,
+                super::layout::status(&e),
+            )
+            .await
         }
     }
 }
@@ -386,8 +400,13 @@ pub async fn default(
     let result = if clear {
         // Only clear when this number is the default, so a stale page cannot clear another.
         match state.services.workspace(&session.caller).await {
-            Ok(w) if w.default_phone_number_id.as_ref().map(|d| d.as_str()) == Some(id.as_str()) => {
-                state.services.set_default_number(&session.caller, None).await
+            Ok(w)
+                if w.default_phone_number_id.as_ref().map(|d| d.as_str()) == Some(id.as_str()) =>
+            {
+                state
+                    .services
+                    .set_default_number(&session.caller, None)
+                    .await
             }
             other => other,
         }
@@ -400,14 +419,26 @@ pub async fn default(
     match result {
         Ok(_) => redirect_with(
             &format!("/dashboard/numbers/{id}"),
-            if clear { "default_cleared" } else { "default_set" },
+            if clear {
+                "default_cleared"
+            } else {
+                "default_set"
+            },
         ),
         Err(e) => {
             let refused = Refused {
                 default: Some(FormError::new(&e, None)),
                 ..Refused::default()
             };
-            render(&state, &session, &id, None, refused, super::layout::status(&e)).await
+            render(
+                &state,
+                &session,
+                &id,
+                None,
+                refused,
+                super::layout::status(&e),
+            )
+            .await
         }
     }
 }
@@ -434,16 +465,13 @@ async fn render_release(
     let name = display_name(&record);
     let international = record.phone_number.international();
     let is_default = workspace.default_phone_number_id.as_ref() == Some(&record.id);
-    let inbound = record
-        .inbound_agent_id
-        .as_ref()
-        .map(|a| {
-            agents
-                .iter()
-                .find(|x| &x.id == a)
-                .map(|x| x.name.clone())
-                .unwrap_or_else(|| a.to_string())
-        });
+    let inbound = record.inbound_agent_id.as_ref().map(|a| {
+        agents
+            .iter()
+            .find(|x| &x.id == a)
+            .map(|x| x.name.clone())
+            .unwrap_or_else(|| a.to_string())
+    });
     let paid_until = services.next_renewal(&record);
     let title = format!("Release {name}?");
     let body = html! {
@@ -493,7 +521,11 @@ async fn render_release(
             }
         }
     };
-    (status, page(&title, Some(session), Nav::Numbers, None, body)).into_response()
+    (
+        status,
+        page(&title, Some(session), Nav::Numbers, None, body),
+    )
+        .into_response()
 }
 
 #[tracing::instrument(skip_all, fields(workspace = %session.caller.workspace_id, number = %id))]
@@ -516,7 +548,14 @@ pub async fn release(
         Err(e) if e.kind == ErrorKind::NotFound => error_page(&e),
         Err(e) => {
             let status = super::layout::status(&e);
-            render_release(&state, &session, &id, Some(FormError::new(&e, None)), status).await
+            render_release(
+                &state,
+                &session,
+                &id,
+                Some(FormError::new(&e, None)),
+                status,
+            )
+            .await
         }
     }
 }

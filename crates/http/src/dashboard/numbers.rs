@@ -3,7 +3,7 @@
 
 use super::agents::all_agents;
 use super::format;
-use super::layout::{Nav, or_error_page, page};
+use super::layout::{Nav, error_page, page};
 use super::session::Session;
 use crate::AppState;
 use axum::extract::{Query, State};
@@ -68,9 +68,25 @@ struct Filters {
 impl Filters {
     fn from_query(q: &ListQuery) -> Self {
         let mut f = Filters {
-            country: q.country.as_deref().unwrap_or("").trim().to_ascii_uppercase(),
-            status: q.status.as_deref().unwrap_or("").trim().to_ascii_lowercase(),
-            q: q.q.as_deref().unwrap_or("").trim().chars().take(MAX_QUERY_CHARS).collect(),
+            country: q
+                .country
+                .as_deref()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_uppercase(),
+            status: q
+                .status
+                .as_deref()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase(),
+            q: q.q
+                .as_deref()
+                .unwrap_or("")
+                .trim()
+                .chars()
+                .take(MAX_QUERY_CHARS)
+                .collect(),
             agent: q.agent.as_deref().unwrap_or("").trim().to_owned(),
             page: q
                 .page
@@ -156,9 +172,9 @@ pub async fn list(
         let agents = all_agents(services, caller).await?;
         Ok((workspace, numbers, total, agents))
     };
-    let (workspace, numbers, total, agents) = match or_error_page(loaded.await) {
+    let (workspace, numbers, total, agents) = match loaded.await {
         Ok(v) => v,
-        Err(response) => return response,
+        Err(e) => return error_page(&e),
     };
     let names = agent_names(&agents);
     let default = workspace.default_phone_number_id.as_ref();
@@ -269,14 +285,7 @@ pub async fn list(
             }
         }
     };
-    page(
-        "Phone numbers",
-        Some(&session),
-        Nav::Numbers,
-        notice,
-        body,
-    )
-    .into_response()
+    page("Phone numbers", Some(&session), Nav::Numbers, notice, body).into_response()
 }
 
 fn row(

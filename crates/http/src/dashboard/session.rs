@@ -47,8 +47,8 @@ impl std::fmt::Debug for Session {
 }
 
 fn csrf_mac(secret: &str) -> Hmac<Sha256> {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes())
-        .expect("HMAC accepts keys of any length");
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC accepts keys of any length");
     mac.update(CSRF_CONTEXT);
     mac
 }
@@ -162,10 +162,8 @@ fn to_sign_in(parts: &Parts, expired: bool) -> Response {
         )
     };
     let mut response = Redirect::to(&target).into_response();
-    if expired {
-        if let Ok(v) = clear_session_cookie().parse() {
-            response.headers_mut().insert(header::SET_COOKIE, v);
-        }
+    if expired && let Ok(v) = clear_session_cookie().parse() {
+        response.headers_mut().insert(header::SET_COOKIE, v);
     }
     response
 }
@@ -288,7 +286,10 @@ mod tests {
         assert!(!a.csrf_ok(""));
         assert!(!a.csrf_ok("not hex"));
         assert!(!a.csrf_ok(&a.csrf()[..32]));
-        assert!(!a.csrf().contains("aaaa"), "the token must not reveal the key");
+        assert!(
+            !a.csrf().contains("aaaa"),
+            "the token must not reveal the key"
+        );
     }
 
     #[test]
@@ -300,7 +301,10 @@ mod tests {
     #[test]
     fn cookies_are_found_among_others() {
         let mut headers = HeaderMap::new();
-        headers.insert(header::COOKIE, "a=1; dnx_session=dnx_live_x; b=2".parse().unwrap());
+        headers.insert(
+            header::COOKIE,
+            "a=1; dnx_session=dnx_live_x; b=2".parse().unwrap(),
+        );
         assert_eq!(cookie(&headers, SESSION_COOKIE), Some("dnx_live_x"));
         assert_eq!(cookie(&headers, "missing"), None);
     }

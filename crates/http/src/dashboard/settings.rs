@@ -3,20 +3,23 @@
 
 use super::format;
 use super::layout::{
-    FormError, Nav, TextInput, csrf_field, error_page, form_error, notice_text, page,
-    redirect_with,
+    FormError, Nav, TextInput, csrf_field, error_page, form_error, notice_text, page, redirect_with,
 };
 use super::session::{CsrfForm, Session, clear_session_cookie};
 use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use dialnexa_domain::{CountryIso, NumberType, Provider};
+use dialnexa_domain::{CountryIso, NumberStatus, NumberType, Provider};
 use dialnexa_service::ErrorKind;
 use dialnexa_service::auth::CreatedKey;
 use dialnexa_service::catalog::PriceFilter;
+use dialnexa_store::{NumberFilter, Page};
 use maud::html;
 use serde::Deserialize;
+
+/// Active numbers offered in the default-number selector, newest first.
+const SELECTOR_NUMBERS: u32 = 100;
 
 #[derive(Debug, Deserialize)]
 pub struct SettingsQuery {
@@ -26,6 +29,7 @@ pub struct SettingsQuery {
 #[derive(Debug, Default)]
 struct Outcome {
     telephony: Option<FormError>,
+    default_number: Option<FormError>,
     keys: Option<FormError>,
     key_name: String,
     created: Option<CreatedKey>,
@@ -45,9 +49,23 @@ async fn render(
         let kyc = services.kyc(caller).await?;
         let keys = services.list_api_keys(caller).await?;
         let prices = services.pricing(&PriceFilter::default()).await?;
-        Ok((workspace, kyc, keys, prices))
+        let active = NumberFilter {
+            status: Some(NumberStatus::Active),
+            ..NumberFilter::default()
+        };
+        let (numbers, active_total) = services
+            .list_numbers(
+                caller,
+                &active,
+                Page {
+                    page: 1,
+                    limit: SELECTOR_NUMBERS,
+                },
+            )
+            .await?;
+        Ok((workspace, kyc, keys, prices, numbers, active_total))
     };
-    let (workspace, kyc, keys, prices) = match loaded.await {
+    let (workspace, kyc, keys, prices, numbers, active_total) = match loaded.await {
         Ok(v) => v,
         Err(e) => return error_page(&e),
     };
@@ -113,6 +131,39 @@ async fn render(
                 (form_error(FormError::general(outcome.telephony.as_ref()).as_deref()))
                 button.primary type="submit" { "Save telephony settings" }
             }
+        }
+
+        section #default-number aria-labelledby="default-title" {
+            h2 #default-title { "Default number" }
+            form.card.inline method="post" action="/dashboard/settings/default-number" {
+                (csrf_field(session))
+                div.field {
+                    label for="default-number-select" { "Default phone number" }
+                    p.hint #default-number-hint {
+                        "The number the workspace uses when nothing else is chosen."
+                        @if active_total > numbers.len() as u64 {
+                            " The " (numbers.len()) " newest active numbers are listed; any number can be made the default from its own page."
+                        }
+                    }
+                    select #default-number-select name="phone_number_id" aria-describedby="default-number-hint" {
+                        option value="" selected[workspace.default_phone_number_id.is_none()] { "No default number" }
+                        @if let Some(current) = &workspace.default_phone_number_id && !numbers.iter().any(|n| &n.id == current) {
+                            option value=(current.as_str()) selected { (current.as_str()) }
+                        }
+                        @for n in &numbers {
+                            @let shown = n.phone_number.international();
+                            option value=(n.id.as_str()) selected[workspace.default_phone_number_id.as_ref() == Some(&n.id)] {
+                                @match &n.nickname {
+                                    Some(nick) => { (nick) " — " (shown) }
+                                    None => { (shown) }
+                                }
+                            }
+                        }
+                    }
+                }
+                button.primary type="submit" { "Save default number" }
+            }
+            (form_error(FormError::general(outcome.default_number.as_ref()).as_deref()))
         }
 
         section #kyc aria-labelledby="kyc-title" {
@@ -201,7 +252,11 @@ async fn render(
             p.hint { "Revoking the key you signed in with ends this session." }
         }
     };
-    (status, page("Settings", Some(session), Nav::Settings, notice, body)).into_response()
+    (
+        status,
+        page("Settings", Some(session), Nav::Settings, notice, body),
+    )
+        .into_response()
 }
 
 #[tracing::instrument(skip_all, fields(workspace = %session.caller.workspace_id))]
@@ -221,7 +276,10 @@ pub async fn show(
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn telephony(State(state): State<AppState>, CsrfForm { session, form }: CsrfForm) -> Response {
+pub async fn telephony(
+    State(state): State<AppState>,
+    CsrfForm { session, form }: CsrfForm,
+) -> Response {
     let mut countries = Vec::new();
     for raw in form.all("countries") {
         match CountryIso::parse(raw) {
@@ -239,16 +297,17 @@ pub async fn telephony(State(state): State<AppState>, CsrfForm { session, form }
             }
         }
     }
-    let provider = match crate::views::parse_provider("default_provider", &form.text("default_provider")) {
-        Ok(p) => p,
-        Err(e) => {
-            let outcome = Outcome {
-                telephony: Some(FormError::new(&e.0, None)),
-                ..Outcome::default()
-            };
-            return render(&state, &session, None, outcome, StatusCode::BAD_REQUEST).await;
-        }
-    };
+    let provider =
+        match crate::views::parse_provider("default_provider", &form.text("default_provider")) {
+            Ok(p) => p,
+            Err(e) => {
+                let outcome = Outcome {
+                    telephony: Some(FormError::new(&e.0, None)),
+                    ..Outcome::default()
+                };
+                return render(&state, &session, None, outcome, StatusCode::BAD_REQUEST).await;
+            }
+        };
     match state
         .services
         .set_telephony_config(&session.caller, countries, provider)
@@ -267,7 +326,37 @@ pub async fn telephony(State(state): State<AppState>, CsrfForm { session, form }
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn create_key(State(state): State<AppState>, CsrfForm { session, form }: CsrfForm) -> Response {
+pub async fn default_number(
+    State(state): State<AppState>,
+    CsrfForm { session, form }: CsrfForm,
+) -> Response {
+    let chosen = form.text("phone_number_id");
+    let chosen = Some(chosen.trim()).filter(|c| !c.is_empty());
+    match state
+        .services
+        .set_default_number(&session.caller, chosen)
+        .await
+    {
+        Ok(w) if w.default_phone_number_id.is_some() => {
+            redirect_with("/dashboard/settings#default-number", "default_set")
+        }
+        Ok(_) => redirect_with("/dashboard/settings#default-number", "default_cleared"),
+        Err(e) => {
+            let status = super::layout::status(&e);
+            let outcome = Outcome {
+                default_number: Some(FormError::new(&e, None)),
+                ..Outcome::default()
+            };
+            render(&state, &session, None, outcome, status).await
+        }
+    }
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn create_key(
+    State(state): State<AppState>,
+    CsrfForm { session, form }: CsrfForm,
+) -> Response {
     let name = form.text("name");
     if name.trim().is_empty() {
         let e = dialnexa_service::ServiceError::bad_request(

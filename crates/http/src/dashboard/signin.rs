@@ -3,8 +3,8 @@
 
 use super::layout::{Nav, TextInput, page};
 use super::session::{
-    CSRF_FIELD, CsrfForm, FormData, SESSION_COOKIE, clear_session_cookie, cookie,
-    session_cookie, signin_token, signin_token_ok,
+    CSRF_FIELD, CsrfForm, FormData, SESSION_COOKIE, clear_session_cookie, cookie, session_cookie,
+    signin_token, signin_token_ok,
 };
 use crate::AppState;
 use axum::body::Bytes;
@@ -108,7 +108,9 @@ pub async fn submit(State(state): State<AppState>, headers: HeaderMap, body: Byt
             &headers,
             &next,
             None,
-            Some("This sign-in form expired or did not come from this dashboard. Paste your key again."),
+            Some(
+                "This sign-in form expired or did not come from this dashboard. Paste your key again.",
+            ),
             StatusCode::FORBIDDEN,
         );
     }
@@ -135,12 +137,20 @@ pub async fn submit(State(state): State<AppState>, headers: HeaderMap, body: Byt
             &headers,
             &next,
             None,
-            Some("This API key is not valid: it may be mistyped or revoked. Check it and try again."),
+            Some(
+                "This API key is not valid: it may be mistyped or revoked. Check it and try again.",
+            ),
             StatusCode::UNAUTHORIZED,
         ),
         Err(e) => {
             super::layout::log(&e);
-            form(&headers, &next, None, Some(&e.message), super::layout::status(&e))
+            form(
+                &headers,
+                &next,
+                None,
+                Some(&e.message),
+                super::layout::status(&e),
+            )
         }
     }
 }
@@ -159,10 +169,22 @@ mod tests {
 
     #[test]
     fn next_stays_on_the_dashboard() {
-        assert_eq!(safe_next(Some("/dashboard/agents?page=2")), "/dashboard/agents?page=2");
-        assert_eq!(safe_next(Some("https://evil.example/")), "/dashboard/numbers");
-        assert_eq!(safe_next(Some("//evil.example/dashboard")), "/dashboard/numbers");
-        assert_eq!(safe_next(Some("/dashboard//evil.example")), "/dashboard/numbers");
+        assert_eq!(
+            safe_next(Some("/dashboard/agents?page=2")),
+            "/dashboard/agents?page=2"
+        );
+        assert_eq!(
+            safe_next(Some("https://evil.example/")),
+            "/dashboard/numbers"
+        );
+        assert_eq!(
+            safe_next(Some("//evil.example/dashboard")),
+            "/dashboard/numbers"
+        );
+        assert_eq!(
+            safe_next(Some("/dashboard//evil.example")),
+            "/dashboard/numbers"
+        );
         assert_eq!(safe_next(Some("/dashboard/sign-out")), "/dashboard/numbers");
         assert_eq!(safe_next(None), "/dashboard/numbers");
     }
