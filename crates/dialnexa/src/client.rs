@@ -9,7 +9,11 @@ use std::process::ExitCode;
 #[derive(Debug, Clone, Args)]
 pub struct ClientArgs {
     /// Base URL of a running `dialnexa serve`.
-    #[arg(long, env = "DIALNEXA_API_URL", default_value = "http://127.0.0.1:8080")]
+    #[arg(
+        long,
+        env = "DIALNEXA_API_URL",
+        default_value = "http://127.0.0.1:8080"
+    )]
     pub api_url: String,
     /// API key; by default the demo key file in the working folder, when there is one.
     #[arg(long, env = "DIALNEXA_API_KEY", hide_env_values = true)]
@@ -71,11 +75,19 @@ impl Client {
                 .map(|k| k.trim().to_owned())
                 .context("no API key: pass --api-key or set DIALNEXA_API_KEY")?,
         };
-        Ok(Client { http: reqwest::Client::new(), base: args.api_url.trim_end_matches('/').to_owned(), key })
+        Ok(Client {
+            http: reqwest::Client::new(),
+            base: args.api_url.trim_end_matches('/').to_owned(),
+            key,
+        })
     }
 
     async fn send(&self, req: reqwest::RequestBuilder) -> anyhow::Result<Value> {
-        let resp = req.bearer_auth(&self.key).send().await.with_context(|| format!("cannot reach {}", self.base))?;
+        let resp = req
+            .bearer_auth(&self.key)
+            .send()
+            .await
+            .with_context(|| format!("cannot reach {}", self.base))?;
         let status = resp.status();
         let body: Value = resp.json().await.unwrap_or(Value::Null);
         if !status.is_success() {
@@ -87,37 +99,65 @@ impl Client {
     }
 
     async fn get(&self, path: &str, query: &[(&str, String)]) -> anyhow::Result<Value> {
-        self.send(self.http.get(format!("{}{path}", self.base)).query(query)).await
+        self.send(self.http.get(format!("{}{path}", self.base)).query(query))
+            .await
     }
 
     async fn post(&self, path: &str, body: Value) -> anyhow::Result<Value> {
-        self.send(self.http.post(format!("{}{path}", self.base)).json(&body)).await
+        self.send(self.http.post(format!("{}{path}", self.base)).json(&body))
+            .await
     }
 }
 
 pub async fn run(args: ClientArgs, command: NumbersCommand) -> anyhow::Result<ExitCode> {
     let client = Client::new(&args)?;
     let out = match command {
-        NumbersCommand::Search { country, number_type, area_code, contains, limit, provider } => {
-            let mut q = vec![("country_iso", country), ("type", number_type), ("limit", limit.to_string())];
+        NumbersCommand::Search {
+            country,
+            number_type,
+            area_code,
+            contains,
+            limit,
+            provider,
+        } => {
+            let mut q = vec![
+                ("country_iso", country),
+                ("type", number_type),
+                ("limit", limit.to_string()),
+            ];
             q.extend(area_code.map(|a| ("area_code", a)));
             q.extend(contains.map(|c| ("contains", c)));
             q.extend(provider.map(|p| ("provider", p)));
-            client.get("/v1/organization-phone-numbers/available", &q).await?
+            client
+                .get("/v1/organization-phone-numbers/available", &q)
+                .await?
         }
-        NumbersCommand::Buy { phone_number, provider } => {
+        NumbersCommand::Buy {
+            phone_number,
+            provider,
+        } => {
             let mut body = json!({ "phone_number": phone_number });
             if let Some(p) = provider {
                 body["provider"] = json!(p);
             }
-            client.post("/v1/organization-phone-numbers/purchase", body).await?
+            client
+                .post("/v1/organization-phone-numbers/purchase", body)
+                .await?
         }
-        NumbersCommand::List { page, limit, status } => {
+        NumbersCommand::List {
+            page,
+            limit,
+            status,
+        } => {
             let mut q = vec![("page", page.to_string()), ("limit", limit.to_string())];
             q.extend(status.map(|s| ("status", s)));
             client.get("/v1/organization-phone-numbers", &q).await?
         }
-        NumbersCommand::Get { id } => client.get(&format!("/v1/organization-phone-numbers/{id}"), &[]).await?,
+        NumbersCommand::Get { id } => {
+            client
+                .get(&format!("/v1/organization-phone-numbers/{id}"), &[])
+                .await?
+        }
     };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&out)?);
@@ -143,20 +183,57 @@ fn print_table(out: &Value) {
         None => vec![out],
     };
     let columns: &[&str] = if rows.first().is_some_and(|r| r.get("purchasable").is_some()) {
-        &["phone_number", "type", "region", "capabilities", "monthly_cost_usd", "provider", "blocked_by"]
+        &[
+            "phone_number",
+            "type",
+            "region",
+            "capabilities",
+            "monthly_cost_usd",
+            "provider",
+            "blocked_by",
+        ]
     } else {
-        &["id", "phone_number", "status", "type", "provider", "monthly_cost_usd", "nickname", "next_renewal_at"]
+        &[
+            "id",
+            "phone_number",
+            "status",
+            "type",
+            "provider",
+            "monthly_cost_usd",
+            "nickname",
+            "next_renewal_at",
+        ]
     };
-    let table: Vec<Vec<String>> = rows.iter().map(|r| columns.iter().map(|c| cell(&r[*c])).collect()).collect();
+    let table: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| columns.iter().map(|c| cell(&r[*c])).collect())
+        .collect();
     let widths: Vec<usize> = columns
         .iter()
         .enumerate()
-        .map(|(i, c)| table.iter().map(|row| row[i].len()).chain([c.len()]).max().unwrap_or(0))
+        .map(|(i, c)| {
+            table
+                .iter()
+                .map(|row| row[i].len())
+                .chain([c.len()])
+                .max()
+                .unwrap_or(0)
+        })
         .collect();
     let line = |cells: Vec<String>| {
-        cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect::<Vec<_>>().join("  ").trim_end().to_owned()
+        cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_owned()
     };
-    println!("{}", line(columns.iter().map(|c| c.to_uppercase()).collect()));
+    println!(
+        "{}",
+        line(columns.iter().map(|c| c.to_uppercase()).collect())
+    );
     for row in table {
         println!("{}", line(row));
     }

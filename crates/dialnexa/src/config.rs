@@ -140,7 +140,11 @@ pub struct ServeArgs {
     #[arg(long, env = "DIALNEXA_RECOVERY_INTERVAL_MS", default_value_t = 5_000)]
     pub recovery_interval_ms: u64,
     /// How often the reconciliation worker compares our numbers with the carriers', in ms.
-    #[arg(long, env = "DIALNEXA_RECONCILE_INTERVAL_MS", default_value_t = 600_000)]
+    #[arg(
+        long,
+        env = "DIALNEXA_RECONCILE_INTERVAL_MS",
+        default_value_t = 600_000
+    )]
     pub reconcile_interval_ms: u64,
     /// How often the renewal worker charges rental periods that have begun, in ms.
     #[arg(long, env = "DIALNEXA_RENEWAL_INTERVAL_MS", default_value_t = 60_000)]

@@ -104,7 +104,10 @@ impl E164 {
 /// Italian landlines; the calling code still tells the country.
 fn main_country_for_code(code: u16) -> Option<CountryIso> {
     let regions = phonenumber::metadata::DATABASE.by_code(&code)?;
-    let main = regions.iter().find(|m| m.is_main_country_for_code()).or(regions.first())?;
+    let main = regions
+        .iter()
+        .find(|m| m.is_main_country_for_code())
+        .or(regions.first())?;
     CountryIso::parse(main.id()).ok()
 }
 

@@ -24,14 +24,22 @@ const MAX_ANSWER: usize = 1024 * 1024;
 pub struct ResumedFrom(pub jiff::Timestamp);
 
 pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let Some(key) = req.headers().get(HEADER).map(|v| v.to_str().map(str::to_owned)) else {
+    let Some(key) = req
+        .headers()
+        .get(HEADER)
+        .map(|v| v.to_str().map(str::to_owned))
+    else {
         return next.run(req).await;
     };
     if !matches!(*req.method(), Method::POST | Method::DELETE) {
         return next.run(req).await;
     }
     let Ok(key) = key else {
-        return ApiError::bad_request("invalid_idempotency_key", "Idempotency-Key must be visible ASCII.").into_response();
+        return ApiError::bad_request(
+            "invalid_idempotency_key",
+            "Idempotency-Key must be visible ASCII.",
+        )
+        .into_response();
     };
     // Keys are scoped to the workspace: without a valid workspace key the handler answers 401.
     let (mut parts, body) = req.into_parts();
@@ -43,14 +51,21 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
         None => return next.run(Request::from_parts(parts, body)).await,
     };
     let Ok(bytes) = to_bytes(body, MAX_BODY).await else {
-        return ApiError::bad_request("body_too_large", "The request body is larger than 64 KiB.").into_response();
+        return ApiError::bad_request("body_too_large", "The request body is larger than 64 KiB.")
+            .into_response();
     };
-    let hash = fingerprint(&parts.method, parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or(""), &bytes);
+    let hash = fingerprint(
+        &parts.method,
+        parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or(""),
+        &bytes,
+    );
     match state.services.idempotency_begin(&caller, &key, &hash).await {
         Err(e) => {
             let mut response = ApiError(e).into_response();
             if response.status() == StatusCode::CONFLICT {
-                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
             }
             response
         }
@@ -60,7 +75,9 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
             if let Some(since) = resumed_from {
                 parts.extensions.insert(ResumedFrom(since));
             }
-            let response = next.run(Request::from_parts(parts, Body::from(bytes))).await;
+            let response = next
+                .run(Request::from_parts(parts, Body::from(bytes)))
+                .await;
             finish(&state, &caller, &key, response).await
         }
         Ok(IdempotencyBegin::InFlight | IdempotencyBegin::Mismatch) => {
@@ -99,10 +116,17 @@ async fn finish(state: &AppState, caller: &Caller, key: &str, response: Response
     }
     let (parts, body) = response.into_parts();
     let Ok(bytes) = to_bytes(body, MAX_ANSWER).await else {
-        return ApiError(dialnexa_service::ServiceError::internal("response too large to keep")).into_response();
+        return ApiError(dialnexa_service::ServiceError::internal(
+            "response too large to keep",
+        ))
+        .into_response();
     };
     let text = String::from_utf8_lossy(&bytes);
-    if let Err(e) = state.services.idempotency_complete(caller, key, status.as_u16(), &text).await {
+    if let Err(e) = state
+        .services
+        .idempotency_complete(caller, key, status.as_u16(), &text)
+        .await
+    {
         // The work is done; the answer still goes out. A retry will find the key in flight
         // until it goes stale, then resume and find the work done.
         tracing::warn!(error = %e, "could not record an idempotent answer");
@@ -114,7 +138,13 @@ fn replay(status: u16, body: String) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
     let mut response = (status, body).into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    headers.insert(HeaderName::from_static("idempotent-replayed"), HeaderValue::from_static("true"));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    headers.insert(
+        HeaderName::from_static("idempotent-replayed"),
+        HeaderValue::from_static("true"),
+    );
     response
 }

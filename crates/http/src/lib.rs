@@ -40,7 +40,10 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::admin::router())
         .merge(dashboard::router())
         .fallback(not_found)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), idempotency::layer))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            idempotency::layer,
+        ))
         .layer(RequestBodyLimitLayer::new(64 * 1024))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,

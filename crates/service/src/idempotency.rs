@@ -22,13 +22,28 @@ pub fn check_key(key: &str) -> ServiceResult<()> {
 }
 
 impl Services {
-    pub async fn idempotency_begin(&self, caller: &Caller, key: &str, request_hash: &str) -> ServiceResult<IdempotencyBegin> {
+    pub async fn idempotency_begin(
+        &self,
+        caller: &Caller,
+        key: &str,
+        request_hash: &str,
+    ) -> ServiceResult<IdempotencyBegin> {
         check_key(key)?;
         let now = self.clock.now();
-        let ago = |d: Duration| now.checked_sub(jiff::SignedDuration::try_from(d).unwrap_or_default()).unwrap_or(now);
+        let ago = |d: Duration| {
+            now.checked_sub(jiff::SignedDuration::try_from(d).unwrap_or_default())
+                .unwrap_or(now)
+        };
         let begin = self
             .store
-            .idempotency_begin(&caller.workspace_id, key, request_hash, now, ago(REPLAY_WINDOW), ago(STALE_AFTER))
+            .idempotency_begin(
+                &caller.workspace_id,
+                key,
+                request_hash,
+                now,
+                ago(REPLAY_WINDOW),
+                ago(STALE_AFTER),
+            )
             .await?;
         match begin {
             IdempotencyBegin::InFlight => Err(ServiceError::new(
@@ -45,11 +60,23 @@ impl Services {
         }
     }
 
-    pub async fn idempotency_complete(&self, caller: &Caller, key: &str, status: u16, body: &str) -> ServiceResult<()> {
-        Ok(self.store.idempotency_complete(&caller.workspace_id, key, status, body).await?)
+    pub async fn idempotency_complete(
+        &self,
+        caller: &Caller,
+        key: &str,
+        status: u16,
+        body: &str,
+    ) -> ServiceResult<()> {
+        Ok(self
+            .store
+            .idempotency_complete(&caller.workspace_id, key, status, body)
+            .await?)
     }
 
     pub async fn idempotency_abandon(&self, caller: &Caller, key: &str) -> ServiceResult<()> {
-        Ok(self.store.idempotency_abandon(&caller.workspace_id, key).await?)
+        Ok(self
+            .store
+            .idempotency_abandon(&caller.workspace_id, key)
+            .await?)
     }
 }

@@ -65,7 +65,8 @@ impl Services {
                 .await
                 .map_err(|e| crate::search::carrier_error(provider, e))?;
             let ours = self.store.live_numbers_by_provider(provider).await?;
-            let ours_by_number: HashMap<&str, _> = ours.iter().map(|r| (r.phone_number.as_str(), r)).collect();
+            let ours_by_number: HashMap<&str, _> =
+                ours.iter().map(|r| (r.phone_number.as_str(), r)).collect();
             let owned_by_number: HashMap<&str, &OwnedNumber> =
                 owned.iter().map(|o| (o.phone_number.as_str(), o)).collect();
 
@@ -76,7 +77,10 @@ impl Services {
                         phone_number: o.phone_number.to_string(),
                         carrier_ref: o.carrier_ref.clone(),
                     }),
-                    Some(row) if row.status == NumberStatus::Active && row.carrier_ref.as_deref() != Some(&o.carrier_ref) => {
+                    Some(row)
+                        if row.status == NumberStatus::Active
+                            && row.carrier_ref.as_deref() != Some(&o.carrier_ref) =>
+                    {
                         report.mismatches.push(Mismatch {
                             id: row.id.to_string(),
                             provider,
@@ -105,28 +109,49 @@ impl Services {
         Ok(report)
     }
 
-    async fn fix(&self, provider: Provider, owned: &[OwnedNumber], report: &mut ReconcileReport) -> ServiceResult<()> {
+    async fn fix(
+        &self,
+        provider: Provider,
+        owned: &[OwnedNumber],
+        report: &mut ReconcileReport,
+    ) -> ServiceResult<()> {
         let carrier = self.carriers.get(provider)?;
         for orphan in report.orphans.iter().filter(|o| o.provider == provider) {
-            let Some(number) = owned.iter().find(|o| o.phone_number.as_str() == orphan.phone_number) else { continue };
+            let Some(number) = owned
+                .iter()
+                .find(|o| o.phone_number.as_str() == orphan.phone_number)
+            else {
+                continue;
+            };
             match carrier.release(number).await {
                 Ok(()) | Err(dialnexa_carriers::CarrierError::NotFound) => {
-                    report.fixed.push(format!("released orphan {} at {provider}", orphan.phone_number));
+                    report.fixed.push(format!(
+                        "released orphan {} at {provider}",
+                        orphan.phone_number
+                    ));
                 }
-                Err(e) => tracing::warn!(number = %orphan.phone_number, error = %e, "could not release an orphan"),
+                Err(e) => {
+                    tracing::warn!(number = %orphan.phone_number, error = %e, "could not release an orphan")
+                }
             }
         }
         let now = self.clock.now();
         for ghost in report.ghosts.iter().filter(|g| g.provider == provider) {
             if let Some(id) = dialnexa_domain::PhoneNumberId::parse(&ghost.id) {
                 self.store.release_ghost(&id, now).await?;
-                report.fixed.push(format!("marked ghost {} ({}) released", ghost.phone_number, ghost.id));
+                report.fixed.push(format!(
+                    "marked ghost {} ({}) released",
+                    ghost.phone_number, ghost.id
+                ));
             }
         }
         for m in report.mismatches.iter().filter(|m| m.provider == provider) {
             if let Some(id) = dialnexa_domain::PhoneNumberId::parse(&m.id) {
                 self.store.set_carrier_ref(&id, &m.carrier).await?;
-                report.fixed.push(format!("adopted {}'s handle {} for {}", provider, m.carrier, m.phone_number));
+                report.fixed.push(format!(
+                    "adopted {}'s handle {} for {}",
+                    provider, m.carrier, m.phone_number
+                ));
             }
         }
         Ok(())

@@ -332,7 +332,10 @@ pub trait SipTrunkStore: Send + Sync {
 #[async_trait]
 pub trait ReconcileStore: Send + Sync {
     /// Every pending or active row bought from `provider`, across workspaces.
-    async fn live_numbers_by_provider(&self, provider: Provider) -> StoreResult<Vec<PhoneNumberRecord>>;
+    async fn live_numbers_by_provider(
+        &self,
+        provider: Provider,
+    ) -> StoreResult<Vec<PhoneNumberRecord>>;
     /// An active row whose number the carrier no longer has: released here (routing and
     /// renewals stop).
     async fn release_ghost(&self, id: &PhoneNumberId, now: Timestamp) -> StoreResult<()>;

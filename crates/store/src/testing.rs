@@ -37,7 +37,11 @@ async fn admin() -> PgConnection {
 }
 
 fn new_name() -> String {
-    format!("{PREFIX}{}_{:08x}", std::process::id(), rand::random::<u32>())
+    format!(
+        "{PREFIX}{}_{:08x}",
+        std::process::id(),
+        rand::random::<u32>()
+    )
 }
 
 /// A new database with no tables: for tests of migrations and start-up.
@@ -45,7 +49,10 @@ pub async fn empty_postgres_database() -> String {
     let mut admin = admin().await;
     drop_stale_databases(&mut admin).await;
     let name = new_name();
-    admin.execute(format!("CREATE DATABASE {name}").as_str()).await.expect("create a test database");
+    admin
+        .execute(format!("CREATE DATABASE {name}").as_str())
+        .await
+        .expect("create a test database");
     admin.close().await.ok();
     with_database(&postgres_url(), &name)
 }
@@ -54,7 +61,10 @@ pub async fn empty_postgres_database() -> String {
 pub async fn migrated_postgres_database() -> String {
     let url = postgres_url();
     let mut admin = admin().await;
-    admin.execute(format!("SELECT pg_advisory_lock({TEMPLATE_LOCK})").as_str()).await.expect("template lock");
+    admin
+        .execute(format!("SELECT pg_advisory_lock({TEMPLATE_LOCK})").as_str())
+        .await
+        .expect("template lock");
     let template = format!("{TEMPLATE_PREFIX}{}", migrations_fingerprint());
     let exists: Option<(i32,)> = sqlx::query_as("SELECT 1 FROM pg_database WHERE datname = $1")
         .bind(&template)
@@ -62,8 +72,13 @@ pub async fn migrated_postgres_database() -> String {
         .await
         .expect("look up the template");
     if exists.is_none() {
-        admin.execute(format!("CREATE DATABASE {template}").as_str()).await.expect("create the template");
-        let store = SqlStore::connect(&StoreOptions::new(with_database(&url, &template))).await.expect("connect");
+        admin
+            .execute(format!("CREATE DATABASE {template}").as_str())
+            .await
+            .expect("create the template");
+        let store = SqlStore::connect(&StoreOptions::new(with_database(&url, &template)))
+            .await
+            .expect("connect");
         store.migrate().await.expect("migrate the template");
         store.close().await;
     }
@@ -72,22 +87,31 @@ pub async fn migrated_postgres_database() -> String {
         .execute(format!("CREATE DATABASE {name} TEMPLATE {template}").as_str())
         .await
         .expect("clone the template");
-    admin.execute(format!("SELECT pg_advisory_unlock({TEMPLATE_LOCK})").as_str()).await.ok();
+    admin
+        .execute(format!("SELECT pg_advisory_unlock({TEMPLATE_LOCK})").as_str())
+        .await
+        .ok();
     drop_stale_databases(&mut admin).await;
     admin.close().await.ok();
     with_database(&url, &name)
 }
 
 async fn drop_stale_databases(admin: &mut PgConnection) {
-    let rows: Vec<(String,)> = sqlx::query_as("SELECT datname FROM pg_database WHERE datname LIKE 'dnx\\_t\\_%'")
-        .fetch_all(&mut *admin)
-        .await
-        .unwrap_or_default();
+    let rows: Vec<(String,)> =
+        sqlx::query_as("SELECT datname FROM pg_database WHERE datname LIKE 'dnx\\_t\\_%'")
+            .fetch_all(&mut *admin)
+            .await
+            .unwrap_or_default();
     for (name,) in rows {
-        let pid: Option<u32> = name.strip_prefix(PREFIX).and_then(|r| r.split('_').next()).and_then(|p| p.parse().ok());
+        let pid: Option<u32> = name
+            .strip_prefix(PREFIX)
+            .and_then(|r| r.split('_').next())
+            .and_then(|p| p.parse().ok());
         let alive = pid.is_some_and(|p| std::path::Path::new(&format!("/proc/{p}")).exists());
         if !alive {
-            let _ = admin.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str()).await;
+            let _ = admin
+                .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
+                .await;
         }
     }
 }

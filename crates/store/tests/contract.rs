@@ -73,20 +73,38 @@ fn charge(index: u32, start: &str, end: &str) -> NewCharge {
 }
 
 fn event() -> NewEvent {
-    NewEvent { id: EventId::generate(), event_type: "phone_number.purchased".into(), payload: serde_json::json!({}) }
+    NewEvent {
+        id: EventId::generate(),
+        event_type: "phone_number.purchased".into(),
+        payload: serde_json::json!({}),
+    }
 }
 
 #[tokio::test]
 async fn a_number_is_claimed_by_one_row_across_workspaces() {
     on_both(|store| async move {
         let (a, b) = (workspace(&store).await, workspace(&store).await);
-        let first = store.insert_pending(&new_number(&a, "+14155552671", "2027-01-01T00:00:00Z")).await.unwrap();
+        let first = store
+            .insert_pending(&new_number(&a, "+14155552671", "2027-01-01T00:00:00Z"))
+            .await
+            .unwrap();
         assert_eq!(first.status, NumberStatus::Pending);
-        let again = store.insert_pending(&new_number(&b, "+14155552671", "2027-01-01T00:00:01Z")).await;
-        assert!(matches!(again, Err(StoreError::NumberAlreadyHeld)), "{again:?}");
+        let again = store
+            .insert_pending(&new_number(&b, "+14155552671", "2027-01-01T00:00:01Z"))
+            .await;
+        assert!(
+            matches!(again, Err(StoreError::NumberAlreadyHeld)),
+            "{again:?}"
+        );
         // A failed purchase frees the claim.
-        store.fail_pending(&first.id, "refused", t("2027-01-01T00:00:02Z")).await.unwrap();
-        let second = store.insert_pending(&new_number(&b, "+14155552671", "2027-01-01T00:00:03Z")).await.unwrap();
+        store
+            .fail_pending(&first.id, "refused", t("2027-01-01T00:00:02Z"))
+            .await
+            .unwrap();
+        let second = store
+            .insert_pending(&new_number(&b, "+14155552671", "2027-01-01T00:00:03Z"))
+            .await
+            .unwrap();
         assert_eq!(second.workspace_id, b);
     })
     .await;
@@ -96,22 +114,48 @@ async fn a_number_is_claimed_by_one_row_across_workspaces() {
 async fn activation_is_idempotent_and_charges_once() {
     on_both(|store| async move {
         let ws = workspace(&store).await;
-        let n = store.insert_pending(&new_number(&ws, "+14155552671", "2027-01-31T10:00:00Z")).await.unwrap();
+        let n = store
+            .insert_pending(&new_number(&ws, "+14155552671", "2027-01-31T10:00:00Z"))
+            .await
+            .unwrap();
         let c = charge(0, "2027-01-31T10:00:00Z", "2027-02-28T10:00:00Z");
         let now = t("2027-01-31T10:00:00Z");
-        let active = store.activate_purchase(&n.id, "PN1", now, &c, &event()).await.unwrap();
+        let active = store
+            .activate_purchase(&n.id, "PN1", now, &c, &event())
+            .await
+            .unwrap();
         assert_eq!(active.status, NumberStatus::Active);
         assert_eq!(active.carrier_ref.as_deref(), Some("PN1"));
-        let again = store.activate_purchase(&n.id, "PN1", now, &charge(0, "2027-01-31T10:00:00Z", "2027-02-28T10:00:00Z"), &event()).await.unwrap();
+        let again = store
+            .activate_purchase(
+                &n.id,
+                "PN1",
+                now,
+                &charge(0, "2027-01-31T10:00:00Z", "2027-02-28T10:00:00Z"),
+                &event(),
+            )
+            .await
+            .unwrap();
         assert_eq!(again.id, active.id);
-        let (charges, total) = store.list_charges(&ws, &Default::default(), Page { page: 1, limit: 10 }).await.unwrap();
+        let (charges, total) = store
+            .list_charges(&ws, &Default::default(), Page { page: 1, limit: 10 })
+            .await
+            .unwrap();
         assert_eq!(total, 1);
         assert_eq!(charges[0].period_start, t("2027-01-31T10:00:00Z"));
         // A failed row cannot be activated.
-        let other = store.insert_pending(&new_number(&ws, "+14155552672", "2027-01-31T10:00:00Z")).await.unwrap();
+        let other = store
+            .insert_pending(&new_number(&ws, "+14155552672", "2027-01-31T10:00:00Z"))
+            .await
+            .unwrap();
         store.fail_pending(&other.id, "x", now).await.unwrap();
-        let refused = store.activate_purchase(&other.id, "PN2", now, &c, &event()).await;
-        assert!(matches!(refused, Err(StoreError::Conflict(_))), "{refused:?}");
+        let refused = store
+            .activate_purchase(&other.id, "PN2", now, &c, &event())
+            .await;
+        assert!(
+            matches!(refused, Err(StoreError::Conflict(_))),
+            "{refused:?}"
+        );
     })
     .await;
 }
@@ -120,20 +164,59 @@ async fn activation_is_idempotent_and_charges_once() {
 async fn a_renewal_period_is_claimed_once() {
     on_both(|store| async move {
         let ws = workspace(&store).await;
-        let n = store.insert_pending(&new_number(&ws, "+14155552671", "2027-01-31T10:00:00Z")).await.unwrap();
+        let n = store
+            .insert_pending(&new_number(&ws, "+14155552671", "2027-01-31T10:00:00Z"))
+            .await
+            .unwrap();
         let bought = t("2027-01-31T10:00:00Z");
-        store.activate_purchase(&n.id, "PN1", bought, &charge(0, "2027-01-31T10:00:00Z", "2027-02-28T10:00:00Z"), &event()).await.unwrap();
-        assert!(store.due_renewals(t("2027-02-28T09:59:59Z"), 10).await.unwrap().is_empty());
-        let due = store.due_renewals(t("2027-03-01T00:00:00Z"), 10).await.unwrap();
+        store
+            .activate_purchase(
+                &n.id,
+                "PN1",
+                bought,
+                &charge(0, "2027-01-31T10:00:00Z", "2027-02-28T10:00:00Z"),
+                &event(),
+            )
+            .await
+            .unwrap();
+        assert!(
+            store
+                .due_renewals(t("2027-02-28T09:59:59Z"), 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let due = store
+            .due_renewals(t("2027-03-01T00:00:00Z"), 10)
+            .await
+            .unwrap();
         assert_eq!(due.len(), 1);
         assert_eq!(due[0].next_period_index, 1);
         assert_eq!(due[0].next_period_start, t("2027-02-28T10:00:00Z"));
         let c1 = charge(1, "2027-02-28T10:00:00Z", "2027-03-31T10:00:00Z");
         let now = t("2027-03-01T00:00:00Z");
-        assert!(store.charge_renewal(&n.id, &c1, t("2027-03-31T10:00:00Z"), now).await.unwrap());
+        assert!(
+            store
+                .charge_renewal(&n.id, &c1, t("2027-03-31T10:00:00Z"), now)
+                .await
+                .unwrap()
+        );
         // A second worker with the same view loses the compare-and-set.
-        assert!(!store.charge_renewal(&n.id, &charge(1, "2027-02-28T10:00:00Z", "2027-03-31T10:00:00Z"), t("2027-03-31T10:00:00Z"), now).await.unwrap());
-        let (_, total) = store.list_charges(&ws, &Default::default(), Page { page: 1, limit: 10 }).await.unwrap();
+        assert!(
+            !store
+                .charge_renewal(
+                    &n.id,
+                    &charge(1, "2027-02-28T10:00:00Z", "2027-03-31T10:00:00Z"),
+                    t("2027-03-31T10:00:00Z"),
+                    now
+                )
+                .await
+                .unwrap()
+        );
+        let (_, total) = store
+            .list_charges(&ws, &Default::default(), Page { page: 1, limit: 10 })
+            .await
+            .unwrap();
         assert_eq!(total, 2);
         assert!(store.due_renewals(now, 10).await.unwrap().is_empty());
     })
@@ -149,29 +232,70 @@ async fn idempotency_keys_claim_replay_and_expire() {
         let stale = t("2027-01-01T11:58:30Z");
         let begin = |hash: &'static str, at: Timestamp, stale_before: Timestamp| {
             let (store, ws) = (store.clone(), ws.clone());
-            async move { store.idempotency_begin(&ws, "k1", hash, at, long_ago, stale_before).await.unwrap() }
+            async move {
+                store
+                    .idempotency_begin(&ws, "k1", hash, at, long_ago, stale_before)
+                    .await
+                    .unwrap()
+            }
         };
-        assert_eq!(begin("h1", now, stale).await, IdempotencyBegin::Started { resumed_from: None });
+        assert_eq!(
+            begin("h1", now, stale).await,
+            IdempotencyBegin::Started { resumed_from: None }
+        );
         assert_eq!(begin("h1", now, stale).await, IdempotencyBegin::InFlight);
         assert_eq!(begin("h2", now, stale).await, IdempotencyBegin::Mismatch);
         // In flight for longer than the stale limit: the next request takes it over, once.
         let later = t("2027-01-01T12:05:00Z");
         let resumed = begin("h1", later, t("2027-01-01T12:03:30Z")).await;
-        assert_eq!(resumed, IdempotencyBegin::Started { resumed_from: Some(now) });
-        assert_eq!(begin("h1", later, t("2027-01-01T12:03:30Z")).await, IdempotencyBegin::InFlight);
-        store.idempotency_complete(&ws, "k1", 201, "{\"id\":1}").await.unwrap();
-        assert_eq!(begin("h1", later, stale).await, IdempotencyBegin::Completed { status: 201, body: "{\"id\":1}".into() });
+        assert_eq!(
+            resumed,
+            IdempotencyBegin::Started {
+                resumed_from: Some(now)
+            }
+        );
+        assert_eq!(
+            begin("h1", later, t("2027-01-01T12:03:30Z")).await,
+            IdempotencyBegin::InFlight
+        );
+        store
+            .idempotency_complete(&ws, "k1", 201, "{\"id\":1}")
+            .await
+            .unwrap();
+        assert_eq!(
+            begin("h1", later, stale).await,
+            IdempotencyBegin::Completed {
+                status: 201,
+                body: "{\"id\":1}".into()
+            }
+        );
         // Another workspace's key of the same name is its own.
         let other = workspace(&store).await;
-        let theirs = store.idempotency_begin(&other, "k1", "h9", now, long_ago, stale).await.unwrap();
+        let theirs = store
+            .idempotency_begin(&other, "k1", "h9", now, long_ago, stale)
+            .await
+            .unwrap();
         assert_eq!(theirs, IdempotencyBegin::Started { resumed_from: None });
         // Abandoned keys start afresh.
         store.idempotency_abandon(&other, "k1").await.unwrap();
-        let again = store.idempotency_begin(&other, "k1", "h8", now, long_ago, stale).await.unwrap();
+        let again = store
+            .idempotency_begin(&other, "k1", "h8", now, long_ago, stale)
+            .await
+            .unwrap();
         assert_eq!(again, IdempotencyBegin::Started { resumed_from: None });
         // After the replay window the key is forgotten.
         let next_day = t("2027-01-02T13:00:00Z");
-        let fresh = store.idempotency_begin(&ws, "k1", "h2", next_day, t("2027-01-01T13:00:00Z"), next_day).await.unwrap();
+        let fresh = store
+            .idempotency_begin(
+                &ws,
+                "k1",
+                "h2",
+                next_day,
+                t("2027-01-01T13:00:00Z"),
+                next_day,
+            )
+            .await
+            .unwrap();
         assert_eq!(fresh, IdempotencyBegin::Started { resumed_from: None });
     })
     .await;
@@ -181,24 +305,62 @@ async fn idempotency_keys_claim_replay_and_expire() {
 async fn lists_are_scoped_filtered_and_paginated_newest_first() {
     on_both(|store| async move {
         let (a, b) = (workspace(&store).await, workspace(&store).await);
-        for (i, n) in ["+14155552671", "+14155552672", "+14155552673"].iter().enumerate() {
-            store.insert_pending(&new_number(&a, n, &format!("2027-01-01T00:00:0{i}Z"))).await.unwrap();
+        for (i, n) in ["+14155552671", "+14155552672", "+14155552673"]
+            .iter()
+            .enumerate()
+        {
+            store
+                .insert_pending(&new_number(&a, n, &format!("2027-01-01T00:00:0{i}Z")))
+                .await
+                .unwrap();
         }
-        store.insert_pending(&new_number(&b, "+14155552674", "2027-01-01T00:00:09Z")).await.unwrap();
+        store
+            .insert_pending(&new_number(&b, "+14155552674", "2027-01-01T00:00:09Z"))
+            .await
+            .unwrap();
         let page = |p| Page { page: p, limit: 2 };
-        let (first, total) = store.list_numbers(&a, &NumberFilter::default(), page(1)).await.unwrap();
+        let (first, total) = store
+            .list_numbers(&a, &NumberFilter::default(), page(1))
+            .await
+            .unwrap();
         assert_eq!(total, 3);
-        assert_eq!(first.iter().map(|r| r.phone_number.as_str()).collect::<Vec<_>>(), ["+14155552673", "+14155552672"]);
-        let (second, _) = store.list_numbers(&a, &NumberFilter::default(), page(2)).await.unwrap();
+        assert_eq!(
+            first
+                .iter()
+                .map(|r| r.phone_number.as_str())
+                .collect::<Vec<_>>(),
+            ["+14155552673", "+14155552672"]
+        );
+        let (second, _) = store
+            .list_numbers(&a, &NumberFilter::default(), page(2))
+            .await
+            .unwrap();
         assert_eq!(second.len(), 1);
-        let q = NumberFilter { q: Some("2672".into()), ..Default::default() };
+        let q = NumberFilter {
+            q: Some("2672".into()),
+            ..Default::default()
+        };
         let (found, total) = store.list_numbers(&a, &q, page(1)).await.unwrap();
         assert_eq!((found.len(), total), (1, 1));
-        let active = NumberFilter { status: Some(NumberStatus::Active), ..Default::default() };
+        let active = NumberFilter {
+            status: Some(NumberStatus::Active),
+            ..Default::default()
+        };
         assert_eq!(store.list_numbers(&a, &active, page(1)).await.unwrap().1, 0);
         // Workspace b sees only its own.
-        assert_eq!(store.list_numbers(&b, &NumberFilter::default(), page(1)).await.unwrap().1, 1);
-        let theirs = store.list_numbers(&b, &NumberFilter::default(), page(1)).await.unwrap().0;
+        assert_eq!(
+            store
+                .list_numbers(&b, &NumberFilter::default(), page(1))
+                .await
+                .unwrap()
+                .1,
+            1
+        );
+        let theirs = store
+            .list_numbers(&b, &NumberFilter::default(), page(1))
+            .await
+            .unwrap()
+            .0;
         assert!(store.get_number(&a, &theirs[0].id).await.unwrap().is_none());
     })
     .await;
@@ -209,10 +371,22 @@ async fn kyc_and_api_keys() {
     on_both(|store| async move {
         let ws = workspace(&store).await;
         let us = CountryIso::parse("US").unwrap();
-        assert_eq!(store.kyc_status(&ws, us).await.unwrap(), KycStatus::NotStarted);
-        store.set_kyc_status(&ws, us, KycStatus::Pending, t("2027-01-01T00:00:00Z")).await.unwrap();
-        store.set_kyc_status(&ws, us, KycStatus::Approved, t("2027-01-02T00:00:00Z")).await.unwrap();
-        assert_eq!(store.kyc_status(&ws, us).await.unwrap(), KycStatus::Approved);
+        assert_eq!(
+            store.kyc_status(&ws, us).await.unwrap(),
+            KycStatus::NotStarted
+        );
+        store
+            .set_kyc_status(&ws, us, KycStatus::Pending, t("2027-01-01T00:00:00Z"))
+            .await
+            .unwrap();
+        store
+            .set_kyc_status(&ws, us, KycStatus::Approved, t("2027-01-02T00:00:00Z"))
+            .await
+            .unwrap();
+        assert_eq!(
+            store.kyc_status(&ws, us).await.unwrap(),
+            KycStatus::Approved
+        );
         assert_eq!(store.kyc_statuses(&ws).await.unwrap().len(), 1);
 
         let key = dialnexa_store::NewApiKey {
@@ -224,10 +398,25 @@ async fn kyc_and_api_keys() {
             created_at: t("2027-01-01T00:00:00Z"),
         };
         store.insert_api_key(&key).await.unwrap();
-        assert_eq!(store.authenticate_key("abc123").await.unwrap().map(|(w, _)| w), Some(ws.clone()));
-        store.revoke_api_key(&ws, &key.id, t("2027-01-03T00:00:00Z")).await.unwrap();
+        assert_eq!(
+            store
+                .authenticate_key("abc123")
+                .await
+                .unwrap()
+                .map(|(w, _)| w),
+            Some(ws.clone())
+        );
+        store
+            .revoke_api_key(&ws, &key.id, t("2027-01-03T00:00:00Z"))
+            .await
+            .unwrap();
         assert!(store.authenticate_key("abc123").await.unwrap().is_none());
-        assert!(matches!(store.revoke_api_key(&ws, &key.id, t("2027-01-03T00:00:00Z")).await, Err(StoreError::NotFound)));
+        assert!(matches!(
+            store
+                .revoke_api_key(&ws, &key.id, t("2027-01-03T00:00:00Z"))
+                .await,
+            Err(StoreError::NotFound)
+        ));
     })
     .await;
 }
@@ -235,9 +424,23 @@ async fn kyc_and_api_keys() {
 #[tokio::test]
 async fn reference_data_is_seeded() {
     on_both(|store| async move {
-        let price = store.price(Provider::Twilio, CountryIso::parse("IN").unwrap(), NumberType::Local).await.unwrap();
+        let price = store
+            .price(
+                Provider::Twilio,
+                CountryIso::parse("IN").unwrap(),
+                NumberType::Local,
+            )
+            .await
+            .unwrap();
         assert_eq!(price, Some(Money::from_micros(1_150_000)));
-        let plivo = store.price(Provider::Plivo, CountryIso::parse("US").unwrap(), NumberType::Local).await.unwrap();
+        let plivo = store
+            .price(
+                Provider::Plivo,
+                CountryIso::parse("US").unwrap(),
+                NumberType::Local,
+            )
+            .await
+            .unwrap();
         assert_eq!(plivo, Some(Money::from_micros(800_000)));
         let policy = store.regulatory_policy().await.unwrap();
         assert!(policy.requires_kyc(CountryIso::parse("IN").unwrap(), NumberType::Mobile));

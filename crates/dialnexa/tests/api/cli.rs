@@ -17,14 +17,39 @@ async fn dialnexa(app: &TestApp, key: &str, args: &[&str]) -> std::process::Outp
 async fn the_cli_searches_buys_and_lists() {
     let app = TestApp::spawn().await;
     let t = app.tenant(&["US"], &[]).await;
-    let search = dialnexa(&app, &t.key, &["search", "--country", "US", "--area-code", "415", "--limit", "2"]).await;
-    assert!(search.status.success(), "{}", String::from_utf8_lossy(&search.stderr));
+    let search = dialnexa(
+        &app,
+        &t.key,
+        &[
+            "search",
+            "--country",
+            "US",
+            "--area-code",
+            "415",
+            "--limit",
+            "2",
+        ],
+    )
+    .await;
+    assert!(
+        search.status.success(),
+        "{}",
+        String::from_utf8_lossy(&search.stderr)
+    );
     let table = String::from_utf8_lossy(&search.stdout);
     assert!(table.starts_with("PHONE_NUMBER"), "{table}");
-    assert_eq!(table.lines().filter(|l| l.starts_with("+1415")).count(), 2, "{table}");
+    assert_eq!(
+        table.lines().filter(|l| l.starts_with("+1415")).count(),
+        2,
+        "{table}"
+    );
 
     let buy = dialnexa(&app, &t.key, &["--json", "buy", "+14155552671"]).await;
-    assert!(buy.status.success(), "{}", String::from_utf8_lossy(&buy.stderr));
+    assert!(
+        buy.status.success(),
+        "{}",
+        String::from_utf8_lossy(&buy.stderr)
+    );
     let bought: serde_json::Value = serde_json::from_slice(&buy.stdout).unwrap();
     assert_eq!(bought["status"], "active");
 

@@ -3,8 +3,8 @@
 
 mod agents;
 mod billing;
-mod cli;
 mod catalog;
+mod cli;
 mod dashboard;
 mod helpers;
 mod idempotency;

@@ -82,13 +82,21 @@ impl IdempotencyStore for SqlStore {
         .map_err(map_err)?;
         if taken.rows_affected() == 1 {
             let created: i64 = get(&row, "created_at")?;
-            Ok(IdempotencyBegin::Started { resumed_from: Some(super::ts(created)?) })
+            Ok(IdempotencyBegin::Started {
+                resumed_from: Some(super::ts(created)?),
+            })
         } else {
             Ok(IdempotencyBegin::InFlight)
         }
     }
 
-    async fn idempotency_complete(&self, workspace: &WorkspaceId, key: &str, status: u16, body: &str) -> StoreResult<()> {
+    async fn idempotency_complete(
+        &self,
+        workspace: &WorkspaceId,
+        key: &str,
+        status: u16,
+        body: &str,
+    ) -> StoreResult<()> {
         sqlx::query(
             "UPDATE idempotency_keys SET status_code = $3, response_body = $4 WHERE workspace_id = $1 AND idem_key = $2",
         )
@@ -112,7 +120,11 @@ impl IdempotencyStore for SqlStore {
         Ok(())
     }
 
-    async fn live_number(&self, workspace: &WorkspaceId, number: &E164) -> StoreResult<Option<PhoneNumberRecord>> {
+    async fn live_number(
+        &self,
+        workspace: &WorkspaceId,
+        number: &E164,
+    ) -> StoreResult<Option<PhoneNumberRecord>> {
         let sql = format!(
             "SELECT {NUMBER_COLUMNS} FROM phone_numbers WHERE workspace_id = $1 AND phone_number = $2 \
              AND status IN ('pending', 'active')"

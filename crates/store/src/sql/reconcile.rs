@@ -9,12 +9,19 @@ use jiff::Timestamp;
 
 #[async_trait]
 impl ReconcileStore for SqlStore {
-    async fn live_numbers_by_provider(&self, provider: Provider) -> StoreResult<Vec<PhoneNumberRecord>> {
+    async fn live_numbers_by_provider(
+        &self,
+        provider: Provider,
+    ) -> StoreResult<Vec<PhoneNumberRecord>> {
         let sql = format!(
             "SELECT {NUMBER_COLUMNS} FROM phone_numbers WHERE provider = $1 \
              AND status IN ('pending', 'active') ORDER BY phone_number"
         );
-        let rows = sqlx::query(&sql).bind(provider.as_str()).fetch_all(&self.read).await.map_err(map_err)?;
+        let rows = sqlx::query(&sql)
+            .bind(provider.as_str())
+            .fetch_all(&self.read)
+            .await
+            .map_err(map_err)?;
         rows.iter().map(number_from_row).collect()
     }
 
