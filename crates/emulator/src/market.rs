@@ -36,11 +36,10 @@ impl EmulatorState {
         offset: u64,
         limit: usize,
     ) -> Result<SearchPage<'static>, Error> {
-        let taken = self
+        let prefix = format!("+{}", country.calling_code);
+        Ok(self
             .store()
-            .taken_with_prefix(&format!("+{}", country.calling_code))
-            .await?;
-        Ok(country.search(query, offset, limit, &taken))
+            .with_taken(&prefix, |taken| country.search(query, offset, limit, taken)))
     }
 
     /// Sells `e164` to `owner`. The purchase is committed before any injected hang, so a

@@ -2,10 +2,15 @@
 //!
 //! The primary key on the number is what makes two concurrent buys of one number end with
 //! exactly one owner; one connection behind a mutex serialises every write besides.
+//!
+//! Searches hide owned numbers, so the owned numbers are also kept in memory: loaded once when
+//! the store opens and changed with every write, under the connection's lock and after the
+//! write succeeded. That assumes one process per state file, as `carrier-emulator --state` and
+//! the service's in-process emulator use it.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 
 use anyhow::Context;
 use jiff::Timestamp;
@@ -52,6 +57,8 @@ pub enum StoreError {
 #[derive(Clone)]
 pub struct Store {
     conn: Arc<Mutex<Connection>>,
+    /// Every owned number (E.164), sorted so that a country's are one range of it.
+    owned: Arc<RwLock<BTreeSet<String>>>,
 }
 
 const SCHEMA: &str = "
@@ -92,8 +99,14 @@ impl Store {
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA)
             .context("creating the emulator schema")?;
+        let owned = conn
+            .prepare("SELECT e164 FROM owned_numbers")?
+            .query_map([], |row| row.get(0))?
+            .collect::<Result<BTreeSet<String>, _>>()
+            .context("loading the owned numbers")?;
         Ok(Store {
             conn: Arc::new(Mutex::new(conn)),
+            owned: Arc::new(RwLock::new(owned)),
         })
     }
 
@@ -102,21 +115,33 @@ impl Store {
         &self,
         f: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
+        self.write(move |conn, _| f(conn)).await
+    }
+
+    /// Like `run`, with the in-memory owned set to change once the database has changed.
+    async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection, &RwLock<BTreeSet<String>>) -> Result<T, StoreError>
+        + Send
+        + 'static,
+    ) -> Result<T, StoreError> {
         let conn = Arc::clone(&self.conn);
+        let owned = Arc::clone(&self.owned);
         tokio::task::spawn_blocking(move || {
             // A panic while holding the lock cannot leave SQLite half-written, so go on.
             let mut conn = conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            f(&mut conn)
+            f(&mut conn, &owned)
         })
         .await?
     }
 
     /// Records a new owner; `Taken` if anyone owns the number already.
     pub async fn insert(&self, number: OwnedNumber) -> Result<OwnedNumber, StoreError> {
-        self.run(move |conn| {
+        self.write(move |conn, owned| {
             if insert_row(conn, "ON CONFLICT (e164) DO NOTHING", &number)? == 0 {
                 return Err(StoreError::Taken);
             }
+            write_lock(owned).insert(number.e164.clone());
             Ok(number)
         })
         .await
@@ -124,11 +149,12 @@ impl Store {
 
     /// Sets the owner whoever held the number before (the test controls' hammer).
     pub async fn put(&self, number: OwnedNumber) -> Result<OwnedNumber, StoreError> {
-        self.run(move |conn| {
+        self.write(move |conn, owned| {
             let tx = conn.transaction()?;
             tx.execute("DELETE FROM owned_numbers WHERE e164 = ?1", [&number.e164])?;
             insert_row(&tx, "", &number)?;
             tx.commit()?;
+            write_lock(owned).insert(number.e164.clone());
             Ok(number)
         })
         .await
@@ -171,17 +197,25 @@ impl Store {
         .await
     }
 
-    /// Owned numbers starting with `prefix` (`+` and digits), to hide them from searches.
-    pub async fn taken_with_prefix(&self, prefix: &str) -> Result<HashSet<String>, StoreError> {
-        let pattern = format!("{prefix}%");
-        self.run(move |conn| {
-            let mut stmt = conn.prepare("SELECT e164 FROM owned_numbers WHERE e164 LIKE ?1")?;
-            let taken = stmt
-                .query_map([pattern], |row| row.get(0))?
-                .collect::<Result<_, _>>()?;
-            Ok(taken)
-        })
-        .await
+    /// Calls `f` with the owned numbers starting with `prefix` (`+` and digits), in order, to
+    /// hide them from searches. From memory: no query, no copy; writes wait until `f` returns.
+    pub fn with_taken<R>(
+        &self,
+        prefix: &str,
+        f: impl FnOnce(&mut dyn Iterator<Item = &String>) -> R,
+    ) -> R {
+        // Writers change the set only after a successful write, so a poisoned lock is whole.
+        let owned = self
+            .owned
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut taken = owned
+            .range::<str, _>((
+                std::ops::Bound::Included(prefix),
+                std::ops::Bound::Unbounded,
+            ))
+            .take_while(|e164| e164.starts_with(prefix));
+        f(&mut taken)
     }
 
     /// Applies `changes` if `owner` holds the number; returns the number as it now is.
@@ -224,11 +258,14 @@ impl Store {
     /// Frees a number; only if `owner` holds it, unless `owner` is `None`.
     pub async fn release(&self, e164: &str, owner: Option<&str>) -> Result<bool, StoreError> {
         let (e164, owner) = (e164.to_owned(), owner.map(str::to_owned));
-        self.run(move |conn| {
+        self.write(move |conn, owned| {
             let deleted = conn.execute(
                 "DELETE FROM owned_numbers WHERE e164 = ?1 AND (?2 IS NULL OR owner = ?2)",
                 params![e164, owner],
             )?;
+            if deleted > 0 {
+                write_lock(owned).remove(&e164);
+            }
             Ok(deleted > 0)
         })
         .await
@@ -236,9 +273,21 @@ impl Store {
 
     /// Forgets every owner.
     pub async fn clear(&self) -> Result<(), StoreError> {
-        self.run(|conn| Ok(conn.execute("DELETE FROM owned_numbers", []).map(drop)?))
-            .await
+        self.write(|conn, owned| {
+            conn.execute("DELETE FROM owned_numbers", [])?;
+            write_lock(owned).clear();
+            Ok(())
+        })
+        .await
     }
+}
+
+fn write_lock(
+    owned: &RwLock<BTreeSet<String>>,
+) -> std::sync::RwLockWriteGuard<'_, BTreeSet<String>> {
+    owned
+        .write()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn settings_json(settings: &BTreeMap<String, String>) -> Result<String, StoreError> {
@@ -395,8 +444,10 @@ mod tests {
         let got = reopened.get("+442071234567").await.unwrap().unwrap();
         assert_eq!(got.friendly_name.as_deref(), Some("Front desk"));
         assert_eq!(got.settings["voice_method"], "GET");
-        let taken = reopened.taken_with_prefix("+44").await.unwrap();
-        assert!(taken.contains("+442071234567"));
-        assert!(reopened.taken_with_prefix("+1").await.unwrap().is_empty());
+        let taken: Vec<String> = reopened.with_taken("+44", |t| t.cloned().collect());
+        assert_eq!(taken, ["+442071234567"]);
+        assert_eq!(reopened.with_taken("+1", |t| t.count()), 0);
+        assert!(reopened.release("+442071234567", None).await.unwrap());
+        assert_eq!(reopened.with_taken("+44", |t| t.count()), 0);
     }
 }

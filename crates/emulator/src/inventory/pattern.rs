@@ -117,8 +117,26 @@ impl Pattern {
 
     /// Whether a concrete number (all its E.164 digits) matches.
     pub(crate) fn matches(&self, digits: &[u8], cc_len: usize) -> bool {
-        let cells: Vec<DigitSet> = digits.iter().map(|&d| DigitSet::single(d)).collect();
-        !self.placements(&cells, cc_len).is_empty()
+        // What `placements` of the number's own digits would find non-empty, without
+        // allocating: searches test every owned number of the country with it.
+        let len = self.cells.len();
+        if len > digits.len() {
+            return false;
+        }
+        let last_start = digits.len() - len;
+        let fits = |start: usize| {
+            self.allowed_start(start, cc_len, last_start)
+                && digits[start..start + len]
+                    .iter()
+                    .zip(&self.cells)
+                    .all(|(&d, cell)| !DigitSet::single(d).intersect(*cell).is_empty())
+        };
+        match (self.anchor, self.at_end) {
+            (_, true) => fits(last_start),
+            (Anchor::E164Start, false) => fits(0),
+            (Anchor::NationalStart, false) => fits(cc_len),
+            (Anchor::Anywhere, false) => (cc_len..=last_start).any(fits),
+        }
     }
 }
 

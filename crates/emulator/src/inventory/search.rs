@@ -93,13 +93,13 @@ pub(crate) struct SearchPage<'a> {
 
 impl Country {
     /// Available numbers matching `query`, skipping `offset` of them, at most `limit`.
-    /// `taken` holds the E.164 numbers owned by anyone.
-    pub(crate) fn search(
+    /// `taken` yields the E.164 numbers owned by anyone (others' countries are ignored).
+    pub(crate) fn search<'t>(
         &self,
         query: &Query,
         offset: u64,
         limit: usize,
-        taken: &HashSet<String>,
+        taken: impl IntoIterator<Item = &'t String>,
     ) -> SearchPage<'_> {
         let taken_by_range = self.group_taken(query, taken);
         let mut page = SearchPage {
@@ -171,8 +171,14 @@ impl Country {
     }
 
     /// Owned numbers that match the query, as digit strings grouped by range index.
-    fn group_taken(&self, query: &Query, taken: &HashSet<String>) -> HashMap<usize, Owned> {
+    fn group_taken<'t>(
+        &self,
+        query: &Query,
+        taken: impl IntoIterator<Item = &'t String>,
+    ) -> HashMap<usize, Owned> {
         let mut groups: HashMap<usize, Owned> = HashMap::new();
+        let cc_len = self.calling_code.len();
+        let mut digits = Vec::new();
         for e164 in taken {
             let Some(national) = e164
                 .strip_prefix('+')
@@ -180,20 +186,17 @@ impl Country {
             else {
                 continue;
             };
-            let national: Vec<u8> = national.bytes().map(|b| b.wrapping_sub(b'0')).collect();
-            let Some(index) = self.ranges.iter().position(|r| r.holds(&national)) else {
+            digits.clear();
+            digits.extend(self.calling_code.bytes().map(|b| b - b'0'));
+            digits.extend(national.bytes().map(|b| b.wrapping_sub(b'0')));
+            // The patterns first: they turn most owned numbers away without a range lookup.
+            if !query.patterns.iter().all(|p| p.matches(&digits, cc_len)) {
+                continue;
+            }
+            let Some(index) = self.ranges.iter().position(|r| r.holds(&digits[cc_len..])) else {
                 continue;
             };
-            let digits: Vec<u8> = self
-                .calling_code
-                .bytes()
-                .map(|b| b - b'0')
-                .chain(national)
-                .collect();
-            let cc_len = self.calling_code.len();
-            if query.patterns.iter().all(|p| p.matches(&digits, cc_len)) {
-                groups.entry(index).or_default().insert(digits);
-            }
+            groups.entry(index).or_default().insert(digits.clone());
         }
         groups
     }

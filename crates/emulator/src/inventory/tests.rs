@@ -254,3 +254,31 @@ fn ranges_do_not_overlap() {
         }
     }
 }
+
+#[test]
+fn matching_a_number_agrees_with_placing_the_pattern_on_its_digits() {
+    let patterns = [
+        Pattern::contains("1234").unwrap(),
+        Pattern::contains("+1415").unwrap(),
+        Pattern::contains("*2671$").unwrap(),
+        Pattern::contains("55").unwrap(),
+        Pattern::contains("+44*0").unwrap(),
+        Pattern::national_prefix("415555").unwrap(),
+        Pattern::national_prefix("2*3").unwrap(),
+    ];
+    let mut rng = StdRng::seed_from_u64(6);
+    for _ in 0..5_000 {
+        let len = rng.random_range(3..=13);
+        let digits: Vec<u8> = (0..len).map(|_| rng.random_range(0..10)).collect();
+        let cells: Vec<DigitSet> = digits.iter().map(|&d| DigitSet::single(d)).collect();
+        for cc_len in 1..=2 {
+            for pattern in &patterns {
+                assert_eq!(
+                    pattern.matches(&digits, cc_len),
+                    !pattern.placements(&cells, cc_len).is_empty(),
+                    "{pattern:?} on {digits:?}, calling code of {cc_len}"
+                );
+            }
+        }
+    }
+}
