@@ -233,17 +233,7 @@ impl LifecycleStore for SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(map_err)?;
-        sqlx::query(
-            "INSERT INTO outbox (id, workspace_id, event_type, payload, created_at) VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(event.id.as_str())
-        .bind(record.workspace_id.as_str())
-        .bind(&event.event_type)
-        .bind(event.payload.to_string())
-        .bind(ms(now))
-        .execute(&mut *tx)
-        .await
-        .map_err(map_err)?;
+        super::insert_event(&mut tx, record.workspace_id.as_str(), event, now).await?;
         tx.commit().await.map_err(map_err)?;
         Ok(Some(record))
     }

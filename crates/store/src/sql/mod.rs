@@ -201,6 +201,27 @@ pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(db) if db.is_unique_violation())
 }
 
+/// Write an outbox event inside the transaction of the change that causes it.
+pub(crate) async fn insert_event(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    workspace: &str,
+    event: &crate::NewEvent,
+    at: Timestamp,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO outbox (id, workspace_id, event_type, payload, created_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(event.id.as_str())
+    .bind(workspace)
+    .bind(&event.event_type)
+    .bind(event.payload.to_string())
+    .bind(ms(at))
+    .execute(&mut **tx)
+    .await
+    .map_err(map_err)?;
+    Ok(())
+}
+
 pub(crate) fn ms(ts: Timestamp) -> i64 {
     ts.as_millisecond()
 }

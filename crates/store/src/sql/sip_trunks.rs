@@ -62,17 +62,13 @@ impl SipTrunkStore for SqlStore {
         .execute(&mut *tx)
         .await
         .map_err(map_err)?;
-        sqlx::query(
-            "INSERT INTO outbox (id, workspace_id, event_type, payload, created_at) VALUES ($1, $2, $3, $4, $5)",
+        super::insert_event(
+            &mut tx,
+            record.workspace_id.as_str(),
+            event,
+            number.created_at,
         )
-        .bind(event.id.as_str())
-        .bind(record.workspace_id.as_str())
-        .bind(&event.event_type)
-        .bind(event.payload.to_string())
-        .bind(ms(number.created_at))
-        .execute(&mut *tx)
-        .await
-        .map_err(map_err)?;
+        .await?;
         tx.commit().await.map_err(map_err)?;
         Ok(record)
     }
