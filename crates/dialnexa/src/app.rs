@@ -46,10 +46,12 @@ impl Application {
                     redact_url(&args.database.database_url)
                 )
             })?;
-        store
-            .migrate()
-            .await
-            .context("cannot migrate the database")?;
+        if !args.no_migrate {
+            store
+                .migrate()
+                .await
+                .context("cannot migrate the database")?;
+        }
 
         let (carriers, emulator) = carriers_for(&args.carriers, &args.database).await?;
         let store_dyn: Arc<dyn Store> = Arc::new(store.clone());

@@ -133,6 +133,9 @@ pub struct ServeArgs {
     /// Do not create the demo workspace on first start.
     #[arg(long, env = "DIALNEXA_NO_DEMO")]
     pub no_demo: bool,
+    /// Do not apply migrations on start (run `dialnexa migrate` as a deploy step instead).
+    #[arg(long, env = "DIALNEXA_NO_MIGRATE")]
+    pub no_migrate: bool,
     /// Test-only crash points, e.g. `purchase.after_carrier=exit`.
     #[arg(long, env = "DIALNEXA_FAILPOINTS", hide = true, default_value = "")]
     pub failpoints: dialnexa_service::failpoints::Failpoints,

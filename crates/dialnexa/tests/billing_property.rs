@@ -34,6 +34,7 @@ fn args(dir: &std::path::Path) -> ServeArgs {
         admin_token: None,
         encryption_key: None,
         no_demo: true,
+        no_migrate: false,
         failpoints: Default::default(),
         recovery_interval_ms: 60_000,
         renewal_interval_ms: 60_000,

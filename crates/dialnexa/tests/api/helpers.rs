@@ -55,6 +55,7 @@ pub fn serve_args(database_url: String, dir: &std::path::Path) -> ServeArgs {
         admin_token: Some("test-admin-token".into()),
         encryption_key,
         no_demo: true,
+        no_migrate: false,
         failpoints: Default::default(),
         recovery_interval_ms: 200,
         renewal_interval_ms: 200,

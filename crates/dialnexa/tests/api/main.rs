@@ -16,4 +16,5 @@ mod saga;
 mod search;
 mod search_filters;
 mod sip_trunk;
+mod startup;
 mod workspace;
