@@ -1,4 +1,4 @@
-//! The command line: `serve`, `carrier-emulator`, `migrate` and `admin …`.
+//! The command line: `serve`, `carrier-emulator`, `migrate`, `admin …` and `openapi`.
 
 use crate::app::Application;
 use crate::config::{DatabaseArgs, ServeArgs};
@@ -59,6 +59,8 @@ pub enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// Print the OpenAPI document of the JSON API (the source of docs/openapi.json).
+    Openapi,
 }
 
 #[derive(Debug, Subcommand)]
@@ -191,6 +193,10 @@ impl Command {
             }
             Command::Admin { database, command } => admin(database, command).await,
             Command::Numbers { client, command } => crate::client::run(client, command).await,
+            Command::Openapi => {
+                println!("{}", dialnexa_http::openapi::openapi_json());
+                Ok(ExitCode::SUCCESS)
+            }
         }
     }
 }

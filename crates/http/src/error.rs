@@ -7,18 +7,29 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use dialnexa_service::{ErrorKind, ServiceError};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 #[derive(Debug)]
 pub struct ApiError(pub ServiceError);
 
-#[derive(Serialize)]
+/// The error envelope every failed request answers with.
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct Envelope<'a> {
-    status_code: u16,
-    message: &'a str,
-    error: &'a str,
-    #[serde(rename = "code")]
-    code: &'a str,
+#[schema(example = json!({
+    "statusCode": 403,
+    "message": "KYC for IN is not approved for this workspace.",
+    "error": "Forbidden",
+    "code": "kyc_required"
+}))]
+pub struct ErrorBody {
+    /// The HTTP status, repeated.
+    pub status_code: u16,
+    /// What was wrong and how to fix it; never internal detail.
+    pub message: String,
+    /// The status's reason phrase, e.g. `Bad Request`.
+    pub error: String,
+    /// A stable machine-readable code, e.g. `kyc_required`.
+    pub code: String,
 }
 
 pub fn status_of(kind: ErrorKind) -> StatusCode {
@@ -61,11 +72,11 @@ impl IntoResponse for ApiError {
         } else if let Some(internal) = &e.internal {
             tracing::info!(code = e.code, %internal, "request refused");
         }
-        let body = Envelope {
+        let body = ErrorBody {
             status_code: status.as_u16(),
-            message: &e.message,
-            error: status.canonical_reason().unwrap_or("Error"),
-            code: e.code,
+            message: e.message,
+            error: status.canonical_reason().unwrap_or("Error").to_owned(),
+            code: e.code.to_owned(),
         };
         let mut response = (status, Json(body)).into_response();
         if status == StatusCode::SERVICE_UNAVAILABLE {

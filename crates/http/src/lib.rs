@@ -5,6 +5,7 @@ pub mod dashboard;
 pub mod error;
 pub mod extract;
 pub mod idempotency;
+pub mod openapi;
 pub mod routes;
 pub mod views;
 
@@ -38,6 +39,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::catalog::router())
         .merge(routes::workspace::router())
         .merge(routes::admin::router())
+        .merge(openapi::router())
         .merge(dashboard::router())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(

@@ -6,25 +6,35 @@ use dialnexa_domain::{Capabilities, CountryIso, E164, Money, NumberType, Provide
 use dialnexa_service::Services;
 use dialnexa_store::PhoneNumberRecord;
 use serde::Serialize;
+use utoipa::ToSchema;
 
 /// The phone-number record: the union of the seed's two examples, plus renewal and routing.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct PhoneNumberView {
+    #[schema(example = "phn_f7w2kx5mb9qz")]
     pub id: String,
+    #[schema(example = "+14155550123")]
     pub phone_number: String,
+    #[schema(example = "US")]
     pub country_code: String,
     #[serde(rename = "type")]
+    #[schema(value_type = String, example = "local")]
     pub number_type: NumberType,
+    #[schema(value_type = Vec<String>, example = json!(["voice", "sms"]))]
     pub capabilities: Capabilities,
+    #[schema(value_type = String, example = "1.15")]
     pub monthly_cost_usd: Money,
     pub label: Option<String>,
     pub nickname: Option<String>,
     pub agent_id: Option<String>,
     pub inbound_agent_id: Option<String>,
     pub outbound_agent_id: Option<String>,
+    #[schema(value_type = String, example = "active")]
     pub status: &'static str,
+    #[schema(value_type = String, example = "twilio")]
     pub provider: Provider,
     pub sip_trunk_enabled: bool,
+    #[schema(example = "2026-11-27T08:00:00.000Z")]
     pub created_at: String,
     pub updated_at: String,
     pub released_at: Option<String>,
@@ -66,7 +76,7 @@ impl PhoneNumberView {
 }
 
 /// `{items, total, page, limit}`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ListView<T> {
     pub items: Vec<T>,
     pub total: u64,

@@ -1,7 +1,7 @@
 //! The operator API (admin token): workspaces, their API keys and KYC decisions.
 
 use crate::AppState;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiJson, Operator};
 use crate::routes::workspace::WorkspaceView;
 use crate::views::{parse_country, parse_provider};
@@ -9,9 +9,10 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{post, put};
 use axum::{Json, Router};
-use dialnexa_domain::{KycStatus, Provider, WorkspaceId, format_time};
+use dialnexa_domain::{CountryIso, KycStatus, Provider, WorkspaceId, format_time};
 use dialnexa_service::auth::WorkspaceSpec;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -23,16 +24,32 @@ pub fn router() -> Router<AppState> {
         .route("/v1/admin/workspaces/{id}/kyc/{country}", put(set_kyc))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 struct CreateWorkspace {
     name: String,
+    /// ISO 3166 countries enabled for purchase.
     #[serde(default)]
     enabled_countries: Vec<String>,
+    /// `twilio` (default) or `plivo`.
     default_provider: Option<String>,
+    /// Countries whose KYC is approved from the start.
     #[serde(default)]
     approved_kyc: Vec<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/admin/workspaces",
+    tag = "admin",
+    request_body = CreateWorkspace,
+    responses(
+        (status = 201, description = "The new workspace.", body = WorkspaceView),
+        (status = 400, description = "Bad JSON or an invalid field.", body = ErrorBody),
+        (status = 401, description = "Missing or wrong admin token.", body = ErrorBody),
+        (status = 403, description = "The operator API is disabled (no --admin-token).", body = ErrorBody),
+    ),
+    security(("admin" = []))
+)]
 async fn create_workspace(
     State(state): State<AppState>,
     _: Operator,
@@ -61,10 +78,26 @@ async fn create_workspace(
     Ok((StatusCode::CREATED, Json(w.into())))
 }
 
+#[derive(Debug, Serialize, ToSchema)]
+struct WorkspaceList {
+    items: Vec<WorkspaceView>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/v1/admin/workspaces",
+    tag = "admin",
+    responses(
+        (status = 200, description = "Every workspace.", body = WorkspaceList),
+        (status = 401, description = "Missing or wrong admin token.", body = ErrorBody),
+        (status = 403, description = "The operator API is disabled (no --admin-token).", body = ErrorBody),
+    ),
+    security(("admin" = []))
+)]
 async fn list_workspaces(
     State(state): State<AppState>,
     _: Operator,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<WorkspaceList>> {
     let items: Vec<WorkspaceView> = state
         .services
         .list_workspaces()
@@ -72,17 +105,18 @@ async fn list_workspaces(
         .into_iter()
         .map(Into::into)
         .collect();
-    Ok(Json(serde_json::json!({ "items": items })))
+    Ok(Json(WorkspaceList { items }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 struct CreateKey {
     #[serde(default)]
     name: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 struct CreatedKeyView {
+    #[schema(example = "key_2x8m4q9w1kzd")]
     id: String,
     workspace_id: String,
     name: String,
@@ -96,6 +130,21 @@ fn workspace_id(raw: &str) -> Result<WorkspaceId, ApiError> {
         .ok_or_else(|| ApiError(dialnexa_service::ServiceError::not_found("Workspace")))
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/admin/workspaces/{id}/api-keys",
+    tag = "admin",
+    params(("id" = String, Path, description = "The workspace's id.")),
+    request_body = CreateKey,
+    responses(
+        (status = 201, description = "The new key; its secret is shown this once.", body = CreatedKeyView),
+        (status = 400, description = "Bad JSON or an invalid field.", body = ErrorBody),
+        (status = 401, description = "Missing or wrong admin token.", body = ErrorBody),
+        (status = 403, description = "The operator API is disabled (no --admin-token).", body = ErrorBody),
+        (status = 404, description = "No such workspace.", body = ErrorBody),
+    ),
+    security(("admin" = []))
+)]
 async fn create_key(
     State(state): State<AppState>,
     _: Operator,
@@ -118,17 +167,47 @@ async fn create_key(
     ))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 struct KycBody {
+    /// `not_started`, `pending`, `approved` or `rejected`.
+    #[schema(example = "approved")]
     status: String,
 }
 
+/// Fields in alphabetical order, as the earlier `json!` map serialized them.
+#[derive(Debug, Serialize, ToSchema)]
+struct KycDecisionView {
+    #[schema(value_type = String, example = "IN")]
+    country: CountryIso,
+    #[schema(value_type = String, example = "approved")]
+    status: KycStatus,
+    workspace_id: String,
+}
+
+#[utoipa::path(
+    put,
+    path = "/v1/admin/workspaces/{id}/kyc/{country}",
+    tag = "admin",
+    params(
+        ("id" = String, Path, description = "The workspace's id."),
+        ("country" = String, Path, description = "ISO 3166 country, e.g. `IN`."),
+    ),
+    request_body = KycBody,
+    responses(
+        (status = 200, description = "The recorded decision.", body = KycDecisionView),
+        (status = 400, description = "Bad JSON or an invalid field.", body = ErrorBody),
+        (status = 401, description = "Missing or wrong admin token.", body = ErrorBody),
+        (status = 403, description = "The operator API is disabled (no --admin-token).", body = ErrorBody),
+        (status = 404, description = "No such workspace.", body = ErrorBody),
+    ),
+    security(("admin" = []))
+)]
 async fn set_kyc(
     State(state): State<AppState>,
     _: Operator,
     Path((id, country)): Path<(String, String)>,
     ApiJson(body): ApiJson<KycBody>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<KycDecisionView>> {
     let country = parse_country("country", &country)?;
     let status: KycStatus =
         body.status
@@ -140,7 +219,9 @@ async fn set_kyc(
         .services
         .set_kyc(&workspace_id(&id)?, country, status)
         .await?;
-    Ok(Json(
-        serde_json::json!({ "workspace_id": id, "country": country, "status": status }),
-    ))
+    Ok(Json(KycDecisionView {
+        country,
+        status,
+        workspace_id: id,
+    }))
 }

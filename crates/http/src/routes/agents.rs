@@ -3,7 +3,7 @@
 //! voice and prompt settings, which this service does not own.
 
 use crate::AppState;
-use crate::error::ApiResult;
+use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiQuery, Authenticated};
 use crate::routes::lifecycle::double_option;
 use axum::extract::{Path, State};
@@ -14,6 +14,7 @@ use dialnexa_domain::format_time;
 use dialnexa_service::agents::AgentInput;
 use dialnexa_store::Agent;
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -21,8 +22,9 @@ pub fn router() -> Router<AppState> {
         .route("/v1/agents/{id}", get(get_one).patch(update).delete(delete))
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AgentView {
+    #[schema(example = "agt_8d2kq7w1zm4p")]
     id: String,
     name: String,
     /// The spec's name for `name`.
@@ -56,7 +58,7 @@ impl From<Agent> for AgentView {
 }
 
 /// `{items, total, page, limit}`, plus the spec's `agents` for clients written against it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 struct AgentList {
     items: Vec<AgentView>,
     agents: Vec<AgentView>,
@@ -65,8 +67,10 @@ struct AgentList {
     limit: u32,
 }
 
-#[derive(Debug, Deserialize)]
+/// Absent fields stay as they are; `null` detaches a number.
+#[derive(Debug, Deserialize, ToSchema)]
 struct AgentBody {
+    /// Required on create (alias `title`).
     #[serde(alias = "title")]
     name: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
@@ -85,24 +89,45 @@ impl From<AgentBody> for AgentInput {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct PageQuery {
+    /// Page number, from 1.
     page: Option<i64>,
+    /// Page size, default 20, max 100.
     limit: Option<i64>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct DeleteQuery {
+    /// Detach the agent from its numbers instead of refusing while it has any.
     #[serde(default)]
     detach: bool,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 struct Deleted {
     id: String,
     deleted: bool,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/agents",
+    operation_id = "create_agent",
+    tag = "agents",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key and body replay the first answer.")),
+    request_body = AgentBody,
+    responses(
+        (status = 201, description = "The new agent.", body = AgentView),
+        (status = 400, description = "Bad JSON or an invalid field.", body = ErrorBody),
+        (status = 401, description = "Missing or unknown API key.", body = ErrorBody),
+        (status = 404, description = "No such number in this workspace.", body = ErrorBody),
+        (status = 422, description = "The Idempotency-Key was used with another request.", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
 #[tracing::instrument(skip_all)]
 async fn create(
     State(state): State<AppState>,
@@ -113,6 +138,19 @@ async fn create(
     Ok((StatusCode::CREATED, Json(agent.into())))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/agents",
+    operation_id = "list_agents",
+    tag = "agents",
+    params(PageQuery),
+    responses(
+        (status = 200, description = "A page of agents.", body = AgentList),
+        (status = 400, description = "An invalid query parameter.", body = ErrorBody),
+        (status = 401, description = "Missing or unknown API key.", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
 async fn list(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -130,6 +168,19 @@ async fn list(
     }))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/agents/{id}",
+    operation_id = "get_agent",
+    tag = "agents",
+    params(("id" = String, Path, description = "The agent's id.")),
+    responses(
+        (status = 200, description = "The agent.", body = AgentView),
+        (status = 401, description = "Missing or unknown API key.", body = ErrorBody),
+        (status = 404, description = "No such agent in this workspace.", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
 async fn get_one(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -138,6 +189,21 @@ async fn get_one(
     Ok(Json(state.services.get_agent(&caller, &id).await?.into()))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/v1/agents/{id}",
+    operation_id = "update_agent",
+    tag = "agents",
+    params(("id" = String, Path, description = "The agent's id.")),
+    request_body = AgentBody,
+    responses(
+        (status = 200, description = "The updated agent.", body = AgentView),
+        (status = 400, description = "Bad JSON or an invalid field.", body = ErrorBody),
+        (status = 401, description = "Missing or unknown API key.", body = ErrorBody),
+        (status = 404, description = "No such agent or number in this workspace.", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
 #[tracing::instrument(skip_all, fields(agent = %id))]
 async fn update(
     State(state): State<AppState>,
@@ -152,6 +218,20 @@ async fn update(
     Ok(Json(agent.into()))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/v1/agents/{id}",
+    operation_id = "delete_agent",
+    tag = "agents",
+    params(("id" = String, Path, description = "The agent's id."), DeleteQuery),
+    responses(
+        (status = 200, description = "Deleted.", body = Deleted),
+        (status = 401, description = "Missing or unknown API key.", body = ErrorBody),
+        (status = 404, description = "No such agent in this workspace.", body = ErrorBody),
+        (status = 409, description = "Numbers still route to the agent; pass detach=true.", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
 #[tracing::instrument(skip_all, fields(agent = %id))]
 async fn delete(
     State(state): State<AppState>,

@@ -2,7 +2,7 @@
 //! Plivo-shaped answer at `/plivo-numbers`.
 
 use crate::AppState;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiQuery, Authenticated};
 use crate::views::{parse_capabilities, parse_country, parse_provider, parse_type};
 use axum::extract::State;
@@ -11,6 +11,7 @@ use axum::{Json, Router};
 use dialnexa_domain::{Capabilities, Capability, Money, NumberType, Provider};
 use dialnexa_service::search::{MAX_SEARCH_LIMIT, SearchRequest, SearchResult};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -21,16 +22,21 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SearchQuery {
+    /// ISO 3166 country, required (aliases `countryISO`, `country`).
     #[serde(alias = "countryISO", alias = "country")]
     country_iso: Option<String>,
     #[serde(rename = "type")]
+    /// `local` (default), `mobile` or `toll_free`.
     number_type: Option<String>,
     area_code: Option<String>,
     contains: Option<String>,
     region: Option<String>,
+    /// Comma-separated, e.g. `voice,sms`.
     capabilities: Option<String>,
+    /// From 1 to the search maximum, default 20.
     limit: Option<i64>,
     provider: Option<String>,
 }
@@ -81,26 +87,47 @@ impl SearchQuery {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 struct AvailableView {
+    #[schema(example = "+14155550123")]
     phone_number: String,
     country_code: String,
     #[serde(rename = "type")]
+    #[schema(value_type = String, example = "local")]
     number_type: NumberType,
+    #[schema(value_type = Vec<String>, example = json!(["voice", "sms"]))]
     capabilities: Capabilities,
     region: Option<String>,
     locality: Option<String>,
+    #[schema(value_type = String, example = "twilio")]
     provider: Provider,
+    #[schema(value_type = Option<String>, example = "1.15")]
     monthly_cost_usd: Option<Money>,
     purchasable: bool,
+    /// Why a purchase would be refused, e.g. `kyc_required`.
+    #[schema(value_type = Option<String>)]
     blocked_by: Option<&'static str>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 struct AvailableList {
     items: Vec<AvailableView>,
 }
 
+/// Search the carriers' inventory.
+#[utoipa::path(
+    get,
+    path = "/v1/organization-phone-numbers/available",
+    tag = "phone numbers",
+    params(SearchQuery),
+    responses(
+        (status = 200, description = "Numbers on offer.", body = AvailableList),
+        (status = 400, description = "An invalid query parameter.", body = ErrorBody),
+        (status = 401, description = "Missing or unknown API key.", body = ErrorBody),
+        (status = 503, description = "The carrier is unavailable; retry.", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
 async fn available(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -129,10 +156,11 @@ async fn available(
 }
 
 /// The official spec's `AvailablePhoneNumber`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 struct PlivoNumberView {
     number: String,
     #[serde(rename = "type")]
+    #[schema(value_type = String, example = "local")]
     number_type: &'static str,
     monthly_rental_rate: String,
     setup_rate: String,
@@ -143,13 +171,28 @@ struct PlivoNumberView {
     number_format: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 struct PlivoList {
     api_id: String,
     objects: Vec<PlivoNumberView>,
+    #[schema(value_type = Object, example = json!({"total_count": 1}))]
     meta: serde_json::Value,
 }
 
+/// The same search, answered in the official spec's Plivo shape.
+#[utoipa::path(
+    get,
+    path = "/v1/organization-phone-numbers/plivo-numbers",
+    tag = "phone numbers",
+    params(SearchQuery),
+    responses(
+        (status = 200, description = "Numbers on offer at Plivo.", body = PlivoList),
+        (status = 400, description = "An invalid query parameter.", body = ErrorBody),
+        (status = 401, description = "Missing or unknown API key.", body = ErrorBody),
+        (status = 503, description = "The carrier is unavailable; retry.", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
 async fn plivo_numbers(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,

@@ -1,7 +1,7 @@
 //! `/v1/billing/charges`: the rental ledger of the caller's workspace.
 
 use crate::AppState;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiQuery, Authenticated};
 use crate::views::ListView;
 use axum::extract::State;
@@ -11,12 +11,14 @@ use dialnexa_domain::{Money, format_time};
 use dialnexa_store::{Charge, ChargeFilter};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/v1/billing/charges", get(list))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ChargesQuery {
     phone_number_id: Option<String>,
     /// Periods starting at or after this instant (RFC 3339).
@@ -27,14 +29,17 @@ struct ChargesQuery {
     limit: Option<i64>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 struct ChargeView {
+    #[schema(example = "chg_5n2w8k1xq7dz")]
     id: String,
     phone_number_id: String,
     period_index: u32,
     period_start: String,
     period_end: String,
+    #[schema(value_type = String, example = "1.15")]
     amount_usd: Money,
+    #[schema(value_type = String, example = "USD")]
     currency: &'static str,
     created_at: String,
 }
@@ -66,6 +71,21 @@ fn instant(field: &str, raw: Option<String>) -> Result<Option<Timestamp>, ApiErr
     .transpose()
 }
 
+/// The workspace's rental charges, one per number and period.
+#[utoipa::path(
+    get,
+    path = "/v1/billing/charges",
+    operation_id = "list_charges",
+    tag = "billing",
+    params(ChargesQuery),
+    responses(
+        (status = 200, description = "A page of charges.", body = ListView<ChargeView>),
+        (status = 400, description = "An invalid query parameter.", body = ErrorBody),
+        (status = 401, description = "Missing or unknown API key.", body = ErrorBody),
+        (status = 404, description = "No such number in this workspace.", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
 async fn list(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,

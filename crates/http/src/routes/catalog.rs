@@ -2,7 +2,7 @@
 //! rules built from libphonenumber, and the rules of the workspace's enabled countries.
 
 use crate::AppState;
-use crate::error::ApiResult;
+use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{ApiQuery, Authenticated};
 use crate::views::{parse_country, parse_provider, parse_type};
 use axum::extract::State;
@@ -11,6 +11,7 @@ use axum::{Json, Router};
 use dialnexa_domain::{Money, NumberType, Provider};
 use dialnexa_service::catalog::{CountryRule, PriceFilter};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -22,35 +23,46 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct PricingQuery {
+    /// ISO 3166 country (aliases `countryISO`, `country_code`).
     #[serde(alias = "countryISO", alias = "country_code")]
     country_iso: Option<String>,
+    /// `twilio`, `plivo` or `tp_twilio` (alias `telephony_provider_id`).
     #[serde(alias = "telephony_provider_id")]
     provider: Option<String>,
     #[serde(rename = "type")]
     number_type: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 struct ProviderView {
+    #[schema(example = "tp_twilio")]
     id: String,
+    #[schema(value_type = String, example = "Twilio")]
     name: &'static str,
+    #[schema(value_type = String, example = "twilio")]
     provider: Provider,
 }
 
 /// The spec's `PhoneNumberPricing`, plus our `provider`, `type` and `monthly_cost_usd`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 struct PricingView {
     telephony_provider_id: String,
+    #[schema(value_type = String, example = "twilio")]
     provider: Provider,
     country_iso: String,
     country_name: String,
     #[serde(rename = "type")]
+    #[schema(value_type = String, example = "local")]
     number_type: NumberType,
+    #[schema(value_type = String, example = "1.15")]
     monthly_cost_usd: Money,
     /// The spec's field: the same monthly rental, in USD, with four decimals.
+    #[schema(example = "1.1500")]
     credit_cost: String,
+    #[schema(value_type = String, example = "USD")]
     currency: &'static str,
     #[serde(rename = "telephonyProvider")]
     telephony_provider: ProviderView,
@@ -73,6 +85,19 @@ fn four_decimals(m: Money) -> String {
     format!("{}.{:04}", micros / 1_000_000, (micros % 1_000_000) / 100)
 }
 
+/// Monthly rental prices, in the official spec's `PhoneNumberPricing` shape.
+#[utoipa::path(
+    get,
+    path = "/v1/phone-number-pricing",
+    tag = "catalog",
+    params(PricingQuery),
+    responses(
+        (status = 200, description = "Prices.", body = Vec<PricingView>),
+        (status = 400, description = "An invalid query parameter.", body = ErrorBody),
+        (status = 401, description = "Missing or unknown API key.", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
 async fn pricing(
     State(state): State<AppState>,
     Authenticated(_caller): Authenticated,
@@ -118,7 +143,7 @@ async fn pricing(
 }
 
 /// The spec's `PhoneCountryRule`, plus the minimum and every possible length.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 struct CountryRuleView {
     id: String,
     country_iso: String,
@@ -147,6 +172,17 @@ impl From<&CountryRule> for CountryRuleView {
     }
 }
 
+/// Every country's numbering rules, from libphonenumber.
+#[utoipa::path(
+    get,
+    path = "/v1/phone-country-rules/countries",
+    tag = "catalog",
+    responses(
+        (status = 200, description = "Country rules.", body = Vec<CountryRuleView>),
+        (status = 401, description = "Missing or unknown API key.", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
 async fn countries(
     State(state): State<AppState>,
     Authenticated(_caller): Authenticated,
@@ -161,7 +197,7 @@ async fn countries(
     ))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 struct GroupRuleView {
     country_iso: String,
     country_name: String,
@@ -170,15 +206,27 @@ struct GroupRuleView {
 }
 
 /// The spec's `EnabledTelephonyNetworkGroup`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 struct NetworkGroupView {
     id: String,
+    #[schema(value_type = String, example = "allow_only_listed")]
     prefix_mode: &'static str,
     from_phone_number_country_code: Option<String>,
     #[serde(rename = "countryRule")]
     country_rule: GroupRuleView,
 }
 
+/// The rules of the workspace's enabled countries.
+#[utoipa::path(
+    get,
+    path = "/v1/phone-country-rules/enabled-network-groups",
+    tag = "catalog",
+    responses(
+        (status = 200, description = "Network groups.", body = Vec<NetworkGroupView>),
+        (status = 401, description = "Missing or unknown API key.", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
 async fn enabled_network_groups(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,

@@ -2,7 +2,7 @@
 //! `/v1/organization-phone-numbers/{id}`, and the workspace default number.
 
 use crate::AppState;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiJson, Authenticated};
 use crate::routes::workspace::WorkspaceView;
 use crate::views::PhoneNumberView;
@@ -11,6 +11,7 @@ use axum::routing::{patch, put};
 use axum::{Json, Router};
 use dialnexa_service::lifecycle::NumberPatch;
 use serde::{Deserialize, Deserializer};
+use utoipa::ToSchema;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -32,7 +33,7 @@ where
 }
 
 /// Absent fields stay as they are; `null` (or `""`) clears one.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct PatchBody {
     #[serde(default, deserialize_with = "double_option")]
@@ -44,11 +45,30 @@ struct PatchBody {
         alias = "inbound_agent_id",
         deserialize_with = "double_option"
     )]
+    /// The agent answering inbound calls (alias `inbound_agent_id`).
     agent_id: Option<Option<String>>,
+    /// The agent using this number as outbound caller ID.
     #[serde(default, deserialize_with = "double_option")]
     outbound_agent_id: Option<Option<String>>,
 }
 
+/// Name a number or point it at agents.
+#[utoipa::path(
+    patch,
+    path = "/v1/organization-phone-numbers/{id}",
+    operation_id = "update_phone_number",
+    tag = "phone numbers",
+    params(("id" = String, Path, description = "The number's id.")),
+    request_body = PatchBody,
+    responses(
+        (status = 200, description = "The updated number.", body = PhoneNumberView),
+        (status = 400, description = "Bad JSON or an invalid field.", body = ErrorBody),
+        (status = 401, description = "Missing or unknown API key.", body = ErrorBody),
+        (status = 404, description = "No such number or agent in this workspace.", body = ErrorBody),
+        (status = 409, description = "The number is released.", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
 #[tracing::instrument(skip_all, fields(number = %id))]
 async fn update(
     State(state): State<AppState>,
@@ -70,6 +90,24 @@ async fn update(
 }
 
 /// Answers the released record (`status: "released"`, `released_at`).
+#[utoipa::path(
+    delete,
+    path = "/v1/organization-phone-numbers/{id}",
+    operation_id = "release_phone_number",
+    tag = "phone numbers",
+    params(
+        ("id" = String, Path, description = "The number's id."),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe."),
+    ),
+    responses(
+        (status = 200, description = "The released number.", body = PhoneNumberView),
+        (status = 401, description = "Missing or unknown API key.", body = ErrorBody),
+        (status = 404, description = "No such number in this workspace.", body = ErrorBody),
+        (status = 409, description = "The number is not active.", body = ErrorBody),
+        (status = 503, description = "The carrier is unavailable; retry.", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
 #[tracing::instrument(skip_all, fields(number = %id))]
 async fn release(
     State(state): State<AppState>,
@@ -80,13 +118,27 @@ async fn release(
     Ok(Json(PhoneNumberView::new(&state.services, &record)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 struct DefaultBody {
+    /// A phone number id, or null to clear the default (alias `phoneNumberId`).
     #[serde(default, alias = "phoneNumberId", deserialize_with = "double_option")]
     phone_number_id: Option<Option<String>>,
 }
 
 /// `{"phone_number_id": "phn_…"}` sets the default, `{"phone_number_id": null}` clears it.
+#[utoipa::path(
+    put,
+    path = "/v1/workspace/default-phone-number",
+    tag = "workspace",
+    request_body = DefaultBody,
+    responses(
+        (status = 200, description = "The workspace.", body = WorkspaceView),
+        (status = 400, description = "Bad JSON or an invalid field.", body = ErrorBody),
+        (status = 401, description = "Missing or unknown API key.", body = ErrorBody),
+        (status = 404, description = "No such number in this workspace.", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
 #[tracing::instrument(skip_all)]
 async fn set_default(
     State(state): State<AppState>,

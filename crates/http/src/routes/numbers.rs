@@ -1,7 +1,7 @@
 //! `/v1/organization-phone-numbers`: purchase, list, get.
 
 use crate::AppState;
-use crate::error::ApiResult;
+use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiQuery, Authenticated};
 use crate::views::{
     ListView, PhoneNumberView, parse_country, parse_e164, parse_provider, parse_type,
@@ -14,6 +14,7 @@ use dialnexa_domain::{AgentId, NumberStatus};
 use dialnexa_service::purchase::{PurchaseOutcome, PurchaseRequest};
 use dialnexa_store::NumberFilter;
 use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -23,16 +24,45 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The seed's body, with the official spec's spellings accepted as aliases.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct PurchaseBody {
+    /// The number to buy, in E.164 (alias `phoneNumber`). Required.
     #[serde(alias = "phoneNumber")]
+    #[schema(example = "+14155550123")]
     phone_number: Option<String>,
+    /// `twilio` or `plivo` (alias `telephonyProviderId`); the workspace default when absent.
     #[serde(alias = "telephonyProviderId")]
+    #[schema(example = "twilio")]
     provider: Option<String>,
+    /// ISO 3166 country, checked against the number (aliases `countryISO`, `country_iso`).
     #[serde(alias = "countryISO", alias = "country_iso")]
+    #[schema(example = "US")]
     country: Option<String>,
 }
 
+/// Buy a number.
+///
+/// 201 with the active record, or 202 with a `pending` one when the carrier's answer is still
+/// outstanding (GET shows the outcome).
+#[utoipa::path(
+    post,
+    path = "/v1/organization-phone-numbers/purchase",
+    operation_id = "purchase_phone_number",
+    tag = "phone numbers",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key and body replay the first answer.")),
+    request_body = PurchaseBody,
+    responses(
+        (status = 201, description = "Bought; the number is active.", body = PhoneNumberView),
+        (status = 202, description = "The carrier has not answered yet; the number is pending.", body = PhoneNumberView),
+        (status = 400, description = "Bad JSON, an invalid E.164 number, a country not enabled, or a number no longer available.", body = ErrorBody),
+        (status = 401, description = "Missing or unknown API key.", body = ErrorBody),
+        (status = 403, description = "KYC required for this country and number type.", body = ErrorBody),
+        (status = 409, description = "The number is already held, or another buyer took it.", body = ErrorBody),
+        (status = 422, description = "The Idempotency-Key was used with another request.", body = ErrorBody),
+        (status = 503, description = "The carrier is unavailable; retry.", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
 #[tracing::instrument(skip_all)]
 async fn purchase(
     State(state): State<AppState>,
@@ -62,19 +92,38 @@ async fn purchase(
     Ok((status, Json(PhoneNumberView::new(&state.services, &record))))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// Page number, from 1.
     page: Option<i64>,
+    /// Page size, default 20, max 100.
     limit: Option<i64>,
+    /// `pending`, `active` or `released`.
     status: Option<String>,
     country_code: Option<String>,
     #[serde(rename = "type")]
     number_type: Option<String>,
     provider: Option<String>,
     agent_id: Option<String>,
+    /// Matches the number, label or nickname.
     q: Option<String>,
 }
 
+/// The workspace's numbers, newest first.
+#[utoipa::path(
+    get,
+    path = "/v1/organization-phone-numbers",
+    operation_id = "list_phone_numbers",
+    tag = "phone numbers",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "A page of numbers.", body = ListView<PhoneNumberView>),
+        (status = 400, description = "An invalid filter or page.", body = ErrorBody),
+        (status = 401, description = "Missing or unknown API key.", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
 async fn list(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -124,6 +173,20 @@ async fn list(
     }))
 }
 
+/// One number, with its SIP trunk (never the password) when it came in over one.
+#[utoipa::path(
+    get,
+    path = "/v1/organization-phone-numbers/{id}",
+    operation_id = "get_phone_number",
+    tag = "phone numbers",
+    params(("id" = String, Path, description = "The number's id, e.g. `phn_f7w2kx5mb9qz`.")),
+    responses(
+        (status = 200, description = "The number.", body = PhoneNumberView),
+        (status = 401, description = "Missing or unknown API key.", body = ErrorBody),
+        (status = 404, description = "No such number in this workspace.", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
 async fn get_one(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,

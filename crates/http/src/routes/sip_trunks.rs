@@ -2,7 +2,7 @@
 //! trunk, exactly as the official spec's `LinkSipTrunkRequest` (snake_case accepted too).
 
 use crate::AppState;
-use crate::error::ApiResult;
+use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{ApiJson, Authenticated};
 use crate::views::{PhoneNumberView, parse_e164};
 use axum::extract::State;
@@ -12,15 +12,18 @@ use axum::{Json, Router};
 use dialnexa_service::sip_trunk::LinkSipTrunk;
 use dialnexa_store::SipTrunkRecord;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/v1/organization-phone-numbers/sip-trunks", post(link))
 }
 
 /// A trunk as the API shows it: never the password.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SipTrunkView {
+    #[schema(example = "sip:pbx.example.com:5060")]
     termination_uri: String,
+    #[schema(value_type = String, example = "credentials")]
     auth_mode: &'static str,
     username: Option<String>,
     /// Whether a password is stored (sealed); the password itself is never returned.
@@ -45,8 +48,10 @@ impl PhoneNumberView {
     }
 }
 
-#[derive(Deserialize)]
+/// The official spec's `LinkSipTrunkRequest`; the snake_case spellings are accepted too.
+#[derive(Deserialize, ToSchema)]
 struct LinkBody {
+    /// Required, in E.164.
     #[serde(rename = "phoneNumber", alias = "phone_number")]
     phone_number: Option<String>,
     #[serde(rename = "terminationUri", alias = "termination_uri")]
@@ -60,6 +65,23 @@ struct LinkBody {
     nickname: Option<String>,
 }
 
+/// Bring your own number over your own SIP trunk.
+#[utoipa::path(
+    post,
+    path = "/v1/organization-phone-numbers/sip-trunks",
+    operation_id = "link_sip_trunk",
+    tag = "phone numbers",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key and body replay the first answer.")),
+    request_body = LinkBody,
+    responses(
+        (status = 201, description = "Linked; the number is active.", body = PhoneNumberView),
+        (status = 400, description = "Bad JSON or an invalid field.", body = ErrorBody),
+        (status = 401, description = "Missing or unknown API key.", body = ErrorBody),
+        (status = 409, description = "The number is already held.", body = ErrorBody),
+        (status = 422, description = "The Idempotency-Key was used with another request.", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
 #[tracing::instrument(skip_all)]
 async fn link(
     State(state): State<AppState>,

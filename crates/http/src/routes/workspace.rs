@@ -1,7 +1,7 @@
 //! `/v1/workspace`: the caller's workspace, its telephony config and KYC standing.
 
 use crate::AppState;
-use crate::error::ApiResult;
+use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{ApiJson, Authenticated};
 use crate::views::{parse_country, parse_provider};
 use axum::extract::State;
@@ -10,6 +10,7 @@ use axum::{Json, Router};
 use dialnexa_domain::{CountryIso, Provider, format_time};
 use dialnexa_store::Workspace;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -21,11 +22,14 @@ pub fn router() -> Router<AppState> {
         .route("/v1/workspace/kyc", get(get_kyc))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct WorkspaceView {
+    #[schema(example = "ws_3k9d2m7qx1ab")]
     id: String,
     name: String,
+    #[schema(value_type = String, example = "twilio")]
     default_provider: Provider,
+    #[schema(value_type = Vec<String>, example = json!(["US", "GB"]))]
     enabled_countries: Vec<CountryIso>,
     default_phone_number_id: Option<String>,
     created_at: String,
@@ -44,12 +48,24 @@ impl From<Workspace> for WorkspaceView {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 struct TelephonyConfigView {
+    #[schema(value_type = Vec<String>, example = json!(["US", "GB"]))]
     enabled_countries: Vec<CountryIso>,
+    #[schema(value_type = String, example = "twilio")]
     default_provider: Provider,
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/workspace",
+    tag = "workspace",
+    responses(
+        (status = 200, description = "The caller's workspace.", body = WorkspaceView),
+        (status = 401, description = "Missing or unknown API key.", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
 async fn get_workspace(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -57,6 +73,16 @@ async fn get_workspace(
     Ok(Json(state.services.workspace(&caller).await?.into()))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/workspace/telephony-config",
+    tag = "workspace",
+    responses(
+        (status = 200, description = "The telephony config.", body = TelephonyConfigView),
+        (status = 401, description = "Missing or unknown API key.", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
 async fn get_config(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -68,15 +94,29 @@ async fn get_config(
     }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 struct ConfigBody {
+    /// ISO 3166 countries (alias `enabledCountries`).
     #[serde(alias = "enabledCountries")]
     enabled_countries: Option<Vec<String>>,
+    /// `twilio` or `plivo` (alias `defaultProvider`).
     #[serde(alias = "defaultProvider")]
     default_provider: Option<String>,
 }
 
 /// Fields left out keep their current value.
+#[utoipa::path(
+    put,
+    path = "/v1/workspace/telephony-config",
+    tag = "workspace",
+    request_body = ConfigBody,
+    responses(
+        (status = 200, description = "The new telephony config.", body = TelephonyConfigView),
+        (status = 400, description = "Bad JSON or an invalid field.", body = ErrorBody),
+        (status = 401, description = "Missing or unknown API key.", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
 async fn put_config(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -104,18 +144,31 @@ async fn put_config(
     }))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 struct KycView {
+    #[schema(value_type = String, example = "IN")]
     country: CountryIso,
+    /// `not_started`, `pending`, `approved` or `rejected`.
+    #[schema(value_type = String, example = "approved")]
     status: dialnexa_domain::KycStatus,
     updated_at: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 struct KycList {
     items: Vec<KycView>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/workspace/kyc",
+    tag = "workspace",
+    responses(
+        (status = 200, description = "The workspace's KYC standing per country.", body = KycList),
+        (status = 401, description = "Missing or unknown API key.", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
 async fn get_kyc(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,

@@ -1,0 +1,107 @@
+//! The OpenAPI document of the JSON API, generated from the handlers' `#[utoipa::path]`
+//! annotations so it cannot be hand-edited out of step; `docs/openapi.json` is its committed
+//! copy, and a test fails when the two drift.
+
+use crate::routes::{
+    admin, agents, available, billing, catalog, health, lifecycle, numbers, sip_trunks, workspace,
+};
+use axum::Json;
+use axum::routing::get;
+use utoipa::Modify;
+use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "DialNexa Numbers",
+        description = "Phone-number provisioning for voice AI agents: search, buy, route, bill and release numbers.",
+        license(name = "MIT")
+    ),
+    paths(
+        health::health,
+        available::available,
+        available::plivo_numbers,
+        numbers::list,
+        numbers::purchase,
+        numbers::get_one,
+        lifecycle::update,
+        lifecycle::release,
+        sip_trunks::link,
+        billing::list,
+        agents::list,
+        agents::create,
+        agents::get_one,
+        agents::update,
+        agents::delete,
+        catalog::pricing,
+        catalog::countries,
+        catalog::enabled_network_groups,
+        workspace::get_workspace,
+        workspace::get_config,
+        workspace::put_config,
+        workspace::get_kyc,
+        lifecycle::set_default,
+        admin::create_workspace,
+        admin::list_workspaces,
+        admin::create_key,
+        admin::set_kyc,
+    ),
+    components(schemas(crate::error::ErrorBody)),
+    modifiers(&SecuritySchemes),
+    tags(
+        (name = "phone numbers", description = "Search, buy, update and release numbers."),
+        (name = "agents", description = "The AI agents numbers route to."),
+        (name = "billing", description = "The rental ledger."),
+        (name = "catalog", description = "Pricing and country rules."),
+        (name = "workspace", description = "The caller's workspace and telephony config."),
+        (name = "admin", description = "The operator API, guarded by the admin token."),
+        (name = "health", description = "Liveness."),
+    )
+)]
+struct ApiDoc;
+
+/// `bearer`: a workspace API key; `admin`: the operator token.
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("A workspace API key: `Authorization: Bearer <key>`."))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "admin",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "The operator token given to `serve --admin-token`: `Authorization: Bearer <token>`.",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+/// The document as pretty JSON, as committed in `docs/openapi.json`.
+pub fn openapi_json() -> String {
+    openapi()
+        .to_pretty_json()
+        .expect("the OpenAPI document serializes")
+}
+
+/// `GET /openapi.json`.
+pub fn router() -> axum::Router<crate::AppState> {
+    axum::Router::new().route("/openapi.json", get(|| async { Json(openapi()) }))
+}
