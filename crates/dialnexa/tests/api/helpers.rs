@@ -142,39 +142,36 @@ impl TestApp {
             .unwrap();
     }
 
-    pub async fn get(&self, tenant: &Tenant, path: &str) -> (u16, Value) {
-        let r = self
+    /// One authenticated request as `tenant`, with an optional JSON body.
+    pub async fn request(
+        &self,
+        method: reqwest::Method,
+        tenant: &Tenant,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut req = self
             .client
-            .get(self.url(path))
-            .bearer_auth(&tenant.key)
-            .send()
-            .await
-            .unwrap();
-        decode(r).await
+            .request(method, self.url(path))
+            .bearer_auth(&tenant.key);
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        decode(req.send().await.unwrap()).await
+    }
+
+    pub async fn get(&self, tenant: &Tenant, path: &str) -> (u16, Value) {
+        self.request(reqwest::Method::GET, tenant, path, None).await
     }
 
     pub async fn post(&self, tenant: &Tenant, path: &str, body: Value) -> (u16, Value) {
-        let r = self
-            .client
-            .post(self.url(path))
-            .bearer_auth(&tenant.key)
-            .json(&body)
-            .send()
+        self.request(reqwest::Method::POST, tenant, path, Some(body))
             .await
-            .unwrap();
-        decode(r).await
     }
 
     pub async fn put(&self, tenant: &Tenant, path: &str, body: Value) -> (u16, Value) {
-        let r = self
-            .client
-            .put(self.url(path))
-            .bearer_auth(&tenant.key)
-            .json(&body)
-            .send()
+        self.request(reqwest::Method::PUT, tenant, path, Some(body))
             .await
-            .unwrap();
-        decode(r).await
     }
 
     pub async fn buy(&self, tenant: &Tenant, number: &str) -> (u16, Value) {

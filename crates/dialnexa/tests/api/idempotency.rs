@@ -90,14 +90,8 @@ async fn a_transient_failure_is_not_kept() {
     let t = app.tenant(&["US"], &[]).await;
     // The carrier refuses the call before doing anything (429 is retryable and certainly not
     // applied): the key is released, and the retry buys.
-    let r = app
-        .client
-        .post(format!("{}/_emulator/faults", app.emulator))
-        .json(&json!({"fail_next": 1, "fail_status": 429}))
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success());
+    app.set_faults(json!({"fail_next": 1, "fail_status": 429}))
+        .await;
     let (s1, b1, _) = buy_with_key(&app, "k", &t, json!({"phone_number": "+14155552671"})).await;
     assert_error(&(s1, b1), 503, "carrier_unavailable");
     let (s2, b2, replayed) =

@@ -1,32 +1,19 @@
 //! More of the harness, for the lifecycle tests: PATCH and DELETE, emulator faults, and reading
 //! raw database rows (to prove what is, and is not, stored).
 
-use crate::helpers::{Tenant, TestApp, decode};
+use crate::helpers::{Tenant, TestApp};
 use serde_json::Value;
 use sqlx::{Connection, Row};
 
 impl TestApp {
     pub async fn patch(&self, tenant: &Tenant, path: &str, body: Value) -> (u16, Value) {
-        let r = self
-            .client
-            .patch(self.url(path))
-            .bearer_auth(&tenant.key)
-            .json(&body)
-            .send()
+        self.request(reqwest::Method::PATCH, tenant, path, Some(body))
             .await
-            .unwrap();
-        decode(r).await
     }
 
     pub async fn delete(&self, tenant: &Tenant, path: &str) -> (u16, Value) {
-        let r = self
-            .client
-            .delete(self.url(path))
-            .bearer_auth(&tenant.key)
-            .send()
+        self.request(reqwest::Method::DELETE, tenant, path, None)
             .await
-            .unwrap();
-        decode(r).await
     }
 
     /// `POST /_emulator/faults`, e.g. `{"fail_next": 1, "fail_status": 503}`.

@@ -1,26 +1,16 @@
 //! The purchase saga when the carrier misbehaves: lost answers, refusals, outages.
 
 use crate::helpers::{TestApp, assert_error};
-use serde_json::{Value, json};
+use serde_json::json;
 use std::time::{Duration, Instant};
-
-async fn set_faults(app: &TestApp, faults: Value) {
-    let r = app
-        .client
-        .post(format!("{}/_emulator/faults", app.emulator))
-        .json(&faults)
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success(), "{}", r.status());
-}
 
 #[tokio::test]
 async fn a_lost_carrier_answer_is_202_pending_and_recovery_finishes_it() {
     let app = TestApp::spawn().await;
     let t = app.tenant(&["US"], &[]).await;
     // The carrier commits the sale, then never answers: our 2 s carrier timeout fires.
-    set_faults(&app, json!({"timeout_after_commit_next": 1})).await;
+    app.set_faults(json!({"timeout_after_commit_next": 1}))
+        .await;
     let (status, body) = app.buy(&t, "+14155552671").await;
     assert_eq!(status, 202, "{body}");
     assert_eq!(body["status"], "pending");
@@ -56,7 +46,8 @@ async fn a_lost_carrier_answer_is_202_pending_and_recovery_finishes_it() {
 async fn a_carrier_outage_is_503_and_frees_the_claim() {
     let app = TestApp::spawn().await;
     let t = app.tenant(&["US"], &[]).await;
-    set_faults(&app, json!({"fail_next": 1, "fail_status": 503})).await;
+    app.set_faults(json!({"fail_next": 1, "fail_status": 503}))
+        .await;
     let r = app.buy(&t, "+14155552671").await;
     // A 5xx on a buy may have been applied at the carrier: the row stays pending (202) and
     // recovery settles it; any other answer must not leave a live claim behind.
