@@ -2,7 +2,7 @@
 //! release saga's three writes (claim, finish, abandon).
 
 use super::agents::{LIVE, agent_exists};
-use super::numbers::{NUMBER_COLUMNS, number_from_row};
+use super::numbers::{NUMBER_COLUMNS, number_from_row, number_in_tx};
 use super::{SqlStore, map_err, ms};
 use crate::{
     DefaultRefused, LifecycleStore, NewEvent, NumberChanges, PhoneNumberRecord, ReleaseClaim,
@@ -208,18 +208,9 @@ impl LifecycleStore for SqlStore {
             .map_err(map_err)?;
         let Some(row) = row else {
             // Finished by another worker already (or never active): answer what is there.
-            let sql = format!("SELECT {NUMBER_COLUMNS} FROM phone_numbers WHERE id = $1");
-            let current = sqlx::query(&sql)
-                .bind(id.as_str())
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(map_err)?;
+            let current = number_in_tx(&mut tx, id).await?;
             tx.rollback().await.map_err(map_err)?;
-            return current
-                .as_ref()
-                .map(number_from_row)
-                .transpose()
-                .map(|r| r.filter(|r| r.status == NumberStatus::Released));
+            return Ok(current.filter(|r| r.status == NumberStatus::Released));
         };
         let record = number_from_row(&row)?;
         // A bring-your-own number keeps no credentials once unlinked.

@@ -15,6 +15,20 @@ pub(crate) const NUMBER_COLUMNS: &str = "id, workspace_id, phone_number, country
      inbound_agent_id, outbound_agent_id, failure_reason, created_at, updated_at, activated_at, \
      released_at";
 
+/// A row read inside an open transaction (what a compare-and-set found instead).
+pub(crate) async fn number_in_tx(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    id: &PhoneNumberId,
+) -> StoreResult<Option<PhoneNumberRecord>> {
+    let sql = format!("SELECT {NUMBER_COLUMNS} FROM phone_numbers WHERE id = $1");
+    let row = sqlx::query(&sql)
+        .bind(id.as_str())
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(map_err)?;
+    row.as_ref().map(number_from_row).transpose()
+}
+
 pub(crate) fn number_from_row(row: &AnyRow) -> StoreResult<PhoneNumberRecord> {
     let country: CountryIso = col(row, "country_code")?;
     let caps: String = get(row, "capabilities")?;
@@ -130,18 +144,9 @@ impl NumberStore for SqlStore {
             .map_err(map_err)?;
         let Some(row) = updated else {
             // Already activated by an earlier attempt (recovery raced the request): fine.
-            let sql = format!("SELECT {NUMBER_COLUMNS} FROM phone_numbers WHERE id = $1");
-            let current = sqlx::query(&sql)
-                .bind(id.as_str())
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(map_err)?;
+            let current = number_in_tx(&mut tx, id).await?;
             tx.rollback().await.map_err(map_err)?;
-            let record = current
-                .as_ref()
-                .map(number_from_row)
-                .transpose()?
-                .ok_or(StoreError::NotFound)?;
+            let record = current.ok_or(StoreError::NotFound)?;
             return match record.status {
                 dialnexa_domain::NumberStatus::Active => Ok(record),
                 other => Err(StoreError::Conflict(format!(
