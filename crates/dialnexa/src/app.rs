@@ -62,6 +62,7 @@ impl Application {
             ServiceConfig {
                 failpoints: args.failpoints.clone(),
                 encryption_key: Some(encryption_key),
+                api_key_cache_ttl: Duration::from_millis(args.api_key_cache_ms),
                 ..ServiceConfig::default()
             },
         )

@@ -6,6 +6,9 @@ use dialnexa_domain::{ApiKeyId, CountryIso, KycStatus, Provider, WorkspaceId};
 use dialnexa_store::{ApiKey, NewApiKey, NewWorkspace, Workspace};
 use rand::Rng;
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 const KEY_PREFIX: &str = "dnx_live_";
 const KEY_RANDOM_LEN: usize = 32;
@@ -39,6 +42,53 @@ fn generate_secret() -> String {
     format!("{KEY_PREFIX}{random}")
 }
 
+/// Keys this process verified recently, by hash, so a request does not read the database to
+/// authenticate. A revocation through this process empties it at once; another process (several
+/// servers on one PostgreSQL) keeps accepting a revoked key for at most `ttl`. A zero `ttl`
+/// turns it off. Only keys that verified are kept, so wrong keys cannot fill it.
+#[derive(Debug)]
+pub(crate) struct KeyCache {
+    ttl: Duration,
+    entries: Mutex<HashMap<String, (WorkspaceId, Instant)>>,
+}
+
+/// Past this many keys the cache starts again from empty rather than tracking age.
+const KEY_CACHE_MAX: usize = 10_000;
+
+impl KeyCache {
+    pub(crate) fn new(ttl: Duration) -> Self {
+        KeyCache {
+            ttl,
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<String, (WorkspaceId, Instant)>> {
+        self.entries.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn get(&self, hash: &str) -> Option<WorkspaceId> {
+        let entries = self.entries();
+        let (workspace, at) = entries.get(hash)?;
+        (at.elapsed() < self.ttl).then(|| workspace.clone())
+    }
+
+    fn put(&self, hash: String, workspace: WorkspaceId) {
+        if self.ttl.is_zero() {
+            return;
+        }
+        let mut entries = self.entries();
+        if entries.len() >= KEY_CACHE_MAX {
+            entries.clear();
+        }
+        entries.insert(hash, (workspace, Instant::now()));
+    }
+
+    fn clear(&self) {
+        self.entries().clear();
+    }
+}
+
 /// What a new workspace starts with.
 #[derive(Debug, Clone)]
 pub struct WorkspaceSpec {
@@ -61,11 +111,16 @@ impl Services {
         if !secret.starts_with(KEY_PREFIX) || secret.len() > 128 {
             return Err(unauthorized());
         }
+        let hash = hash_key(secret);
+        if let Some(workspace_id) = self.keys.get(&hash) {
+            return Ok(Caller { workspace_id });
+        }
         let (workspace_id, _key_id) = self
             .store
-            .authenticate_key(&hash_key(secret))
+            .authenticate_key(&hash)
             .await?
             .ok_or_else(unauthorized)?;
+        self.keys.put(hash, workspace_id.clone());
         Ok(Caller { workspace_id })
     }
 
@@ -141,6 +196,7 @@ impl Services {
             .store
             .revoke_api_key(&caller.workspace_id, &id, self.clock.now())
             .await
+            .inspect(|()| self.keys.clear())
         {
             Err(dialnexa_store::StoreError::NotFound) => Err(ServiceError::not_found("API key")),
             other => Ok(other?),

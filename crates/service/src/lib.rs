@@ -67,12 +67,16 @@ pub struct ServiceConfig {
     pub failpoints: failpoints::Failpoints,
     /// Seals SIP trunk passwords; linking a trunk with credentials needs it.
     pub encryption_key: Option<cipher::EncryptionKey>,
+    /// How long a verified API key is trusted without reading the database again; a key
+    /// revoked through another process keeps working that long. Zero: read every time.
+    pub api_key_cache_ttl: Duration,
 }
 
 impl Default for ServiceConfig {
     fn default() -> Self {
         ServiceConfig {
             sighting_ttl: Duration::from_secs(60 * 60),
+            api_key_cache_ttl: Duration::from_secs(5),
             failpoints: Default::default(),
             encryption_key: None,
         }
@@ -93,6 +97,7 @@ pub struct Services {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) policy: Arc<RegulatoryPolicy>,
     pub(crate) config: ServiceConfig,
+    pub(crate) keys: Arc<auth::KeyCache>,
 }
 
 impl Services {
@@ -109,6 +114,7 @@ impl Services {
             carriers,
             clock,
             policy,
+            keys: Arc::new(auth::KeyCache::new(config.api_key_cache_ttl)),
             config,
         })
     }

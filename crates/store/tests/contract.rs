@@ -6,9 +6,9 @@ use dialnexa_domain::{
     NumberType, PhoneNumberId, Provider, WorkspaceId,
 };
 use dialnexa_store::{
-    BillingStore, CatalogStore, IdempotencyBegin, IdempotencyStore, NewCharge, NewEvent, NewNumber,
-    NewWorkspace, NumberFilter, NumberStore, Page, SqlStore, Store, StoreError, StoreOptions,
-    WorkspaceStore,
+    BillingStore, CatalogStore, IdempotencyBegin, IdempotencyStore, LifecycleStore, NewCharge,
+    NewEvent, NewNumber, NewWorkspace, NumberFilter, NumberStore, Page, ReleaseClaim, SqlStore,
+    Store, StoreError, StoreOptions, WorkspaceStore,
 };
 use jiff::Timestamp;
 use std::future::Future;
@@ -362,6 +362,75 @@ async fn lists_are_scoped_filtered_and_paginated_newest_first() {
             .unwrap()
             .0;
         assert!(store.get_number(&a, &theirs[0].id).await.unwrap().is_none());
+    })
+    .await;
+}
+
+/// List totals filtered by status alone come from counters kept by triggers (migration 0005):
+/// they must agree with the rows through every status change, per workspace.
+#[tokio::test]
+async fn list_totals_follow_every_status_change() {
+    on_both(|store| async move {
+        let (a, b) = (workspace(&store).await, workspace(&store).await);
+        let now = t("2027-01-01T00:00:00Z");
+        let mut ids = Vec::new();
+        for n in 0..5 {
+            let number = format!("+1415555267{n}");
+            let row = store
+                .insert_pending(&new_number(&a, &number, "2027-01-01T00:00:00Z"))
+                .await
+                .unwrap();
+            ids.push(row.id);
+        }
+        store
+            .insert_pending(&new_number(&b, "+14155552679", "2027-01-01T00:00:00Z"))
+            .await
+            .unwrap();
+        for id in &ids[..3] {
+            let c = charge(0, "2027-01-01T00:00:00Z", "2027-02-01T00:00:00Z");
+            store
+                .activate_purchase(id, "PN", now, &c, &event())
+                .await
+                .unwrap();
+        }
+        store.fail_pending(&ids[3], "refused", now).await.unwrap();
+        // Failing a row that is no longer pending changes nothing, counters included.
+        store.fail_pending(&ids[0], "late", now).await.unwrap();
+        let claim = store.claim_release(&a, &ids[1], now).await.unwrap();
+        assert!(matches!(claim, ReleaseClaim::Claimed(_)));
+        store.finish_release(&ids[1], now, &event()).await.unwrap();
+        // A second finish is idempotent.
+        store.finish_release(&ids[1], now, &event()).await.unwrap();
+
+        let total = |ws: WorkspaceId, status: Option<NumberStatus>| {
+            let store = store.clone();
+            async move {
+                let filter = NumberFilter {
+                    status,
+                    ..Default::default()
+                };
+                let (items, total) = store
+                    .list_numbers(
+                        &ws,
+                        &filter,
+                        Page {
+                            page: 1,
+                            limit: 100,
+                        },
+                    )
+                    .await
+                    .unwrap();
+                assert_eq!(items.len() as u64, total, "{status:?}");
+                total
+            }
+        };
+        assert_eq!(total(a.clone(), None).await, 3); // 2 active, 1 pending
+        assert_eq!(total(a.clone(), Some(NumberStatus::Active)).await, 2);
+        assert_eq!(total(a.clone(), Some(NumberStatus::Pending)).await, 1);
+        assert_eq!(total(a.clone(), Some(NumberStatus::Failed)).await, 1);
+        assert_eq!(total(a.clone(), Some(NumberStatus::Released)).await, 1);
+        assert_eq!(total(b.clone(), None).await, 1);
+        assert_eq!(total(b.clone(), Some(NumberStatus::Active)).await, 0);
     })
     .await;
 }

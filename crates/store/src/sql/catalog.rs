@@ -1,6 +1,6 @@
 //! Reference data (prices, the regulated table) and what searches showed each workspace.
 
-use super::{SqlStore, col, get, map_err, ms, ts};
+use super::{Arg, SqlStore, bind_sqlx, col, get, lite, map_err, ms, parse_at, ts};
 use crate::{CatalogStore, PriceRow, Sighting, StoreError, StoreResult};
 use async_trait::async_trait;
 use dialnexa_domain::{
@@ -42,17 +42,16 @@ impl CatalogStore for SqlStore {
         country: CountryIso,
         number_type: NumberType,
     ) -> StoreResult<Option<Money>> {
-        let row = sqlx::query(
+        self.read_optional(
             "SELECT monthly_micros FROM prices WHERE provider = $1 AND country = $2 AND number_type = $3",
+            &[
+                Arg::Text(provider.as_str()),
+                Arg::Text(country.as_str()),
+                Arg::Text(number_type.as_str()),
+            ],
+            |row| Ok(Money::from_micros(row.int(0)?)),
         )
-        .bind(provider.as_str())
-        .bind(country.as_str())
-        .bind(number_type.as_str())
-        .fetch_optional(&self.read)
         .await
-        .map_err(map_err)?;
-        row.map(|r| Ok(Money::from_micros(get(&r, "monthly_micros")?)))
-            .transpose()
     }
 
     async fn list_prices(&self) -> StoreResult<Vec<PriceRow>> {
@@ -99,14 +98,25 @@ impl CatalogStore for SqlStore {
             " ON CONFLICT (workspace_id, phone_number) DO UPDATE SET \
              provider = excluded.provider, capabilities = excluded.capabilities, seen_at = excluded.seen_at",
         );
-        let mut q = sqlx::query(&sql).bind(workspace.as_str()).bind(ms(now));
-        for s in sightings {
-            q = q
-                .bind(s.phone_number.as_str())
-                .bind(s.provider.as_str())
-                .bind(s.capabilities.to_csv());
+        let caps: Vec<String> = sightings.iter().map(|s| s.capabilities.to_csv()).collect();
+        let mut args = vec![Arg::Text(workspace.as_str()), Arg::Int(ms(now))];
+        for (s, caps) in sightings.iter().zip(&caps) {
+            args.extend([
+                Arg::Text(s.phone_number.as_str()),
+                Arg::Text(s.provider.as_str()),
+                Arg::Text(caps),
+            ]);
         }
-        q.execute(&self.write).await.map_err(map_err)?;
+        let written = self
+            .lite_write(|tx| lite::execute(tx, &sql, &args).map_err(lite::lite_err))
+            .await;
+        if let Some(result) = written {
+            return result.map(drop);
+        }
+        bind_sqlx(&sql, &args)
+            .execute(&self.write)
+            .await
+            .map_err(map_err)?;
         Ok(())
     }
 
@@ -115,25 +125,20 @@ impl CatalogStore for SqlStore {
         workspace: &WorkspaceId,
         number: &E164,
     ) -> StoreResult<Option<Sighting>> {
-        let row = sqlx::query(
+        self.read_optional(
             "SELECT provider, capabilities, seen_at FROM search_sightings \
              WHERE workspace_id = $1 AND phone_number = $2",
+            &[Arg::Text(workspace.as_str()), Arg::Text(number.as_str())],
+            |row| {
+                Ok(Sighting {
+                    phone_number: number.clone(),
+                    provider: parse_at(row, 0, "provider")?,
+                    capabilities: Capabilities::parse_csv(&row.text(1)?)
+                        .map_err(|e| StoreError::Other(e.to_string()))?,
+                    seen_at: ts(row.int(2)?)?,
+                })
+            },
         )
-        .bind(workspace.as_str())
-        .bind(number.as_str())
-        .fetch_optional(&self.read)
         .await
-        .map_err(map_err)?;
-        row.map(|r| {
-            let caps: String = get(&r, "capabilities")?;
-            Ok(Sighting {
-                phone_number: number.clone(),
-                provider: col(&r, "provider")?,
-                capabilities: Capabilities::parse_csv(&caps)
-                    .map_err(|e| StoreError::Other(e.to_string()))?,
-                seen_at: ts(get(&r, "seen_at")?)?,
-            })
-        })
-        .transpose()
     }
 }

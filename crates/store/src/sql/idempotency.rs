@@ -135,6 +135,6 @@ impl IdempotencyStore for SqlStore {
             .fetch_optional(&self.read)
             .await
             .map_err(map_err)?;
-        row.as_ref().map(number_from_row).transpose()
+        row.as_ref().map(|r| number_from_row(r)).transpose()
     }
 }

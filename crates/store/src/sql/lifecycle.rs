@@ -256,6 +256,6 @@ impl LifecycleStore for SqlStore {
             .fetch_all(&self.read)
             .await
             .map_err(map_err)?;
-        rows.iter().map(number_from_row).collect()
+        rows.iter().map(|r| number_from_row(r)).collect()
     }
 }

@@ -7,6 +7,7 @@ mod billing;
 mod catalog;
 mod idempotency;
 mod lifecycle;
+mod lite;
 mod numbers;
 mod reconcile;
 mod sip_trunks;
@@ -15,6 +16,7 @@ mod workspaces;
 use crate::{StoreError, StoreResult};
 use async_trait::async_trait;
 use jiff::Timestamp;
+pub(crate) use lite::{Arg, bind_sqlx};
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor, Row};
 use std::str::FromStr;
@@ -72,6 +74,8 @@ pub struct SqlStore {
     /// Writes go here. On SQLite it holds a single connection: SQLite allows one writer at a
     /// time anyway, and queueing in the pool is fairer and cheaper than busy-waiting on locks.
     write: AnyPool,
+    /// On a SQLite file: the hot paths through rusqlite on the calling thread (`lite.rs`).
+    lite: Option<std::sync::Arc<lite::Lite>>,
 }
 
 impl SqlStore {
@@ -91,6 +95,9 @@ impl SqlStore {
             AnyPoolOptions::new()
                 .max_connections(max)
                 .acquire_timeout(options.acquire_timeout)
+                // A local SQLite connection does not go stale; pinging it on every acquire is a
+                // round trip to its worker thread for nothing. PostgreSQL keeps the check.
+                .test_before_acquire(backend == Backend::Postgres)
                 .after_connect(move |conn, _meta| {
                     Box::pin(async move {
                         if backend == Backend::Sqlite {
@@ -115,6 +122,7 @@ impl SqlStore {
                     backend,
                     read,
                     write,
+                    lite: lite::Lite::for_url(&options.url).map(std::sync::Arc::new),
                 })
             }
             Backend::Postgres => {
@@ -126,6 +134,7 @@ impl SqlStore {
                     backend,
                     read: pool.clone(),
                     write: pool,
+                    lite: None,
                 })
             }
         }
@@ -133,6 +142,57 @@ impl SqlStore {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// One row of a hot-path read: in place through rusqlite on a SQLite file, through the
+    /// read pool otherwise. `sql` is written for both (`$n` placeholders).
+    pub(crate) async fn read_optional<T>(
+        &self,
+        sql: &str,
+        args: &[Arg<'_>],
+        map: impl Fn(&dyn Columns) -> StoreResult<T>,
+    ) -> StoreResult<Option<T>> {
+        if let Some(lite) = &self.lite {
+            return lite.fetch_optional(sql, args, map);
+        }
+        let row = bind_sqlx(sql, args)
+            .fetch_optional(&self.read)
+            .await
+            .map_err(map_err)?;
+        row.as_ref().map(|r| map(r)).transpose()
+    }
+
+    /// Every row of a hot-path read; see [`SqlStore::read_optional`].
+    pub(crate) async fn read_all<T>(
+        &self,
+        sql: &str,
+        args: &[Arg<'_>],
+        map: impl Fn(&dyn Columns) -> StoreResult<T>,
+    ) -> StoreResult<Vec<T>> {
+        if let Some(lite) = &self.lite {
+            return lite.fetch_all(sql, args, map);
+        }
+        let rows = bind_sqlx(sql, args)
+            .fetch_all(&self.read)
+            .await
+            .map_err(map_err)?;
+        rows.iter().map(|r| map(r)).collect()
+    }
+
+    /// On a SQLite file, run `f` as one transaction through rusqlite while holding the sqlx
+    /// writer, so the two never write at once; `None` on PostgreSQL (the caller uses sqlx).
+    pub(crate) async fn lite_write<T>(
+        &self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> StoreResult<T>,
+    ) -> Option<StoreResult<T>> {
+        let lite = self.lite.as_ref()?;
+        let gate = match self.write.acquire().await {
+            Ok(gate) => gate,
+            Err(e) => return Some(Err(map_err(e))),
+        };
+        let result = lite.write(f);
+        drop(gate);
+        Some(result)
     }
 
     /// Apply pending migrations. Safe to run from several processes at once: PostgreSQL
@@ -201,6 +261,25 @@ pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(db) if db.is_unique_violation())
 }
 
+pub(crate) const INSERT_EVENT: &str = "INSERT INTO outbox (id, workspace_id, event_type, \
+     payload, created_at) VALUES ($1, $2, $3, $4, $5)";
+
+/// The arguments of [`INSERT_EVENT`]; `payload` is the event's JSON, serialised by the caller.
+pub(crate) fn event_args<'a>(
+    workspace: &'a str,
+    event: &'a crate::NewEvent,
+    payload: &'a str,
+    at: Timestamp,
+) -> [Arg<'a>; 5] {
+    [
+        Arg::Text(event.id.as_str()),
+        Arg::Text(workspace),
+        Arg::Text(&event.event_type),
+        Arg::Text(payload),
+        Arg::Int(ms(at)),
+    ]
+}
+
 /// Write an outbox event inside the transaction of the change that causes it.
 pub(crate) async fn insert_event(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
@@ -208,17 +287,11 @@ pub(crate) async fn insert_event(
     event: &crate::NewEvent,
     at: Timestamp,
 ) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO outbox (id, workspace_id, event_type, payload, created_at) VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(event.id.as_str())
-    .bind(workspace)
-    .bind(&event.event_type)
-    .bind(event.payload.to_string())
-    .bind(ms(at))
-    .execute(&mut **tx)
-    .await
-    .map_err(map_err)?;
+    let payload = event.payload.to_string();
+    bind_sqlx(INSERT_EVENT, &event_args(workspace, event, &payload, at))
+        .execute(&mut **tx)
+        .await
+        .map_err(map_err)?;
     Ok(())
 }
 
@@ -246,21 +319,43 @@ where
         .map_err(|e| StoreError::Other(format!("column {name}: {e}")))
 }
 
-pub(crate) fn opt_col<T: FromStr>(row: &AnyRow, name: &str) -> StoreResult<Option<T>>
-where
-    T::Err: std::fmt::Display,
-{
-    let raw: Option<String> = row.try_get(name).map_err(map_err)?;
-    raw.map(|r| {
-        r.parse()
-            .map_err(|e| StoreError::Other(format!("column {name}: {e}")))
-    })
-    .transpose()
-}
-
 pub(crate) fn get<'r, T>(row: &'r AnyRow, name: &str) -> StoreResult<T>
 where
     T: sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>,
 {
     row.try_get(name).map_err(map_err)
+}
+
+/// A result row read by column position, from either driver: the hot-path mappings
+/// (`number_from_row`, `workspace_from_row`) run on sqlx's rows and on rusqlite's alike.
+pub(crate) trait Columns {
+    fn text(&self, i: usize) -> StoreResult<String>;
+    fn opt_text(&self, i: usize) -> StoreResult<Option<String>>;
+    fn int(&self, i: usize) -> StoreResult<i64>;
+    fn opt_int(&self, i: usize) -> StoreResult<Option<i64>>;
+}
+
+impl Columns for AnyRow {
+    fn text(&self, i: usize) -> StoreResult<String> {
+        self.try_get(i).map_err(map_err)
+    }
+    fn opt_text(&self, i: usize) -> StoreResult<Option<String>> {
+        self.try_get(i).map_err(map_err)
+    }
+    fn int(&self, i: usize) -> StoreResult<i64> {
+        self.try_get(i).map_err(map_err)
+    }
+    fn opt_int(&self, i: usize) -> StoreResult<Option<i64>> {
+        self.try_get(i).map_err(map_err)
+    }
+}
+
+/// Column `i` parsed into a domain type (see [`col`]); `name` is for the error.
+pub(crate) fn parse_at<T: FromStr>(row: &dyn Columns, i: usize, name: &str) -> StoreResult<T>
+where
+    T::Err: std::fmt::Display,
+{
+    row.text(i)?
+        .parse()
+        .map_err(|e| StoreError::Other(format!("column {name}: {e}")))
 }

@@ -1,6 +1,8 @@
 //! Phone-number rows: the purchase claim, activation with its first charge, listing.
 
-use super::{SqlStore, col, get, is_unique_violation, map_err, ms, opt_ts, ts};
+use super::{
+    Arg, Columns, SqlStore, bind_sqlx, is_unique_violation, lite, map_err, ms, opt_ts, parse_at, ts,
+};
 use crate::{
     NewCharge, NewEvent, NewNumber, NumberFilter, NumberStore, Page, PhoneNumberRecord, StoreError,
     StoreResult,
@@ -8,7 +10,7 @@ use crate::{
 use async_trait::async_trait;
 use dialnexa_domain::{AgentId, Capabilities, CountryIso, E164, Money, PhoneNumberId, WorkspaceId};
 use jiff::Timestamp;
-use sqlx::any::AnyRow;
+use std::sync::LazyLock;
 
 pub(crate) const NUMBER_COLUMNS: &str = "id, workspace_id, phone_number, country_code, number_type, \
      capabilities, monthly_cost_micros, provider, status, carrier_ref, label, nickname, \
@@ -26,34 +28,61 @@ pub(crate) async fn number_in_tx(
         .fetch_optional(&mut **tx)
         .await
         .map_err(map_err)?;
-    row.as_ref().map(number_from_row).transpose()
+    row.as_ref().map(|r| number_from_row(r)).transpose()
 }
 
-pub(crate) fn number_from_row(row: &AnyRow) -> StoreResult<PhoneNumberRecord> {
-    let country: CountryIso = col(row, "country_code")?;
-    let caps: String = get(row, "capabilities")?;
+/// The positions of [`NUMBER_COLUMNS`], in its order.
+#[derive(Clone, Copy)]
+enum N {
+    Id,
+    WorkspaceId,
+    PhoneNumber,
+    CountryCode,
+    NumberType,
+    Capabilities,
+    MonthlyCostMicros,
+    Provider,
+    Status,
+    CarrierRef,
+    Label,
+    Nickname,
+    InboundAgentId,
+    OutboundAgentId,
+    FailureReason,
+    CreatedAt,
+    UpdatedAt,
+    ActivatedAt,
+    ReleasedAt,
+}
+
+pub(crate) fn number_from_row(row: &dyn Columns) -> StoreResult<PhoneNumberRecord> {
+    let at = |c: N| c as usize;
+    let country: CountryIso = parse_at(row, at(N::CountryCode), "country_code")?;
+    let caps = row.text(at(N::Capabilities))?;
     Ok(PhoneNumberRecord {
-        id: PhoneNumberId::from_trusted(get(row, "id")?),
-        workspace_id: WorkspaceId::from_trusted(get(row, "workspace_id")?),
-        phone_number: E164::from_trusted(get(row, "phone_number")?, country),
-        number_type: col(row, "number_type")?,
+        id: PhoneNumberId::from_trusted(row.text(at(N::Id))?),
+        workspace_id: WorkspaceId::from_trusted(row.text(at(N::WorkspaceId))?),
+        phone_number: E164::from_trusted(row.text(at(N::PhoneNumber))?, country),
+        number_type: parse_at(row, at(N::NumberType), "number_type")?,
         capabilities: Capabilities::parse_csv(&caps)
             .map_err(|e| StoreError::Other(e.to_string()))?,
-        monthly_cost: Money::from_micros(get(row, "monthly_cost_micros")?),
-        provider: col(row, "provider")?,
-        status: col(row, "status")?,
-        carrier_ref: get(row, "carrier_ref")?,
-        label: get(row, "label")?,
-        nickname: get(row, "nickname")?,
-        inbound_agent_id: get::<Option<String>>(row, "inbound_agent_id")?
+        monthly_cost: Money::from_micros(row.int(at(N::MonthlyCostMicros))?),
+        provider: parse_at(row, at(N::Provider), "provider")?,
+        status: parse_at(row, at(N::Status), "status")?,
+        carrier_ref: row.opt_text(at(N::CarrierRef))?,
+        label: row.opt_text(at(N::Label))?,
+        nickname: row.opt_text(at(N::Nickname))?,
+        inbound_agent_id: row
+            .opt_text(at(N::InboundAgentId))?
             .map(AgentId::from_trusted),
-        outbound_agent_id: get::<Option<String>>(row, "outbound_agent_id")?
+        outbound_agent_id: row
+            .opt_text(at(N::OutboundAgentId))?
             .map(AgentId::from_trusted),
-        failure_reason: get(row, "failure_reason")?,
-        created_at: ts(get(row, "created_at")?)?,
-        updated_at: ts(get(row, "updated_at")?)?,
-        activated_at: opt_ts(get(row, "activated_at")?)?,
-        released_at: opt_ts(get(row, "released_at")?)?,
+        failure_reason: row.opt_text(at(N::FailureReason))?,
+        created_at: ts(row.int(at(N::CreatedAt))?)?,
+        updated_at: ts(row.int(at(N::UpdatedAt))?)?,
+        activated_at: opt_ts(row.opt_int(at(N::ActivatedAt))?)?,
+        released_at: opt_ts(row.opt_int(at(N::ReleasedAt))?)?,
     })
 }
 
@@ -79,34 +108,91 @@ impl Where {
     }
 }
 
-fn bind_texts<'q>(
-    mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
-    args: &'q [String],
-) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
-    for a in args {
-        q = q.bind(a.as_str());
+static INSERT_PENDING: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "INSERT INTO phone_numbers (id, workspace_id, phone_number, country_code, number_type, \
+         capabilities, monthly_cost_micros, provider, status, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9, $9) RETURNING {NUMBER_COLUMNS}"
+    )
+});
+static ACTIVATE: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "UPDATE phone_numbers SET status = 'active', carrier_ref = $2, activated_at = $3, \
+         updated_at = $3, next_period_index = $4, next_period_start = $5 \
+         WHERE id = $1 AND status = 'pending' RETURNING {NUMBER_COLUMNS}"
+    )
+});
+static NUMBER_BY_ID: LazyLock<String> =
+    LazyLock::new(|| format!("SELECT {NUMBER_COLUMNS} FROM phone_numbers WHERE id = $1"));
+static NUMBER_IN_WORKSPACE: LazyLock<String> = LazyLock::new(|| {
+    format!("SELECT {NUMBER_COLUMNS} FROM phone_numbers WHERE id = $1 AND workspace_id = $2")
+});
+const INSERT_FIRST_CHARGE: &str = "INSERT INTO charges (id, workspace_id, phone_number_id, \
+     period_index, period_start, period_end, amount_micros, created_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (phone_number_id, period_start) DO NOTHING";
+const FAIL_PENDING: &str = "UPDATE phone_numbers SET status = 'failed', failure_reason = $2, \
+     updated_at = $3 WHERE id = $1 AND status = 'pending'";
+
+fn charge_args<'a>(
+    charge: &'a NewCharge,
+    record: &'a PhoneNumberRecord,
+    now: Timestamp,
+) -> [Arg<'a>; 8] {
+    [
+        Arg::Text(charge.id.as_str()),
+        Arg::Text(record.workspace_id.as_str()),
+        Arg::Text(record.id.as_str()),
+        Arg::Int(i64::from(charge.period_index)),
+        Arg::Int(ms(charge.period_start)),
+        Arg::Int(ms(charge.period_end)),
+        Arg::Int(charge.amount.micros()),
+        Arg::Int(ms(now)),
+    ]
+}
+
+/// What an activation that changed no row means: an earlier attempt (recovery racing the
+/// request) already activated it, which is fine; anything else is a conflict.
+fn already_activated(current: Option<PhoneNumberRecord>) -> StoreResult<PhoneNumberRecord> {
+    let record = current.ok_or(StoreError::NotFound)?;
+    match record.status {
+        dialnexa_domain::NumberStatus::Active => Ok(record),
+        other => Err(StoreError::Conflict(format!(
+            "cannot activate a {other} number"
+        ))),
     }
-    q
 }
 
 #[async_trait]
 impl NumberStore for SqlStore {
     async fn insert_pending(&self, new: &NewNumber) -> StoreResult<PhoneNumberRecord> {
-        let sql = format!(
-            "INSERT INTO phone_numbers (id, workspace_id, phone_number, country_code, number_type, \
-             capabilities, monthly_cost_micros, provider, status, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9, $9) RETURNING {NUMBER_COLUMNS}"
-        );
-        let row = sqlx::query(&sql)
-            .bind(new.id.as_str())
-            .bind(new.workspace_id.as_str())
-            .bind(new.phone_number.as_str())
-            .bind(new.phone_number.country().as_str())
-            .bind(new.number_type.as_str())
-            .bind(new.capabilities.to_csv())
-            .bind(new.monthly_cost.micros())
-            .bind(new.provider.as_str())
-            .bind(ms(new.created_at))
+        let caps = new.capabilities.to_csv();
+        let args = [
+            Arg::Text(new.id.as_str()),
+            Arg::Text(new.workspace_id.as_str()),
+            Arg::Text(new.phone_number.as_str()),
+            Arg::Text(new.phone_number.country().as_str()),
+            Arg::Text(new.number_type.as_str()),
+            Arg::Text(&caps),
+            Arg::Int(new.monthly_cost.micros()),
+            Arg::Text(new.provider.as_str()),
+            Arg::Int(ms(new.created_at)),
+        ];
+        let written = self
+            .lite_write(|tx| {
+                lite::query_optional_with(tx, &INSERT_PENDING, &args, number_from_row, |e| {
+                    if lite::is_unique_violation(&e) {
+                        StoreError::NumberAlreadyHeld
+                    } else {
+                        lite::lite_err(e)
+                    }
+                })?
+                .ok_or(StoreError::NotFound)
+            })
+            .await;
+        if let Some(result) = written {
+            return result;
+        }
+        let row = bind_sqlx(&INSERT_PENDING, &args)
             .fetch_one(&self.write)
             .await
             .map_err(|e| {
@@ -127,47 +213,57 @@ impl NumberStore for SqlStore {
         first_charge: &NewCharge,
         event: &NewEvent,
     ) -> StoreResult<PhoneNumberRecord> {
+        let activate = [
+            Arg::Text(id.as_str()),
+            Arg::Text(carrier_ref),
+            Arg::Int(ms(now)),
+            Arg::Int(i64::from(first_charge.period_index) + 1),
+            Arg::Int(ms(first_charge.period_end)),
+        ];
+        let payload = event.payload.to_string();
+        let written = self
+            .lite_write(|tx| {
+                let Some(record) = lite::query_optional(tx, &ACTIVATE, &activate, number_from_row)?
+                else {
+                    let current = lite::query_optional(
+                        tx,
+                        &NUMBER_BY_ID,
+                        &[Arg::Text(id.as_str())],
+                        number_from_row,
+                    )?;
+                    return already_activated(current);
+                };
+                lite::execute(
+                    tx,
+                    INSERT_FIRST_CHARGE,
+                    &charge_args(first_charge, &record, now),
+                )
+                .map_err(lite::lite_err)?;
+                let event_args =
+                    super::event_args(record.workspace_id.as_str(), event, &payload, now);
+                lite::execute(tx, super::INSERT_EVENT, &event_args).map_err(lite::lite_err)?;
+                Ok(record)
+            })
+            .await;
+        if let Some(result) = written {
+            return result;
+        }
+
         let mut tx = self.write.begin().await.map_err(map_err)?;
-        let sql = format!(
-            "UPDATE phone_numbers SET status = 'active', carrier_ref = $2, activated_at = $3, \
-             updated_at = $3, next_period_index = $4, next_period_start = $5 \
-             WHERE id = $1 AND status = 'pending' RETURNING {NUMBER_COLUMNS}"
-        );
-        let updated = sqlx::query(&sql)
-            .bind(id.as_str())
-            .bind(carrier_ref)
-            .bind(ms(now))
-            .bind(i64::from(first_charge.period_index) + 1)
-            .bind(ms(first_charge.period_end))
+        let updated = bind_sqlx(&ACTIVATE, &activate)
             .fetch_optional(&mut *tx)
             .await
             .map_err(map_err)?;
         let Some(row) = updated else {
-            // Already activated by an earlier attempt (recovery raced the request): fine.
             let current = number_in_tx(&mut tx, id).await?;
             tx.rollback().await.map_err(map_err)?;
-            let record = current.ok_or(StoreError::NotFound)?;
-            return match record.status {
-                dialnexa_domain::NumberStatus::Active => Ok(record),
-                other => Err(StoreError::Conflict(format!(
-                    "cannot activate a {other} number"
-                ))),
-            };
+            return already_activated(current);
         };
         let record = number_from_row(&row)?;
-        sqlx::query(
-            "INSERT INTO charges (id, workspace_id, phone_number_id, period_index, period_start, \
-             period_end, amount_micros, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-             ON CONFLICT (phone_number_id, period_start) DO NOTHING",
+        bind_sqlx(
+            INSERT_FIRST_CHARGE,
+            &charge_args(first_charge, &record, now),
         )
-        .bind(first_charge.id.as_str())
-        .bind(record.workspace_id.as_str())
-        .bind(record.id.as_str())
-        .bind(i64::from(first_charge.period_index))
-        .bind(ms(first_charge.period_start))
-        .bind(ms(first_charge.period_end))
-        .bind(first_charge.amount.micros())
-        .bind(ms(now))
         .execute(&mut *tx)
         .await
         .map_err(map_err)?;
@@ -182,16 +278,17 @@ impl NumberStore for SqlStore {
         reason: &str,
         now: Timestamp,
     ) -> StoreResult<()> {
-        sqlx::query(
-            "UPDATE phone_numbers SET status = 'failed', failure_reason = $2, updated_at = $3 \
-             WHERE id = $1 AND status = 'pending'",
-        )
-        .bind(id.as_str())
-        .bind(reason)
-        .bind(ms(now))
-        .execute(&self.write)
-        .await
-        .map_err(map_err)?;
+        let args = [Arg::Text(id.as_str()), Arg::Text(reason), Arg::Int(ms(now))];
+        let written = self
+            .lite_write(|tx| lite::execute(tx, FAIL_PENDING, &args).map_err(lite::lite_err))
+            .await;
+        if let Some(result) = written {
+            return result.map(drop);
+        }
+        bind_sqlx(FAIL_PENDING, &args)
+            .execute(&self.write)
+            .await
+            .map_err(map_err)?;
         Ok(())
     }
 
@@ -200,16 +297,12 @@ impl NumberStore for SqlStore {
         workspace: &WorkspaceId,
         id: &PhoneNumberId,
     ) -> StoreResult<Option<PhoneNumberRecord>> {
-        let sql = format!(
-            "SELECT {NUMBER_COLUMNS} FROM phone_numbers WHERE id = $1 AND workspace_id = $2"
-        );
-        let row = sqlx::query(&sql)
-            .bind(id.as_str())
-            .bind(workspace.as_str())
-            .fetch_optional(&self.read)
-            .await
-            .map_err(map_err)?;
-        row.as_ref().map(number_from_row).transpose()
+        self.read_optional(
+            &NUMBER_IN_WORKSPACE,
+            &[Arg::Text(id.as_str()), Arg::Text(workspace.as_str())],
+            number_from_row,
+        )
+        .await
     }
 
     async fn list_numbers(
@@ -223,6 +316,10 @@ impl NumberStore for SqlStore {
             Some(status) => w.push("status = ?", status.as_str()),
             None => w.clauses.push("status IN ('pending', 'active')".into()),
         }
+        // Filtered by status alone, the total is the sum of the counters the triggers of
+        // migration 0005 keep per workspace and status: one or two rows, not a count of them
+        // all. The other filters count the matching rows.
+        let counted = w.clauses.len() == 2;
         if let Some(c) = filter.country {
             w.push("country_code = ?", c.as_str());
         }
@@ -246,8 +343,16 @@ impl NumberStore for SqlStore {
                 &pattern,
             );
         }
+        let from_counters = counted && w.clauses.len() == 2;
         let where_sql = w.clauses.join(" AND ");
-        let count_sql = format!("SELECT COUNT(*) AS n FROM phone_numbers WHERE {where_sql}");
+        let count_sql = if from_counters {
+            format!(
+                "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM phone_number_counts \
+                 WHERE {where_sql}"
+            )
+        } else {
+            format!("SELECT COUNT(*) FROM phone_numbers WHERE {where_sql}")
+        };
         let n = w.args.len();
         let list_sql = format!(
             "SELECT {NUMBER_COLUMNS} FROM phone_numbers WHERE {where_sql} \
@@ -255,21 +360,14 @@ impl NumberStore for SqlStore {
             n + 1,
             n + 2
         );
-        let count_row = bind_texts(sqlx::query(&count_sql), &w.args)
-            .fetch_one(&self.read)
-            .await
-            .map_err(map_err)?;
-        let total: i64 = get(&count_row, "n")?;
-        let rows = bind_texts(sqlx::query(&list_sql), &w.args)
-            .bind(i64::from(page.limit))
-            .bind(page.offset() as i64)
-            .fetch_all(&self.read)
-            .await
-            .map_err(map_err)?;
-        let items = rows
-            .iter()
-            .map(number_from_row)
-            .collect::<StoreResult<Vec<_>>>()?;
+        let mut args: Vec<Arg<'_>> = w.args.iter().map(|a| Arg::Text(a)).collect();
+        let total = self
+            .read_optional(&count_sql, &args, |row| row.int(0))
+            .await?
+            .unwrap_or(0);
+        args.push(Arg::Int(i64::from(page.limit)));
+        args.push(Arg::Int(page.offset() as i64));
+        let items = self.read_all(&list_sql, &args, number_from_row).await?;
         Ok((items, total.max(0) as u64))
     }
 
@@ -288,6 +386,6 @@ impl NumberStore for SqlStore {
             .fetch_all(&self.read)
             .await
             .map_err(map_err)?;
-        rows.iter().map(number_from_row).collect()
+        rows.iter().map(|r| number_from_row(r)).collect()
     }
 }

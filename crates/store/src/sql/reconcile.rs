@@ -22,7 +22,7 @@ impl ReconcileStore for SqlStore {
             .fetch_all(&self.read)
             .await
             .map_err(map_err)?;
-        rows.iter().map(number_from_row).collect()
+        rows.iter().map(|r| number_from_row(r)).collect()
     }
 
     async fn release_ghost(&self, id: &PhoneNumberId, now: Timestamp) -> StoreResult<()> {

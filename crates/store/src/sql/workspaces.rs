@@ -1,13 +1,13 @@
 //! Workspaces, their API keys and their KYC standing per country.
 
-use super::{SqlStore, col, get, map_err, ms, opt_col, opt_ts, ts};
+use super::{Arg, Columns, SqlStore, col, get, map_err, ms, opt_ts, parse_at, ts};
 use crate::{
     ApiKey, KycRecord, NewApiKey, NewWorkspace, StoreError, StoreResult, Workspace, WorkspaceStore,
 };
 use async_trait::async_trait;
 use dialnexa_domain::{ApiKeyId, CountryIso, KycStatus, PhoneNumberId, Provider, WorkspaceId};
 use jiff::Timestamp;
-use sqlx::any::AnyRow;
+use std::sync::LazyLock;
 
 const WORKSPACE_COLUMNS: &str =
     "id, name, default_provider, enabled_countries, default_phone_number_id, created_at";
@@ -20,23 +20,26 @@ fn countries_csv(countries: &[CountryIso]) -> String {
         .join(",")
 }
 
-fn workspace_from_row(row: &AnyRow) -> StoreResult<Workspace> {
-    let countries: String = get(row, "enabled_countries")?;
+fn workspace_from_row(row: &dyn Columns) -> StoreResult<Workspace> {
+    // Positions in WORKSPACE_COLUMNS.
+    let countries = row.text(3)?;
     let enabled_countries = countries
         .split(',')
         .filter(|c| !c.is_empty())
         .map(|c| CountryIso::parse(c).map_err(|e| StoreError::Other(e.to_string())))
         .collect::<StoreResult<Vec<_>>>()?;
     Ok(Workspace {
-        id: WorkspaceId::from_trusted(get(row, "id")?),
-        name: get(row, "name")?,
-        default_provider: col(row, "default_provider")?,
+        id: WorkspaceId::from_trusted(row.text(0)?),
+        name: row.text(1)?,
+        default_provider: parse_at(row, 2, "default_provider")?,
         enabled_countries,
-        default_phone_number_id: get::<Option<String>>(row, "default_phone_number_id")?
-            .map(PhoneNumberId::from_trusted),
-        created_at: ts(get(row, "created_at")?)?,
+        default_phone_number_id: row.opt_text(4)?.map(PhoneNumberId::from_trusted),
+        created_at: ts(row.int(5)?)?,
     })
 }
+
+static WORKSPACE_BY_ID: LazyLock<String> =
+    LazyLock::new(|| format!("SELECT {WORKSPACE_COLUMNS} FROM workspaces WHERE id = $1"));
 
 #[async_trait]
 impl WorkspaceStore for SqlStore {
@@ -58,13 +61,12 @@ impl WorkspaceStore for SqlStore {
     }
 
     async fn get_workspace(&self, id: &WorkspaceId) -> StoreResult<Option<Workspace>> {
-        let sql = format!("SELECT {WORKSPACE_COLUMNS} FROM workspaces WHERE id = $1");
-        let row = sqlx::query(&sql)
-            .bind(id.as_str())
-            .fetch_optional(&self.read)
-            .await
-            .map_err(map_err)?;
-        row.as_ref().map(workspace_from_row).transpose()
+        self.read_optional(
+            &WORKSPACE_BY_ID,
+            &[Arg::Text(id.as_str())],
+            workspace_from_row,
+        )
+        .await
     }
 
     async fn list_workspaces(&self) -> StoreResult<Vec<Workspace>> {
@@ -73,7 +75,7 @@ impl WorkspaceStore for SqlStore {
             .fetch_all(&self.read)
             .await
             .map_err(map_err)?;
-        rows.iter().map(workspace_from_row).collect()
+        rows.iter().map(|r| workspace_from_row(r)).collect()
     }
 
     async fn set_telephony_config(
@@ -118,20 +120,17 @@ impl WorkspaceStore for SqlStore {
         &self,
         key_hash: &str,
     ) -> StoreResult<Option<(WorkspaceId, ApiKeyId)>> {
-        let row = sqlx::query(
+        self.read_optional(
             "SELECT id, workspace_id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL",
+            &[Arg::Text(key_hash)],
+            |row| {
+                Ok((
+                    WorkspaceId::from_trusted(row.text(1)?),
+                    ApiKeyId::from_trusted(row.text(0)?),
+                ))
+            },
         )
-        .bind(key_hash)
-        .fetch_optional(&self.read)
         .await
-        .map_err(map_err)?;
-        row.map(|r| {
-            Ok((
-                WorkspaceId::from_trusted(get(&r, "workspace_id")?),
-                ApiKeyId::from_trusted(get(&r, "id")?),
-            ))
-        })
-        .transpose()
     }
 
     async fn list_api_keys(&self, workspace: &WorkspaceId) -> StoreResult<Vec<ApiKey>> {
@@ -203,16 +202,21 @@ impl WorkspaceStore for SqlStore {
         workspace: &WorkspaceId,
         country: CountryIso,
     ) -> StoreResult<KycStatus> {
-        let row = sqlx::query("SELECT status FROM kyc WHERE workspace_id = $1 AND country = $2")
-            .bind(workspace.as_str())
-            .bind(country.as_str())
-            .fetch_optional(&self.read)
-            .await
-            .map_err(map_err)?;
-        Ok(match row {
-            Some(r) => opt_col(&r, "status")?.unwrap_or_default(),
-            None => KycStatus::NotStarted,
-        })
+        let status = self
+            .read_optional(
+                "SELECT status FROM kyc WHERE workspace_id = $1 AND country = $2",
+                &[Arg::Text(workspace.as_str()), Arg::Text(country.as_str())],
+                |row| row.opt_text(0),
+            )
+            .await?
+            .flatten();
+        status
+            .map(|s| {
+                s.parse()
+                    .map_err(|e| StoreError::Other(format!("column status: {e}")))
+            })
+            .transpose()
+            .map(Option::unwrap_or_default)
     }
 
     async fn set_kyc_status(
