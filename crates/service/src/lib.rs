@@ -89,14 +89,15 @@ pub struct Caller {
     pub workspace_id: WorkspaceId,
 }
 
-/// Everything the use cases need, cheap to clone.
+/// Everything the use cases need, cheap to clone: a handful of `Arc`s (axum clones it for
+/// every request).
 #[derive(Clone)]
 pub struct Services {
     pub(crate) store: Arc<dyn Store>,
-    pub(crate) carriers: Carriers,
+    pub(crate) carriers: Arc<Carriers>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) policy: Arc<RegulatoryPolicy>,
-    pub(crate) config: ServiceConfig,
+    pub(crate) config: Arc<ServiceConfig>,
     pub(crate) keys: Arc<auth::KeyCache>,
 }
 
@@ -111,11 +112,11 @@ impl Services {
         let policy = Arc::new(store.regulatory_policy().await?);
         Ok(Services {
             store,
-            carriers,
+            carriers: Arc::new(carriers),
             clock,
             policy,
             keys: Arc::new(auth::KeyCache::new(config.api_key_cache_ttl)),
-            config,
+            config: Arc::new(config),
         })
     }
 
