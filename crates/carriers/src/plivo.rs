@@ -37,6 +37,10 @@ pub struct PlivoConfig {
     pub app_id: Option<String>,
     /// Sent with every request. Empty in production; tests use it for Prism's `Prefer` header.
     pub extra_headers: Vec<(String, String)>,
+    /// Speak HTTP/2 from the first byte (h2c), without negotiating: one connection carries
+    /// every call in flight. Only for a server known to accept it, such as the in-process
+    /// emulator; over TLS HTTP/2 is negotiated anyway when the carrier offers it.
+    pub http2_prior_knowledge: bool,
 }
 
 impl PlivoConfig {
@@ -52,6 +56,7 @@ impl PlivoConfig {
             timeout: Self::DEFAULT_TIMEOUT,
             app_id: None,
             extra_headers: Vec::new(),
+            http2_prior_knowledge: false,
         }
     }
 }
@@ -86,6 +91,7 @@ impl PlivoCarrier {
             secret: &config.auth_token,
             timeout: config.timeout,
             extra_headers: &config.extra_headers,
+            http2_prior_knowledge: config.http2_prior_knowledge,
         })?;
         Ok(PlivoCarrier {
             http,

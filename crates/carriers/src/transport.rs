@@ -35,6 +35,7 @@ pub(crate) struct Settings<'a> {
     pub secret: &'a str,
     pub timeout: Duration,
     pub extra_headers: &'a [(String, String)],
+    pub http2_prior_knowledge: bool,
 }
 
 pub(crate) struct Transport {
@@ -90,7 +91,11 @@ impl Transport {
                 .map_err(|e| ConfigError(format!("header `{name}` value: {e}")))?;
             headers.append(name, value);
         }
-        let client = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder();
+        if s.http2_prior_knowledge {
+            builder = builder.http2_prior_knowledge();
+        }
+        let client = builder
             .connect_timeout(s.timeout.min(MAX_CONNECT_TIMEOUT))
             .timeout(s.timeout)
             // Neither carrier redirects API calls; following one would replay a purchase.

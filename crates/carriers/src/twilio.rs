@@ -29,6 +29,10 @@ pub struct TwilioConfig {
     pub timeout: Duration,
     /// Sent with every request. Empty in production; tests use it for Prism's `Prefer` header.
     pub extra_headers: Vec<(String, String)>,
+    /// Speak HTTP/2 from the first byte (h2c), without negotiating: one connection carries
+    /// every call in flight. Only for a server known to accept it, such as the in-process
+    /// emulator; over TLS HTTP/2 is negotiated anyway when the carrier offers it.
+    pub http2_prior_knowledge: bool,
 }
 
 impl TwilioConfig {
@@ -43,6 +47,7 @@ impl TwilioConfig {
             auth_token: auth_token.into(),
             timeout: Self::DEFAULT_TIMEOUT,
             extra_headers: Vec::new(),
+            http2_prior_knowledge: false,
         }
     }
 }
@@ -75,6 +80,7 @@ impl TwilioCarrier {
             secret: &config.auth_token,
             timeout: config.timeout,
             extra_headers: &config.extra_headers,
+            http2_prior_knowledge: config.http2_prior_knowledge,
         })?;
         Ok(TwilioCarrier {
             http,

@@ -185,6 +185,9 @@ pub async fn carriers_for(
     Ok((carriers, emulator))
 }
 
+/// The carriers from the flags, or the in-process emulator's at `emulator_url`; the emulator
+/// is spoken to over one HTTP/2 connection (h2c), which carries every call in flight instead of
+/// a connection per call.
 fn build_carriers(args: &CarrierArgs, emulator_url: Option<String>) -> anyhow::Result<Carriers> {
     use dialnexa_emulator as emu;
     let timeout = Duration::from_millis(args.carrier_timeout_ms);
@@ -216,6 +219,7 @@ fn build_carriers(args: &CarrierArgs, emulator_url: Option<String>) -> anyhow::R
     };
     if let Some((base_url, account_sid, auth_token)) = twilio {
         let config = TwilioConfig {
+            http2_prior_knowledge: emulator_url.as_ref() == Some(&base_url),
             base_url,
             account_sid,
             auth_token,
@@ -244,6 +248,7 @@ fn build_carriers(args: &CarrierArgs, emulator_url: Option<String>) -> anyhow::R
     };
     if let Some((base_url, auth_id, auth_token)) = plivo {
         let config = PlivoConfig {
+            http2_prior_knowledge: emulator_url.as_ref() == Some(&base_url),
             base_url,
             auth_id,
             auth_token,

@@ -18,7 +18,7 @@ use dialnexa_domain::{
 use jiff::Timestamp;
 
 /// Why a store call failed, in terms the service can act on.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     /// Another non-released row already holds this phone number.
     #[error("the number is already held")]

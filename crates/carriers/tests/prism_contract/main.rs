@@ -27,6 +27,7 @@ fn twilio(base_url: &str, prefer: Option<&str>) -> TwilioCarrier {
             .map(|p| ("Prefer".to_owned(), p.to_owned()))
             .into_iter()
             .collect(),
+        http2_prior_knowledge: false,
         ..TwilioConfig::new(TWILIO_SID, TOKEN)
     })
     .unwrap()
@@ -39,6 +40,7 @@ fn plivo(base_url: &str, prefer: Option<&str>) -> PlivoCarrier {
             .map(|p| ("Prefer".to_owned(), p.to_owned()))
             .into_iter()
             .collect(),
+        http2_prior_knowledge: false,
         ..PlivoConfig::new(PLIVO_ID, TOKEN)
     })
     .unwrap()

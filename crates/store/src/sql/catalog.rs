@@ -107,8 +107,12 @@ impl CatalogStore for SqlStore {
                 Arg::Text(caps),
             ]);
         }
+        let values = lite::to_values(&args);
+        let lite_sql = sql.clone();
         let written = self
-            .lite_write(|tx| lite::execute(tx, &sql, &args).map_err(lite::lite_err))
+            .lite_write(move |c| {
+                lite::execute(c, &lite_sql, &lite::as_args(&values)).map_err(lite::lite_err)
+            })
             .await;
         if let Some(result) = written {
             return result.map(drop);

@@ -114,6 +114,8 @@ impl SqlStore {
                 let url = sqlite_url(&options.url);
                 // The writer first: it creates the file, so readers never race to create it.
                 let write = pool(1).connect(&url).await.map_err(map_err)?;
+                let lite =
+                    lite::Lite::for_url(&options.url, write.clone()).map(std::sync::Arc::new);
                 let read = pool(options.max_connections.max(2))
                     .connect(&url)
                     .await
@@ -122,7 +124,7 @@ impl SqlStore {
                     backend,
                     read,
                     write,
-                    lite: lite::Lite::for_url(&options.url).map(std::sync::Arc::new),
+                    lite,
                 })
             }
             Backend::Postgres => {
@@ -179,20 +181,13 @@ impl SqlStore {
         rows.iter().map(|r| map(r)).collect()
     }
 
-    /// On a SQLite file, run `f` as one transaction through rusqlite while holding the sqlx
-    /// writer, so the two never write at once; `None` on PostgreSQL (the caller uses sqlx).
-    pub(crate) async fn lite_write<T>(
+    /// On a SQLite file, run `f` through rusqlite as one all-or-nothing part of the next
+    /// group commit (`lite.rs`); `None` on PostgreSQL, where the caller uses sqlx.
+    pub(crate) async fn lite_write<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&rusqlite::Transaction<'_>) -> StoreResult<T>,
+        f: impl FnOnce(&rusqlite::Connection) -> StoreResult<T> + Send + 'static,
     ) -> Option<StoreResult<T>> {
-        let lite = self.lite.as_ref()?;
-        let gate = match self.write.acquire().await {
-            Ok(gate) => gate,
-            Err(e) => return Some(Err(map_err(e))),
-        };
-        let result = lite.write(f);
-        drop(gate);
-        Some(result)
+        Some(self.lite.as_ref()?.write(f).await)
     }
 
     /// Apply pending migrations. Safe to run from several processes at once: PostgreSQL

@@ -177,9 +177,11 @@ impl NumberStore for SqlStore {
             Arg::Text(new.provider.as_str()),
             Arg::Int(ms(new.created_at)),
         ];
+        let values = lite::to_values(&args);
         let written = self
-            .lite_write(|tx| {
-                lite::query_optional_with(tx, &INSERT_PENDING, &args, number_from_row, |e| {
+            .lite_write(move |c| {
+                let args = lite::as_args(&values);
+                lite::query_optional_with(c, &INSERT_PENDING, &args, number_from_row, |e| {
                     if lite::is_unique_violation(&e) {
                         StoreError::NumberAlreadyHeld
                     } else {
@@ -220,28 +222,23 @@ impl NumberStore for SqlStore {
             Arg::Int(i64::from(first_charge.period_index) + 1),
             Arg::Int(ms(first_charge.period_end)),
         ];
-        let payload = event.payload.to_string();
+        let values = lite::to_values(&activate);
+        let (id_owned, charge, event_owned) = (id.clone(), first_charge.clone(), event.clone());
         let written = self
-            .lite_write(|tx| {
-                let Some(record) = lite::query_optional(tx, &ACTIVATE, &activate, number_from_row)?
-                else {
-                    let current = lite::query_optional(
-                        tx,
-                        &NUMBER_BY_ID,
-                        &[Arg::Text(id.as_str())],
-                        number_from_row,
-                    )?;
+            .lite_write(move |c| {
+                let activated =
+                    lite::query_optional(c, &ACTIVATE, &lite::as_args(&values), number_from_row)?;
+                let Some(record) = activated else {
+                    let by_id = [Arg::Text(id_owned.as_str())];
+                    let current = lite::query_optional(c, &NUMBER_BY_ID, &by_id, number_from_row)?;
                     return already_activated(current);
                 };
-                lite::execute(
-                    tx,
-                    INSERT_FIRST_CHARGE,
-                    &charge_args(first_charge, &record, now),
-                )
-                .map_err(lite::lite_err)?;
+                lite::execute(c, INSERT_FIRST_CHARGE, &charge_args(&charge, &record, now))
+                    .map_err(lite::lite_err)?;
+                let payload = event_owned.payload.to_string();
                 let event_args =
-                    super::event_args(record.workspace_id.as_str(), event, &payload, now);
-                lite::execute(tx, super::INSERT_EVENT, &event_args).map_err(lite::lite_err)?;
+                    super::event_args(record.workspace_id.as_str(), &event_owned, &payload, now);
+                lite::execute(c, super::INSERT_EVENT, &event_args).map_err(lite::lite_err)?;
                 Ok(record)
             })
             .await;
@@ -280,7 +277,12 @@ impl NumberStore for SqlStore {
     ) -> StoreResult<()> {
         let args = [Arg::Text(id.as_str()), Arg::Text(reason), Arg::Int(ms(now))];
         let written = self
-            .lite_write(|tx| lite::execute(tx, FAIL_PENDING, &args).map_err(lite::lite_err))
+            .lite_write({
+                let values = lite::to_values(&args);
+                move |c| {
+                    lite::execute(c, FAIL_PENDING, &lite::as_args(&values)).map_err(lite::lite_err)
+                }
+            })
             .await;
         if let Some(result) = written {
             return result.map(drop);
