@@ -9,7 +9,7 @@ use rand::Rng;
 use crate::error::Error;
 use crate::faults::HANG_AFTER_COMMIT;
 use crate::inventory::{
-    AddressRequirement, Capabilities, Country, Inventory, NumberType, Pattern, Place, Query,
+    AddressRequirement, Capabilities, Country, Inventory, NumberType, Offer, Pattern, Place, Query,
     SearchPage,
 };
 use crate::state::EmulatorState;
@@ -28,18 +28,27 @@ pub(crate) struct Facts {
 }
 
 impl EmulatorState {
-    /// Available numbers of `country` matching `query`.
-    pub(crate) async fn search(
+    /// Available numbers of `country` matching `query`, and how many match in all.
+    pub(crate) fn search(
         &self,
         country: &'static Country,
         query: &Query,
         offset: u64,
         limit: usize,
-    ) -> Result<SearchPage<'static>, Error> {
-        let prefix = format!("+{}", country.calling_code);
-        Ok(self
-            .store()
-            .with_taken(&prefix, |taken| country.search(query, offset, limit, taken)))
+    ) -> SearchPage<'static> {
+        self.store()
+            .with_owned(|owned| country.search(query, offset, limit, owned))
+    }
+
+    /// The first `limit` available numbers of `country` matching `query`, uncounted.
+    pub(crate) fn first_available(
+        &self,
+        country: &'static Country,
+        query: &Query,
+        limit: usize,
+    ) -> Vec<Offer<'static>> {
+        self.store()
+            .with_owned(|owned| country.first_available(query, limit, owned))
     }
 
     /// Sells `e164` to `owner`. The purchase is committed before any injected hang, so a
@@ -51,11 +60,14 @@ impl EmulatorState {
         sid: Option<String>,
         setup: NumberChanges,
     ) -> Result<OwnedNumber, Error> {
-        if !is_valid_number(e164) {
-            return Err(Error::InvalidNumber);
-        }
+        // Every number in stock is one libphonenumber accepts (`inventory::tests` samples every
+        // range), so its costly check only decides why a number not in stock is refused.
         if self.inventory().lookup(e164).is_none() {
-            return Err(Error::NotAvailable);
+            return Err(if is_valid_number(e164) {
+                Error::NotAvailable
+            } else {
+                Error::InvalidNumber
+            });
         }
         let now = Timestamp::now();
         let number = OwnedNumber {
@@ -111,7 +123,7 @@ impl EmulatorState {
                 continue;
             };
             // A concurrent buyer may win a candidate; the next ones are still fine.
-            for offer in self.search(country, &query, 0, 10).await?.offers {
+            for offer in self.first_available(country, &query, 10) {
                 match self
                     .buy(&offer.e164, owner.clone(), sid(), setup.clone())
                     .await
@@ -194,9 +206,20 @@ pub(crate) fn facts(inventory: &'static Inventory, e164: &str) -> Facts {
 
 /// How North American numbers are written for people: `(415) 555-2671`.
 pub(crate) fn friendly_name(e164: &str) -> String {
-    match e164.strip_prefix("+1") {
-        Some(n) if n.len() == 10 => format!("({}) {}-{}", &n[..3], &n[3..6], &n[6..]),
-        _ => e164.to_owned(),
+    FriendlyName(e164).to_string()
+}
+
+/// [`friendly_name`] without building a string, for serializers to write out directly.
+pub(crate) struct FriendlyName<'a>(pub(crate) &'a str);
+
+impl std::fmt::Display for FriendlyName<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0.strip_prefix("+1") {
+            Some(n) if n.len() == 10 && n.is_ascii() => {
+                write!(f, "({}) {}-{}", &n[..3], &n[3..6], &n[6..])
+            }
+            _ => f.write_str(self.0),
+        }
     }
 }
 

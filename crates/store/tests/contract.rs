@@ -366,6 +366,46 @@ async fn lists_are_scoped_filtered_and_paginated_newest_first() {
     .await;
 }
 
+/// Fifty claims at once of ten numbers: on SQLite they reach the writer together and share one
+/// group commit, where each claim is undone alone when it loses (a savepoint each). One claim
+/// per number wins, every loser is told so, and nothing of the losers is left behind.
+#[tokio::test]
+async fn concurrent_claims_in_one_batch_have_one_winner_per_number() {
+    on_both(|store| async move {
+        let ws = workspace(&store).await;
+        let claims = (0..50).map(|i| {
+            let store = store.clone();
+            let number = format!("+1415555260{}", i % 10);
+            let new = new_number(&ws, &number, "2027-01-01T00:00:00Z");
+            async move { store.insert_pending(&new).await }
+        });
+        let results = futures::future::join_all(claims).await;
+        let won = results.iter().filter(|r| r.is_ok()).count();
+        let lost = results
+            .iter()
+            .filter(|r| matches!(r, Err(StoreError::NumberAlreadyHeld)))
+            .count();
+        assert_eq!((won, lost), (10, 40));
+        let (rows, total) = store
+            .list_numbers(
+                &ws,
+                &NumberFilter::default(),
+                Page {
+                    page: 1,
+                    limit: 100,
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!((rows.len(), total), (10, 10));
+        let mut numbers: Vec<_> = rows.iter().map(|r| r.phone_number.as_str()).collect();
+        numbers.sort_unstable();
+        numbers.dedup();
+        assert_eq!(numbers.len(), 10);
+    })
+    .await;
+}
+
 /// List totals filtered by status alone come from counters kept by triggers (migration 0005):
 /// they must agree with the rows through every status change, per workspace.
 #[tokio::test]

@@ -8,13 +8,14 @@
 mod catalog;
 mod cells;
 mod nanp;
+mod numbers;
 mod pattern;
 mod search;
 
 use std::sync::OnceLock;
 
-pub(crate) use cells::DigitSet;
-use cells::{literal_cells, parse_cells};
+use cells::{Block, DigitSet, literal_cells, parse_cells};
+pub(crate) use numbers::NumberSet;
 pub(crate) use pattern::Pattern;
 pub(crate) use search::{Query, SearchPage};
 
@@ -84,22 +85,24 @@ pub struct Range {
 }
 
 impl Range {
-    /// The cells of a full E.164 number of this range (without the `+`).
-    fn cells(&self, calling_code: &str) -> Vec<DigitSet> {
-        literal_cells(calling_code)
-            .chain(literal_cells(self.prefix))
-            .chain(self.tail.iter().copied())
-            .collect()
+    /// The block of full E.164 numbers (without the `+`) the range holds.
+    fn block(&self, calling_code: &str) -> Block {
+        Block::new(
+            literal_cells(calling_code)
+                .chain(literal_cells(self.prefix))
+                .chain(self.tail.iter().copied()),
+        )
     }
 
+    /// Whether the national number `national` (ASCII digits) is one of the range's.
     fn holds(&self, national: &[u8]) -> bool {
         let prefix = self.prefix.as_bytes();
         national.len() == prefix.len() + self.tail.len()
-            && national.iter().zip(prefix).all(|(d, p)| *d == p - b'0')
+            && national.starts_with(prefix)
             && national[prefix.len()..]
                 .iter()
                 .zip(&self.tail)
-                .all(|(d, cell)| cell.contains(*d))
+                .all(|(d, cell)| cell.contains(d.wrapping_sub(b'0')))
     }
 
     pub fn size(&self) -> u64 {
@@ -241,9 +244,8 @@ impl Inventory {
             return None;
         }
         self.countries.iter().find_map(|country| {
-            let national = digits.strip_prefix(country.calling_code)?;
-            let national: Vec<u8> = national.bytes().map(|b| b - b'0').collect();
-            let range = country.ranges.iter().find(|r| r.holds(&national))?;
+            let national = digits.strip_prefix(country.calling_code)?.as_bytes();
+            let range = country.ranges.iter().find(|r| r.holds(national))?;
             Some(Offer {
                 e164: e164.to_owned(),
                 country,

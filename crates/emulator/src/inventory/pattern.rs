@@ -3,7 +3,7 @@
 //! A pattern is a run of cells plus where it may sit in a number; the search engine slides it
 //! over a block's cells instead of testing numbers one by one.
 
-use super::cells::DigitSet;
+use super::cells::{Block, DigitSet};
 
 /// Where a pattern may be placed inside a number.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,34 +74,36 @@ impl Pattern {
         })
     }
 
-    /// Every way of placing the pattern on a number whose digits are `number` (country code
-    /// `cc_len` digits long), as the number's cells narrowed by the pattern.
-    pub(crate) fn placements(&self, number: &[DigitSet], cc_len: usize) -> Vec<Vec<DigitSet>> {
-        let len = self.cells.len();
-        if len > number.len() {
-            return Vec::new();
+    /// Every way of placing the pattern on the numbers of `block` (country code `cc_len`
+    /// digits long), as copies of the block narrowed by the pattern, pushed onto `out`.
+    pub(crate) fn place(&self, block: &Block, cc_len: usize, out: &mut Vec<Block>) {
+        for start in self.starts(block.cells().len(), cc_len) {
+            let mut narrowed = *block;
+            let slots = &mut narrowed.cells_mut()[start..start + self.cells.len()];
+            let mut fits = true;
+            for (slot, cell) in slots.iter_mut().zip(&self.cells) {
+                *slot = slot.intersect(*cell);
+                fits &= !slot.is_empty();
+            }
+            if fits {
+                out.push(narrowed);
+            }
         }
-        let last_start = number.len() - len;
-        let starts: Vec<usize> = match (self.anchor, self.at_end) {
-            (_, true) => vec![last_start],
-            (Anchor::E164Start, false) => vec![0],
-            (Anchor::NationalStart, false) => vec![cc_len],
-            (Anchor::Anywhere, false) => (cc_len..=last_start).collect(),
+    }
+
+    /// Where the pattern may start on a number of `len` digits.
+    fn starts(&self, len: usize, cc_len: usize) -> impl Iterator<Item = usize> + '_ {
+        let (first, last) = match len.checked_sub(self.cells.len()) {
+            None => (1, 0),
+            Some(last_start) => match (self.anchor, self.at_end) {
+                (_, true) => (last_start, last_start),
+                (Anchor::E164Start, false) => (0, 0),
+                (Anchor::NationalStart, false) => (cc_len, cc_len),
+                (Anchor::Anywhere, false) => (cc_len, last_start),
+            },
         };
-        starts
-            .into_iter()
-            .filter(|&start| self.allowed_start(start, cc_len, last_start))
-            .filter_map(|start| {
-                let mut narrowed = number.to_vec();
-                for (slot, cell) in narrowed[start..start + len].iter_mut().zip(&self.cells) {
-                    *slot = slot.intersect(*cell);
-                    if slot.is_empty() {
-                        return None;
-                    }
-                }
-                Some(narrowed)
-            })
-            .collect()
+        let last_start = len.saturating_sub(self.cells.len());
+        (first..=last).filter(move |&start| self.allowed_start(start, cc_len, last_start))
     }
 
     fn allowed_start(&self, start: usize, cc_len: usize, last_start: usize) -> bool {
@@ -117,8 +119,8 @@ impl Pattern {
 
     /// Whether a concrete number (all its E.164 digits) matches.
     pub(crate) fn matches(&self, digits: &[u8], cc_len: usize) -> bool {
-        // What `placements` of the number's own digits would find non-empty, without
-        // allocating: searches test every owned number of the country with it.
+        // Whether `place` would fit the pattern on a block of the number's own digits, without
+        // building one.
         let len = self.cells.len();
         if len > digits.len() {
             return false;

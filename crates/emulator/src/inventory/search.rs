@@ -2,15 +2,12 @@
 //! narrowed blocks are walked in order, skipping numbers someone owns.
 //!
 //! The cost of a search is a few operations per range and per pattern placement plus the page
-//! it returns, whatever the size of the stock; an offset into a single block is a seek.
+//! it returns, whatever the size of the stock; an offset into a single block is a seek. Owned
+//! numbers are found block by block in a sorted set, so those outside the blocks a search
+//! walks or counts cost it nothing, and nothing is allocated but the page itself.
 
-use std::collections::{HashMap, HashSet};
-
-/// Owned numbers of one range, as digit strings.
-type Owned = HashSet<Vec<u8>>;
-
-use super::cells::{DigitSet, Odometer};
-use super::{Capabilities, Country, NumberType, Offer, Pattern, Range};
+use super::cells::{Block, Digits};
+use super::{Capabilities, Country, NumberSet, NumberType, Offer, Pattern, Range};
 
 /// What a carrier search asks for; every filter present must hold.
 #[derive(Clone, Debug)]
@@ -53,16 +50,24 @@ impl Query {
             && self.capabilities.admits(&range.capabilities)
     }
 
-    /// The blocks of `range` matching every pattern: one per combination of placements.
-    fn blocks(&self, range: &Range, calling_code: &str) -> Vec<Vec<DigitSet>> {
-        let mut blocks = vec![range.cells(calling_code)];
+    /// The blocks of `range` matching every pattern, one per combination of placements, into
+    /// `blocks`; `spare` is scratch space. Both keep their capacity for the next range.
+    fn blocks(
+        &self,
+        range: &Range,
+        calling_code: &str,
+        blocks: &mut Vec<Block>,
+        spare: &mut Vec<Block>,
+    ) {
+        blocks.clear();
+        blocks.push(range.block(calling_code));
         for pattern in &self.patterns {
-            blocks = blocks
-                .iter()
-                .flat_map(|cells| pattern.placements(cells, calling_code.len()))
-                .collect();
+            spare.clear();
+            for block in blocks.iter() {
+                pattern.place(block, calling_code.len(), spare);
+            }
+            std::mem::swap(blocks, spare);
         }
-        blocks
     }
 }
 
@@ -92,76 +97,111 @@ pub(crate) struct SearchPage<'a> {
 }
 
 impl Country {
-    /// Available numbers matching `query`, skipping `offset` of them, at most `limit`.
-    /// `taken` yields the E.164 numbers owned by anyone (others' countries are ignored).
-    pub(crate) fn search<'t>(
+    /// Available numbers matching `query`, skipping `offset` of them, at most `limit`, and how
+    /// many match in all. `taken` holds the numbers owned by anyone (other countries' are
+    /// never in this country's blocks).
+    pub(crate) fn search(
         &self,
         query: &Query,
         offset: u64,
         limit: usize,
-        taken: impl IntoIterator<Item = &'t String>,
+        taken: &NumberSet,
     ) -> SearchPage<'_> {
-        let taken_by_range = self.group_taken(query, taken);
+        self.walk(query, offset, limit, taken, true)
+    }
+
+    /// The first `limit` available numbers matching `query`, without counting the others:
+    /// a search that reports no total stops at the range that fills its page.
+    pub(crate) fn first_available(
+        &self,
+        query: &Query,
+        limit: usize,
+        taken: &NumberSet,
+    ) -> Vec<Offer<'_>> {
+        self.walk(query, 0, limit, taken, false).offers
+    }
+
+    fn walk(
+        &self,
+        query: &Query,
+        offset: u64,
+        limit: usize,
+        taken: &NumberSet,
+        count_all: bool,
+    ) -> SearchPage<'_> {
         let mut page = SearchPage {
-            offers: Vec::new(),
+            offers: Vec::with_capacity(limit.min(100)),
             total: 0,
         };
         let mut skip = offset;
-        for (index, range) in self.ranges.iter().enumerate() {
-            if !query.admits(range) {
-                continue;
+        let (mut blocks, mut spare) = (Vec::new(), Vec::new());
+        // The next number of each block, walked together.
+        let mut heads: Vec<Option<Digits>> = Vec::new();
+        for range in self.ranges.iter().filter(|r| query.admits(r)) {
+            let full = page.offers.len() >= limit;
+            if full && !count_all {
+                break;
             }
-            let blocks = query.blocks(range, self.calling_code);
+            query.blocks(range, self.calling_code, &mut blocks, &mut spare);
             if blocks.is_empty() {
                 continue;
             }
-            let empty = Owned::new();
-            let taken_here = taken_by_range.get(&index).unwrap_or(&empty);
-            let mut odometers: Vec<Odometer> = blocks.into_iter().map(Odometer::new).collect();
-            let available = odometers
-                .iter()
-                .map(Odometer::size)
-                .sum::<u64>()
-                .saturating_sub(taken_here.len() as u64);
-            page.total += available;
-            if page.offers.len() >= limit {
+            let available = || {
+                let size = blocks.iter().map(Block::size).sum::<u64>();
+                size.saturating_sub(owned_in(&blocks, taken))
+            };
+            let mut counted = None;
+            if count_all {
+                let available = available();
+                page.total += available;
+                counted = Some(available);
+            }
+            if full {
                 continue;
             }
-            if let [odometer] = odometers.as_mut_slice() {
+            heads.clear();
+            if let [block] = blocks.as_slice() {
                 // One block: jump straight to the offset, stepping over owned numbers.
-                if skip >= available {
-                    skip -= available;
-                    continue;
-                }
-                let mut owned: Vec<u64> = taken_here
-                    .iter()
-                    .filter_map(|digits| odometer.rank_of(digits))
-                    .collect();
-                owned.sort_unstable();
-                let mut index = skip;
-                for rank in owned {
-                    if rank <= index {
-                        index += 1;
+                if skip > 0 {
+                    let available = counted.unwrap_or_else(available);
+                    if skip >= available {
+                        skip -= available;
+                        continue;
                     }
                 }
-                odometer.seek(index);
+                let mut index = skip;
+                // Ascending ranks: once one lies past the index, so do the rest.
+                for rank in taken.within(block).filter_map(|n| block.rank_of(&n)) {
+                    if rank > index {
+                        break;
+                    }
+                    index += 1;
+                }
+                heads.push(block.nth(index));
                 skip = 0;
+            } else {
+                heads.extend(blocks.iter().map(Block::first));
             }
-            let mut numbers = Merged { odometers };
+            // The blocks as one ascending sequence without repeats (a `Contains` pattern that
+            // fits at two places yields two overlapping blocks).
             while page.offers.len() < limit {
-                let Some(digits) = numbers.next() else { break };
-                if taken_here.contains(&digits) {
+                let Some(number) = heads.iter().flatten().min().copied() else {
+                    break;
+                };
+                for (head, block) in heads.iter_mut().zip(&blocks) {
+                    if *head == Some(number) {
+                        *head = block.successor(&number);
+                    }
+                }
+                if taken.contains(&number) {
                     continue;
                 }
                 if skip > 0 {
                     skip -= 1;
                     continue;
                 }
-                let e164: String = std::iter::once('+')
-                    .chain(digits.iter().map(|d| char::from(b'0' + d)))
-                    .collect();
                 page.offers.push(Offer {
-                    e164,
+                    e164: number.to_e164(),
                     country: self,
                     range,
                 });
@@ -169,60 +209,17 @@ impl Country {
         }
         page
     }
-
-    /// Owned numbers that match the query, as digit strings grouped by range index.
-    fn group_taken<'t>(
-        &self,
-        query: &Query,
-        taken: impl IntoIterator<Item = &'t String>,
-    ) -> HashMap<usize, Owned> {
-        let mut groups: HashMap<usize, Owned> = HashMap::new();
-        let cc_len = self.calling_code.len();
-        let mut digits = Vec::new();
-        for e164 in taken {
-            let Some(national) = e164
-                .strip_prefix('+')
-                .and_then(|d| d.strip_prefix(self.calling_code))
-            else {
-                continue;
-            };
-            digits.clear();
-            digits.extend(self.calling_code.bytes().map(|b| b - b'0'));
-            digits.extend(national.bytes().map(|b| b.wrapping_sub(b'0')));
-            // The patterns first: they turn most owned numbers away without a range lookup.
-            if !query.patterns.iter().all(|p| p.matches(&digits, cc_len)) {
-                continue;
-            }
-            let Some(index) = self.ranges.iter().position(|r| r.holds(&digits[cc_len..])) else {
-                continue;
-            };
-            groups.entry(index).or_default().insert(digits.clone());
-        }
-        groups
-    }
 }
 
-/// Several blocks of one range walked as one ascending sequence without repeats (a
-/// `Contains` pattern that fits at two places yields two overlapping blocks).
-struct Merged {
-    odometers: Vec<Odometer>,
-}
-
-impl Iterator for Merged {
-    type Item = Vec<u8>;
-
-    fn next(&mut self) -> Option<Vec<u8>> {
-        let smallest = self
-            .odometers
-            .iter()
-            .filter_map(Odometer::peek)
-            .min()?
-            .to_vec();
-        for odometer in &mut self.odometers {
-            if odometer.peek() == Some(smallest.as_slice()) {
-                odometer.next();
-            }
-        }
-        Some(smallest)
+/// How many numbers of `taken` lie in `blocks`, each counted once however many blocks hold it.
+fn owned_in(blocks: &[Block], taken: &NumberSet) -> u64 {
+    let mut count = 0;
+    for (i, block) in blocks.iter().enumerate() {
+        let earlier = &blocks[..i];
+        count += taken
+            .within(block)
+            .filter(|n| !earlier.iter().any(|b| b.contains(n)))
+            .count() as u64;
     }
+    count
 }

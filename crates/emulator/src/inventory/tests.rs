@@ -163,7 +163,7 @@ fn contains_and_area_code_searches_are_fast_and_exact() {
         .patterns
         .push(Pattern::national_prefix("415").unwrap());
     let started = Instant::now();
-    let page = us.search(&query, 0, 50, &HashSet::new());
+    let page = us.search(&query, 0, 50, &NumberSet::default());
     let elapsed = started.elapsed();
     assert_eq!(page.offers.len(), 50);
     let mut previous = String::new();
@@ -178,7 +178,7 @@ fn contains_and_area_code_searches_are_fast_and_exact() {
 
     let mut anywhere = Query::new(NumberType::Local);
     anywhere.patterns.push(Pattern::contains("*2671$").unwrap());
-    let page = us.search(&anywhere, 0, 20, &HashSet::new());
+    let page = us.search(&anywhere, 0, 20, &NumberSet::default());
     assert_eq!(page.offers.len(), 20);
     assert!(page.offers.iter().all(|o| o.e164.ends_with("2671")));
 }
@@ -190,9 +190,11 @@ fn owned_numbers_are_skipped_and_offsets_count_available_numbers() {
     query
         .patterns
         .push(Pattern::national_prefix("415555").unwrap());
-    let free = us.search(&query, 0, 5, &HashSet::new());
+    let free = us.search(&query, 0, 5, &NumberSet::default());
     assert_eq!(free.total, 10_000);
-    let taken: HashSet<String> = [free.offers[0].e164.clone(), free.offers[2].e164.clone()].into();
+    let taken: NumberSet = [free.offers[0].e164.as_str(), free.offers[2].e164.as_str()]
+        .into_iter()
+        .collect();
     let page = us.search(&query, 0, 3, &taken);
     let numbers: Vec<&str> = page.offers.iter().map(|o| o.e164.as_str()).collect();
     assert_eq!(
@@ -217,7 +219,7 @@ fn region_and_capability_filters_pick_ranges() {
     let mut query = Query::new(NumberType::Local);
     query.region = Some("tx".into());
     query.capabilities.sms = Some(true);
-    let page = us.search(&query, 0, 10, &HashSet::new());
+    let page = us.search(&query, 0, 10, &NumberSet::default());
     assert_eq!(page.offers.len(), 10);
     for offer in &page.offers {
         assert_eq!(offer.range.place.region, Some("TX"));
@@ -226,7 +228,7 @@ fn region_and_capability_filters_pick_ranges() {
     let mut nowhere = Query::new(NumberType::Local);
     nowhere.region = Some("Atlantis".into());
     assert!(
-        us.search(&nowhere, 0, 10, &HashSet::new())
+        us.search(&nowhere, 0, 10, &NumberSet::default())
             .offers
             .is_empty()
     );
@@ -239,7 +241,7 @@ fn ranges_do_not_overlap() {
         let cells: Vec<Vec<DigitSet>> = country
             .ranges
             .iter()
-            .map(|r| r.cells(country.calling_code))
+            .map(|r| r.block(country.calling_code).cells().to_vec())
             .collect();
         for (i, a) in cells.iter().enumerate() {
             for (j, b) in cells.iter().enumerate().skip(i + 1) {
@@ -270,15 +272,107 @@ fn matching_a_number_agrees_with_placing_the_pattern_on_its_digits() {
     for _ in 0..5_000 {
         let len = rng.random_range(3..=13);
         let digits: Vec<u8> = (0..len).map(|_| rng.random_range(0..10)).collect();
-        let cells: Vec<DigitSet> = digits.iter().map(|&d| DigitSet::single(d)).collect();
+        let block = Block::new(digits.iter().map(|&d| DigitSet::single(d)));
         for cc_len in 1..=2 {
             for pattern in &patterns {
+                let mut placed = Vec::new();
+                pattern.place(&block, cc_len, &mut placed);
                 assert_eq!(
                     pattern.matches(&digits, cc_len),
-                    !pattern.placements(&cells, cc_len).is_empty(),
+                    !placed.is_empty(),
                     "{pattern:?} on {digits:?}, calling code of {cc_len}"
                 );
             }
+        }
+    }
+}
+
+#[test]
+fn searches_agree_with_scanning_every_number() {
+    // The 10,000 numbers +1415555XXXX, scanned one by one, against the block search.
+    let us = Inventory::global().country("US").unwrap();
+    let mut rng = StdRng::seed_from_u64(8);
+    let digits = |line: u32| -> Vec<u8> {
+        format!("1415555{line:04}")
+            .bytes()
+            .map(|b| b - b'0')
+            .collect()
+    };
+    for round in 0..120 {
+        let mut query = Query::new(NumberType::Local);
+        query
+            .patterns
+            .push(Pattern::national_prefix("415555").unwrap());
+        if round % 2 != 0 {
+            let len = rng.random_range(1..=3);
+            let contains: String = (0..len)
+                .map(|_| match rng.random_range(0..12) {
+                    10 => '*',
+                    11 => 'K',
+                    d => char::from(b'0' + d as u8),
+                })
+                .collect();
+            let contains = if round % 5 == 1 {
+                format!("{contains}$")
+            } else {
+                contains
+            };
+            query.patterns.push(Pattern::contains(&contains).unwrap());
+        }
+        // Owned: runs and scattered numbers, with a few of other area codes.
+        let mut owned: Vec<String> = Vec::new();
+        // Half the time the run is where the offsets below land.
+        let start = rng.random_range(0..if round % 4 < 2 { 40 } else { 10_000 });
+        owned.extend(
+            (start..(start + rng.random_range(0..300)).min(10_000))
+                .map(|l| format!("+1415555{l:04}")),
+        );
+        owned.extend(
+            (0..rng.random_range(0..2_000))
+                .map(|_| format!("+1415555{:04}", rng.random_range(0..10_000))),
+        );
+        owned.extend(
+            [
+                "+14155552671",
+                "+14165550000",
+                "+1415555000",
+                "+442071234567",
+            ]
+            .map(String::from),
+        );
+        let taken: NumberSet = owned.iter().map(String::as_str).collect();
+        let owned: HashSet<&str> = owned.iter().map(String::as_str).collect();
+
+        let scanned: Vec<String> = (0..10_000)
+            .filter(|&line| query.patterns.iter().all(|p| p.matches(&digits(line), 1)))
+            .map(|line| format!("+1415555{line:04}"))
+            .filter(|e164| !owned.contains(e164.as_str()))
+            .collect();
+        let offset = match round % 6 {
+            0 => 0,
+            1 => rng.random_range(0..=scanned.len() as u64 + 5),
+            _ => rng.random_range(0..40),
+        };
+        let limit = rng.random_range(1..=60);
+        let page = us.search(&query, offset, limit, &taken);
+        let found: Vec<&str> = page.offers.iter().map(|o| o.e164.as_str()).collect();
+        let expected: Vec<&str> = scanned
+            .iter()
+            .skip(offset as usize)
+            .take(limit)
+            .map(String::as_str)
+            .collect();
+        assert_eq!(found, expected, "{query:?}, offset {offset}, limit {limit}");
+        if query.patterns.len() == 1 {
+            assert_eq!(page.total, scanned.len() as u64, "{query:?}");
+        } else {
+            // Overlapping placements count twice: an upper bound.
+            assert!(page.total >= scanned.len() as u64, "{query:?}");
+        }
+        if offset == 0 {
+            let first = us.first_available(&query, limit, &taken);
+            let first: Vec<&str> = first.iter().map(|o| o.e164.as_str()).collect();
+            assert_eq!(first, expected, "{query:?}");
         }
     }
 }

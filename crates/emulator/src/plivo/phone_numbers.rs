@@ -107,7 +107,7 @@ pub(super) async fn search(
                 params.number_type.clone().unwrap_or_else(|| "local".into()),
             ));
             filters.extend(more);
-            let page = state.search(country, &query, offset as u64, limit).await?;
+            let page = state.search(country, &query, offset as u64, limit);
             (page.offers, page.total)
         }
         // A country or type the carriers do not sell in: nothing, as Plivo answers.

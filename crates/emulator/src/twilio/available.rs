@@ -146,9 +146,9 @@ pub(super) async fn search(
     let offers = if excluded {
         Vec::new()
     } else {
-        state.search(country, &query, 0, limit).await?.offers
+        state.first_available(country, &query, limit)
     };
-    let numbers: Vec<AvailableNumber> = offers.iter().map(AvailableNumber::new).collect();
+    let numbers: Vec<AvailableNumber> = offers.into_iter().map(AvailableNumber::new).collect();
     let uri = match raw.as_deref() {
         Some(q) if !q.is_empty() => format!("{}?{q}", uri.path()),
         _ => uri.path().to_owned(),

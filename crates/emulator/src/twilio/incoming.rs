@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::wire::{IncomingNumber, IncomingNumbers, Page};
 use super::{TwilioError, account_uri, decode, decode_body, page_size};
 use crate::error::Error;
-use crate::inventory::{DigitSet, Pattern};
+use crate::inventory::Pattern;
 use crate::market::{facts, friendly_name, new_twilio_sid, normalize_e164};
 use crate::state::EmulatorState;
 use crate::store::{NumberChanges, OwnedNumber};
@@ -251,8 +251,7 @@ fn digits_contain(pattern: &Pattern, e164: &str) -> bool {
         .map(|b| b - b'0')
         .collect();
     // Match anywhere in the whole number, country code included, as Twilio's filter does.
-    let cells: Vec<DigitSet> = digits.iter().map(|&d| DigitSet::single(d)).collect();
-    !pattern.placements(&cells, 0).is_empty()
+    pattern.matches(&digits, 0)
 }
 
 #[derive(Deserialize)]

@@ -1,11 +1,13 @@
 //! Twilio's JSON shapes, field for field as `twilio-numbers.openapi.json` names them.
 
+use std::fmt;
+
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use serde::Serialize;
 
 use crate::inventory::{NumberType, Offer};
-use crate::market::{Facts, friendly_name};
+use crate::market::{Facts, FriendlyName};
 use crate::store::OwnedNumber;
 
 /// Capabilities as the live search API spells them: `SMS` and `MMS` in capitals.
@@ -19,17 +21,21 @@ pub(super) struct SearchCapabilities {
     fax: bool,
 }
 
+/// A number for sale, as the search lists it. It keeps its offer and serializes a borrowed
+/// view of it: a page of 20 builds no strings but the JSON.
+pub(super) struct AvailableNumber(Offer<'static>);
+
 #[derive(Serialize)]
-pub(super) struct AvailableNumber {
-    friendly_name: String,
-    phone_number: String,
-    lata: Option<String>,
+struct AvailableNumberView<'a> {
+    friendly_name: AsText<FriendlyName<'a>>,
+    phone_number: &'a str,
+    lata: Option<&'a str>,
     locality: Option<&'static str>,
-    rate_center: Option<String>,
+    rate_center: Option<AsText<AsciiUpper>>,
     latitude: Option<f64>,
     longitude: Option<f64>,
     region: Option<&'static str>,
-    postal_code: Option<String>,
+    postal_code: Option<&'a str>,
     iso_country: &'static str,
     address_requirements: &'static str,
     beta: bool,
@@ -37,19 +43,26 @@ pub(super) struct AvailableNumber {
 }
 
 impl AvailableNumber {
-    pub(super) fn new(offer: &Offer<'_>) -> Self {
+    pub(super) fn new(offer: Offer<'static>) -> Self {
+        AvailableNumber(offer)
+    }
+}
+
+impl Serialize for AvailableNumber {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let offer = &self.0;
         let place = &offer.range.place;
         let caps = offer.range.capabilities;
-        AvailableNumber {
-            friendly_name: friendly_name(&offer.e164),
-            phone_number: offer.e164.clone(),
+        AvailableNumberView {
+            friendly_name: AsText(FriendlyName(&offer.e164)),
+            phone_number: &offer.e164,
             lata: None,
             locality: place.locality,
             // Twilio reports rate centres for North America only.
             rate_center: place
                 .lat_lon
                 .and(place.locality)
-                .map(|l| l.to_ascii_uppercase()),
+                .map(|l| AsText(AsciiUpper(l))),
             latitude: place.lat_lon.map(|p| p.0),
             longitude: place.lat_lon.map(|p| p.1),
             region: place.region,
@@ -63,6 +76,35 @@ impl AvailableNumber {
                 mms: caps.mms,
                 fax: caps.fax,
             },
+        }
+        .serialize(serializer)
+    }
+}
+
+/// Serializes as the string its `Display` writes, straight into the output.
+struct AsText<T>(T);
+
+impl<T: fmt::Display> Serialize for AsText<T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&self.0)
+    }
+}
+
+/// Text in ASCII capitals, as Twilio writes rate centres.
+struct AsciiUpper(&'static str);
+
+impl fmt::Display for AsciiUpper {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Place names are short: uppercase them on the stack and write them at once.
+        let mut buffer = [0u8; 64];
+        match buffer.get_mut(..self.0.len()) {
+            Some(upper) => {
+                upper.copy_from_slice(self.0.as_bytes());
+                upper.make_ascii_uppercase();
+                // Changing the case of ASCII letters keeps UTF-8 whole.
+                f.write_str(std::str::from_utf8(upper).map_err(|_| fmt::Error)?)
+            }
+            None => f.write_str(&self.0.to_ascii_uppercase()),
         }
     }
 }
