@@ -76,10 +76,10 @@ impl Application {
 
         let listener =
             listen(args.listen).with_context(|| format!("cannot listen on {}", args.listen))?;
-        let state = AppState {
+        let state = AppState::new(
             services,
-            admin_token: args.admin_token.as_ref().map(|t| Arc::from(t.expose())),
-        };
+            args.admin_token.as_ref().map(|t| Arc::from(t.expose())),
+        );
         // Twice the carrier timeout: a purchase still waiting on its carrier is never judged.
         let carrier_timeout = Duration::from_millis(args.carriers.carrier_timeout_ms);
         let workers = crate::workers::WorkerConfig {

@@ -19,12 +19,32 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-/// Shared state of every handler.
+/// Shared state of every handler: one `Arc`, because axum clones the state for every extractor
+/// and middleware of every request.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+pub struct Shared {
     pub services: Services,
     /// The operator token; `None` disables the operator API.
     pub admin_token: Option<Arc<str>>,
+}
+
+impl AppState {
+    pub fn new(services: Services, admin_token: Option<Arc<str>>) -> Self {
+        AppState(Arc::new(Shared {
+            services,
+            admin_token,
+        }))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
 }
 
 pub fn router(state: AppState) -> Router {
