@@ -151,10 +151,7 @@ async fn run(settings: Settings, report_timing: bool) -> anyhow::Result<()> {
         ("settings", "/dashboard/settings".into(), true),
     ];
 
-    let router = dialnexa_http::router(AppState {
-        services: services.clone(),
-        admin_token: None,
-    });
+    let router = dialnexa_http::router(AppState::new(services.clone(), None));
     let cookie = format!("{}={secret}", dialnexa_http::dashboard::SESSION_COOKIE);
     let mut over = Vec::new();
     if report_timing {
