@@ -22,8 +22,7 @@ pub(crate) async fn number_in_tx(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     id: &PhoneNumberId,
 ) -> StoreResult<Option<PhoneNumberRecord>> {
-    let sql = format!("SELECT {NUMBER_COLUMNS} FROM phone_numbers WHERE id = $1");
-    let row = sqlx::query(&sql)
+    let row = sqlx::query(&NUMBER_BY_ID)
         .bind(id.as_str())
         .fetch_optional(&mut **tx)
         .await
