@@ -445,7 +445,7 @@ async fn purchase(
 }
 
 async fn slow_carrier(
-    ctx: &Ctx<'_>,
+    ctx: &mut Ctx<'_>,
     service: &Service,
     key: Arc<str>,
     numbers: Arc<NumberSource>,
@@ -466,11 +466,19 @@ async fn slow_carrier(
         }
         peak
     });
+    let profiler = match &ctx.args.profile_dir {
+        Some(dir) => Some(profile::attach(pid, "purchase-slow-carrier", dir, &ctx.pids).await?),
+        None => None,
+    };
     let cpu = CpuMeter::start(pid)?;
     let b = drive::burst(service.addr, key, numbers, n).await?;
     let cpu = cpu.percent()?;
     let peak = procfs::peak_rss_mb(pid)?;
     sampler.abort();
+    let profile = match profiler {
+        Some(p) => Some(p.finish().await?),
+        None => None,
+    };
     set_buy_latency(service.emulator, 0).await?;
     let o = &b.outcome;
     let mut details = BTreeMap::new();
@@ -480,6 +488,9 @@ async fn slow_carrier(
     details.insert("statuses".into(), json!(o.statuses));
     if let Some(e) = &o.first_error {
         details.insert("first_error".into(), json!(e));
+    }
+    if let Some(p) = profile {
+        ctx.profiles.insert("purchase-slow-carrier".into(), p);
     }
     Ok(Scenario {
         name: "purchase-slow-carrier".into(),

@@ -96,7 +96,7 @@ impl EmulatorState {
                 });
             }
         };
-        tracing::info!(number = %bought.e164, owner = %bought.owner, "number sold");
+        tracing::debug!(number = %bought.e164, owner = %bought.owner, "number sold");
         if hang {
             tracing::info!(number = %bought.e164, "hanging after commit, as asked");
             self.sleep_unless_stopping(HANG_AFTER_COMMIT).await;

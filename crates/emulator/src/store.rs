@@ -8,7 +8,9 @@
 //! write succeeded. That assumes one process per state file, as `carrier-emulator --state` and
 //! the service's in-process emulator use it.
 //!
-//! Statements on one number (a buy is one short WAL commit) run on the calling thread when
+//! Buys that arrive together commit together (group commit, [`Store::insert`]).
+//!
+//! Statements on one number (a buy, a release, a change) run on the calling thread when
 //! the connection is free: handing each to a blocking thread and back would cost more than the
 //! statement, a context switch pair on a busy core. Whatever takes long (scans of the whole
 //! table, checkpoints) runs on a blocking thread, and while it holds the connection the short
@@ -17,12 +19,12 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, RwLock, TryLockError};
 
 use anyhow::Context;
 use jiff::Timestamp;
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
 use crate::inventory::NumberSet;
 
@@ -62,6 +64,9 @@ pub enum StoreError {
     Corrupt(String),
     #[error("the store task stopped: {0}")]
     Task(#[from] tokio::task::JoinError),
+    /// The buy's batch (see [`Store::insert`]) did not commit.
+    #[error("the buy was not committed: {0}")]
+    NotCommitted(String),
 }
 
 #[derive(Clone)]
@@ -72,6 +77,21 @@ pub struct Store {
     /// Writes since the store opened, to checkpoint every [`CHECKPOINT_EVERY`]; `None` in
     /// memory, where there is no WAL.
     writes: Option<Arc<AtomicU32>>,
+    /// Buys waiting for the next group commit (see [`Store::insert`]).
+    buys: Arc<Buys>,
+}
+
+/// A buy waiting to be committed, and where its outcome goes.
+type Buy = (
+    OwnedNumber,
+    tokio::sync::oneshot::Sender<Result<OwnedNumber, StoreError>>,
+);
+
+#[derive(Default)]
+struct Buys {
+    waiting: Mutex<Vec<Buy>>,
+    /// Whether a task is committing them; it goes on until none is waiting.
+    committing: AtomicBool,
 }
 
 /// Commits between two checkpoints. SQLite's automatic checkpoint (after 1,000 WAL pages)
@@ -163,6 +183,7 @@ impl Store {
             conn: Arc::new(Mutex::new(conn)),
             owned: Arc::new(RwLock::new(owned)),
             writes,
+            buys: Arc::default(),
         })
     }
 
@@ -204,8 +225,14 @@ impl Store {
     /// blocking thread. It holds the connection, so no write comes in between: it copies the
     /// whole WAL, and the next write starts the WAL over instead of growing it.
     fn wrote(&self) {
+        self.wrote_many(1);
+    }
+
+    /// [`Store::wrote`] for `n` writes committed together.
+    fn wrote_many(&self, n: u32) {
         let Some(writes) = &self.writes else { return };
-        if !(writes.fetch_add(1, Ordering::Relaxed) + 1).is_multiple_of(CHECKPOINT_EVERY) {
+        let before = writes.fetch_add(n, Ordering::Relaxed);
+        if before / CHECKPOINT_EVERY == (before + n) / CHECKPOINT_EVERY {
             return;
         }
         let conn = Arc::clone(&self.conn);
@@ -218,19 +245,52 @@ impl Store {
         });
     }
 
-    /// Records a new owner; `Taken` if anyone owns the number already.
+    /// Records a new owner; `Taken` if anyone owns the number already. Answers once the buy is
+    /// committed.
+    ///
+    /// Group commit: buys that arrive together are committed together, in one transaction by
+    /// one task, which takes every buy waiting (after letting the runtime's other ready tasks
+    /// add theirs). A commit writes each page it changed to the WAL once, so a thousand buys
+    /// at once write the pages they share once instead of a thousand times (a buy alone
+    /// changes about ten pages). Each buy is its own statement: one that finds the number
+    /// owned (by an earlier buy of the same batch, say) changes nothing and is answered
+    /// `Taken`, and the others go on.
     pub async fn insert(&self, number: OwnedNumber) -> Result<OwnedNumber, StoreError> {
-        let bought = self
-            .run(move |conn, owned| {
-                if insert_row(conn, INSERT_NEW, &number)? == 0 {
-                    return Err(StoreError::Taken);
+        let (answer, answered) = tokio::sync::oneshot::channel();
+        lock(&self.buys.waiting).push((number, answer));
+        if !self.buys.committing.swap(true, Ordering::AcqRel) {
+            let store = self.clone();
+            tokio::spawn(async move { store.commit_buys().await });
+        }
+        answered
+            .await
+            .map_err(|_| StoreError::NotCommitted("the committing task stopped".into()))?
+    }
+
+    /// The task of [`Store::insert`]: commits batches until no buy waits.
+    async fn commit_buys(&self) {
+        loop {
+            tokio::task::yield_now().await;
+            let batch = std::mem::take(&mut *lock(&self.buys.waiting));
+            if batch.is_empty() {
+                self.buys.committing.store(false, Ordering::Release);
+                // A buy queued since the take saw a task running and left its buy to it: take
+                // the work back, unless a newer task already has.
+                if lock(&self.buys.waiting).is_empty()
+                    || self.buys.committing.swap(true, Ordering::AcqRel)
+                {
+                    return;
                 }
-                write_lock(owned).insert(&number.e164);
-                Ok(number)
-            })
-            .await?;
-        self.wrote();
-        Ok(bought)
+                continue;
+            }
+            let committed = self
+                .run(move |conn, owned| Ok(insert_batch(conn, owned, batch)))
+                .await
+                .unwrap_or(0);
+            if committed > 0 {
+                self.wrote_many(committed);
+            }
+        }
     }
 
     /// Sets the owner whoever held the number before (the test controls' hammer).
@@ -376,6 +436,52 @@ impl Store {
     }
 }
 
+/// One batch of [`Store::insert`]: every buy in one transaction, answered after the commit.
+/// The number committed.
+fn insert_batch(conn: &mut Connection, owned: &RwLock<NumberSet>, batch: Vec<Buy>) -> u32 {
+    let refuse = |batch: Vec<Buy>, why: String| {
+        for (_, answer) in batch {
+            let _ = answer.send(Err(StoreError::NotCommitted(why.clone())));
+        }
+    };
+    let tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
+        Ok(tx) => tx,
+        Err(e) => {
+            refuse(batch, e.to_string());
+            return 0;
+        }
+    };
+    let outcomes: Vec<Result<(), StoreError>> = batch
+        .iter()
+        .map(|(number, _)| match insert_row(&tx, INSERT_NEW, number) {
+            Ok(0) => Err(StoreError::Taken),
+            Ok(_) => Ok(()),
+            Err(e) => Err(e),
+        })
+        .collect();
+    if let Err(e) = tx.commit() {
+        tracing::warn!(error = %e, buys = batch.len(), "a batch of buys did not commit");
+        refuse(batch, e.to_string());
+        return 0;
+    }
+    let mut committed = 0;
+    let mut set = write_lock(owned);
+    for ((number, answer), outcome) in batch.into_iter().zip(outcomes) {
+        if outcome.is_ok() {
+            set.insert(&number.e164);
+            committed += 1;
+        }
+        let _ = answer.send(outcome.map(|()| number));
+    }
+    committed
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 fn write_lock(owned: &RwLock<NumberSet>) -> std::sync::RwLockWriteGuard<'_, NumberSet> {
     owned
         .write()
@@ -469,6 +575,42 @@ mod tests {
             created_at: now,
             updated_at: now,
         }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn buys_at_once_are_committed_together_with_one_owner_per_number() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.db");
+        let store = Store::open(Some(&path)).unwrap();
+        // 200 buyers of 50 numbers at once, four for each number.
+        let buys = (0..200).map(|i| {
+            let store = store.clone();
+            async move {
+                let e164 = format!("+1415555{:04}", i % 50);
+                let outcome = store.insert(number(&e164, &format!("twilio:AC{i}"))).await;
+                (e164, outcome)
+            }
+        });
+        let outcomes = futures::future::join_all(buys).await;
+        let mut owners: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (e164, outcome) in outcomes {
+            match outcome {
+                Ok(bought) => owners.entry(e164).or_default().push(bought.owner),
+                Err(StoreError::Taken) => {}
+                Err(e) => panic!("{e164}: {e}"),
+            }
+        }
+        assert_eq!(owners.len(), 50);
+        assert!(owners.values().all(|o| o.len() == 1), "{owners:?}");
+        // What the buyers were told is what the file holds, after a reopen too.
+        drop(store);
+        let reopened = Store::open(Some(&path)).unwrap();
+        let held = reopened.list(None).await.unwrap();
+        assert_eq!(held.len(), 50);
+        for n in held {
+            assert_eq!(owners[&n.e164], std::slice::from_ref(&n.owner));
+        }
+        assert_eq!(reopened.with_owned(|set| set.len()), 50);
     }
 
     #[tokio::test]

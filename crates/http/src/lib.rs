@@ -6,6 +6,7 @@ pub mod error;
 pub mod extract;
 pub mod idempotency;
 pub mod openapi;
+pub mod page_cache;
 pub mod routes;
 pub mod views;
 
@@ -28,6 +29,8 @@ pub struct Shared {
     pub services: Services,
     /// The operator token; `None` disables the operator API.
     pub admin_token: Option<Arc<str>>,
+    /// Rendered list pages, kept while the database and the clock say they are still true.
+    pub pages: page_cache::PageCache,
 }
 
 impl AppState {
@@ -35,6 +38,7 @@ impl AppState {
         AppState(Arc::new(Shared {
             services,
             admin_token,
+            pages: page_cache::PageCache::new(page_cache::CAPACITY_BYTES),
         }))
     }
 }

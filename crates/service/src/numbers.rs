@@ -52,6 +52,12 @@ impl Services {
             .await?)
     }
 
+    /// The store's change token (see `Store::change_token`): `None` where answers must not be
+    /// kept.
+    pub async fn change_token(&self) -> ServiceResult<Option<u64>> {
+        Ok(self.store.change_token().await?)
+    }
+
     /// When the number's next rental period begins, for active carrier numbers.
     pub fn next_renewal(&self, record: &PhoneNumberRecord) -> Option<Timestamp> {
         if record.status != NumberStatus::Active || !record.provider.is_carrier() {

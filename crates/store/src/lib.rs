@@ -358,4 +358,12 @@ pub trait Store:
 {
     /// Cheap liveness check for /health.
     async fn ping(&self) -> StoreResult<()>;
+
+    /// A number that differs from every earlier answer once anything has been committed to the
+    /// database since, by this process or any other: read it *before* a read, and an answer
+    /// computed from that read stays true for as long as the token stays the same. `None`
+    /// where the backend cannot tell cheaply (PostgreSQL), and the caller must not cache.
+    async fn change_token(&self) -> StoreResult<Option<u64>> {
+        Ok(None)
+    }
 }

@@ -110,7 +110,7 @@ pub struct NewNumber {
     pub created_at: Timestamp,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct NumberFilter {
     /// `None`: pending and active rows (what a user owns or is buying).
     pub status: Option<NumberStatus>,
@@ -123,7 +123,7 @@ pub struct NumberFilter {
 }
 
 /// A validated page request: `page` from 1, `limit` 1..=100.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Page {
     pub page: u32,
     pub limit: u32,

@@ -10,6 +10,7 @@ mod helpers;
 mod idempotency;
 mod lifecycle;
 mod lifecycle_helpers;
+mod list_pages;
 mod purchase;
 mod reconcile;
 mod saga;

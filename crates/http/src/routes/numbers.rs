@@ -3,14 +3,18 @@
 use crate::AppState;
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiQuery, Authenticated};
+use crate::page_cache::PageKey;
 use crate::views::{
     ListView, PhoneNumberView, parse_country, parse_e164, parse_provider, parse_type,
 };
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use bytes::Bytes;
 use dialnexa_domain::{AgentId, NumberStatus};
+use dialnexa_service::ServiceError;
 use dialnexa_service::purchase::{PurchaseOutcome, PurchaseRequest};
 use dialnexa_store::NumberFilter;
 use serde::Deserialize;
@@ -128,7 +132,7 @@ async fn list(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
     ApiQuery(query): ApiQuery<ListQuery>,
-) -> ApiResult<Json<ListView<PhoneNumberView>>> {
+) -> ApiResult<Response> {
     let page = dialnexa_service::numbers::page(query.page, query.limit)?;
     let filter = NumberFilter {
         status: query
@@ -161,16 +165,50 @@ async fn list(
             .map(|a| AgentId::from_trusted(a.to_owned())),
         q: query.q,
     };
-    let (items, total) = state.services.list_numbers(&caller, &filter, page).await?;
-    Ok(Json(ListView {
+    // The same page again, unchanged since (crate::page_cache): the token is read before the
+    // page is, so a commit in between makes the kept page older than the token, never newer.
+    let services = &state.services;
+    let token = services.change_token().await?;
+    let key = PageKey {
+        workspace: caller.workspace_id.clone(),
+        filter,
+        page,
+    };
+    let now = services.clock().now();
+    if let Some(body) = token.and_then(|t| state.pages.get(&key, t, now)) {
+        return Ok(json_body(body));
+    }
+    let (items, total) = services.list_numbers(&caller, &key.filter, page).await?;
+    let valid_until = items.iter().filter_map(|r| services.next_renewal(r)).min();
+    let view = ListView {
         items: items
             .iter()
-            .map(|r| PhoneNumberView::new(&state.services, r))
+            .map(|r| PhoneNumberView::new(services, r))
             .collect(),
         total,
         page: page.page,
         limit: page.limit,
-    }))
+    };
+    let body = Bytes::from(
+        serde_json::to_vec(&view)
+            .map_err(|e| ServiceError::internal(format!("cannot render the page: {e}")))?,
+    );
+    if let Some(token) = token {
+        state.pages.put(key, token, valid_until, body.clone());
+    }
+    Ok(json_body(body))
+}
+
+/// A rendered JSON body, as `Json` would answer it.
+fn json_body(body: Bytes) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response()
 }
 
 /// One number, with its SIP trunk (never the password) when it came in over one.

@@ -146,6 +146,9 @@ type Reply = Box<dyn FnOnce(Option<&StoreError>) + Send>;
 pub(crate) struct Lite {
     path: PathBuf,
     readers: Mutex<Vec<Connection>>,
+    /// A read connection kept for `PRAGMA data_version` alone, so that its answers can be
+    /// compared over time (each connection counts on its own).
+    probe: Mutex<Option<Connection>>,
     /// Writes go to one task that commits them in batches (group commit, below).
     jobs: tokio::sync::mpsc::UnboundedSender<Job>,
 }
@@ -177,6 +180,7 @@ impl Lite {
         Some(Lite {
             path,
             readers: Mutex::new(Vec::new()),
+            probe: Mutex::new(None),
             jobs,
         })
     }
@@ -194,6 +198,21 @@ impl Lite {
             shelf.push(conn);
         }
         result
+    }
+
+    /// SQLite's `PRAGMA data_version` on the probe connection: it changes whenever another
+    /// connection, in this process (every write goes through the writer's) or another one,
+    /// has committed since the probe's previous look. It never writes, so it never changes
+    /// on its own account.
+    pub(crate) fn data_version(&self) -> StoreResult<u64> {
+        let mut probe = self.probe.lock().unwrap_or_else(|p| p.into_inner());
+        let conn = match probe.take() {
+            Some(conn) => conn,
+            None => open(&self.path, true)?,
+        };
+        let version = query_optional(&conn, "PRAGMA data_version", &[], |row| row.int(0));
+        *probe = Some(conn);
+        Ok(version?.unwrap_or_default() as u64)
     }
 
     /// The first row of a query, mapped.

@@ -229,6 +229,13 @@ impl crate::Store for SqlStore {
             .map_err(map_err)?;
         Ok(())
     }
+
+    async fn change_token(&self) -> StoreResult<Option<u64>> {
+        self.lite
+            .as_ref()
+            .map(|lite| lite.data_version())
+            .transpose()
+    }
 }
 
 /// Connection-level failures become `Unavailable` (503), everything else `Other` (500).

@@ -1,0 +1,83 @@
+//! A list page answered again is never older than the database or the clock: the service keeps
+//! rendered pages (crate `dialnexa-http`, `page_cache`), and every kind of change must show on
+//! the next request.
+
+use crate::helpers::TestApp;
+use crate::lifecycle_helpers::{bought, number_path};
+use dialnexa_service::ManualClock;
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+const LIST: &str = "/v1/organization-phone-numbers";
+
+fn nicknames(page: &Value) -> Vec<Option<&str>> {
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["nickname"].as_str())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_list_page_shows_every_change_made_since_it_was_last_answered() {
+    let clock = ManualClock::new("2027-01-31T10:00:00Z".parse().unwrap());
+    let app = TestApp::spawn_with_clock(Arc::new(clock.clone())).await;
+    let t = app.tenant(&["US"], &[]).await;
+    let first = bought(&app, &t, "+14155552671").await;
+
+    let (status, page) = app.get(&t, LIST).await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["total"], 1);
+    let (_, again) = app.get(&t, LIST).await;
+    assert_eq!(again, page, "nothing changed, the same page");
+
+    // A purchase through the API (a minute later, so that it sorts first).
+    clock.advance(jiff::SignedDuration::from_mins(1));
+    let second = bought(&app, &t, "+14155552672").await;
+    let (_, page) = app.get(&t, LIST).await;
+    assert_eq!(page["total"], 2, "{page}");
+    assert_eq!(page["items"][0]["id"], second["id"], "newest first");
+
+    // A rename through the API.
+    let (status, renamed) = app
+        .patch(&t, &number_path(&first), json!({"nickname": "Front desk"}))
+        .await;
+    assert_eq!(status, 200, "{renamed}");
+    let (_, page) = app.get(&t, LIST).await;
+    assert_eq!(nicknames(&page), [None, Some("Front desk")]);
+
+    // A change another process commits to the same database, past the application.
+    app.raw_texts(&format!(
+        "UPDATE phone_numbers SET nickname = 'Changed elsewhere' WHERE id = '{}'",
+        second["id"].as_str().unwrap()
+    ))
+    .await;
+    let (_, page) = app.get(&t, LIST).await;
+    assert_eq!(
+        nicknames(&page),
+        [Some("Changed elsewhere"), Some("Front desk")]
+    );
+
+    // Only the clock moves: past the renewal date on the page, the page shows the next one.
+    assert_eq!(
+        page["items"][1]["next_renewal_at"],
+        "2027-02-28T10:00:00.000Z"
+    );
+    clock.advance(jiff::SignedDuration::from_hours(24 * 29));
+    let (_, page) = app.get(&t, LIST).await;
+    assert_eq!(
+        page["items"][1]["next_renewal_at"],
+        "2027-03-31T10:00:00.000Z"
+    );
+
+    // Another filter, page or workspace is another answer.
+    let (_, second_page) = app.get(&t, &format!("{LIST}?limit=1&page=2")).await;
+    assert_eq!(second_page["items"][0]["id"], first["id"]);
+    assert_eq!(second_page["total"], 2);
+    let (_, released) = app.get(&t, &format!("{LIST}?status=released")).await;
+    assert_eq!(released["total"], 0);
+    let other = app.tenant(&["US"], &[]).await;
+    let (_, theirs) = app.get(&other, LIST).await;
+    assert_eq!(theirs["total"], 0, "{theirs}");
+}
