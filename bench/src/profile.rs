@@ -26,8 +26,15 @@ pub struct ProfileSummary {
 pub async fn attach(pid: u32, name: &str, dir: &Path, pids: &PidFile) -> anyhow::Result<Profiler> {
     std::fs::create_dir_all(dir)?;
     let data = dir.join(format!("{name}.perf.data"));
-    let child = Command::new("perf")
-        .args(["record", "-e", "cpu-clock", "-F", "999", "-p"])
+    let mut perf = Command::new("perf");
+    perf.args(["record", "-e", "cpu-clock", "-F", "999"]);
+    // Call stacks on request (`BENCH_PERF_CALL_GRAPH=dwarf`): the release binaries keep no
+    // frame pointers, so perf unwinds from a copy of each sample's stack. Much bigger files.
+    if let Ok(mode) = std::env::var("BENCH_PERF_CALL_GRAPH") {
+        perf.arg("--call-graph").arg(mode);
+    }
+    let child = perf
+        .arg("-p")
         .arg(pid.to_string())
         .arg("-o")
         .arg(&data)
