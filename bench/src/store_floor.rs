@@ -3,7 +3,7 @@
 //! `insert_pending` (committed on its own, as the saga's claim must be) and `activate_purchase`
 //! (activation, first charge and outbox event in one transaction), on the service's own schema
 //! (its migrations, applied from `crates/store/migrations/sqlite`) and its connection settings
-//! (WAL, `synchronous = NORMAL`, foreign keys on), through rusqlite with prepared statements.
+//! (WAL, `synchronous = NORMAL`, foreign keys on, temporary journals in memory), through rusqlite with prepared statements.
 
 use anyhow::Context;
 use rand::Rng;
@@ -18,6 +18,7 @@ const PRAGMAS: &[(&str, &str)] = &[
     ("synchronous", "NORMAL"),
     ("busy_timeout", "5000"),
     ("foreign_keys", "ON"),
+    ("temp_store", "MEMORY"),
 ];
 
 const NUMBER_COLUMNS: &str = "id, workspace_id, phone_number, country_code, number_type, \

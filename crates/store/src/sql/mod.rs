@@ -38,6 +38,11 @@ const SQLITE_PRAGMAS: &[&str] = &[
     "PRAGMA synchronous = NORMAL",
     "PRAGMA busy_timeout = 5000",
     "PRAGMA foreign_keys = ON",
+    // Statement and savepoint journals (every write of a group commit runs in a savepoint)
+    // in memory: past 64 KB SQLite would spill them to a temporary file and from then on
+    // copy every page a write first touches there with a system call of its own, a third of
+    // the writer's time in a burst of purchases (BENCHMARKS.md).
+    "PRAGMA temp_store = MEMORY",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
