@@ -26,10 +26,40 @@ pub enum PhoneError {
 }
 
 /// A valid phone number in E.164 form (`+` and up to 15 digits), with the country it belongs to.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// Equality, order and hash are those of the text: the rest follows from it.
+#[derive(Debug, Clone)]
 pub struct E164 {
     text: String,
     country: CountryIso,
+    /// The type libphonenumber classified the number as when it was parsed; `None` for a
+    /// number read back from storage, classified again if asked.
+    kind: Option<NumberType>,
+}
+
+impl PartialEq for E164 {
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text
+    }
+}
+
+impl Eq for E164 {}
+
+impl std::hash::Hash for E164 {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.text.hash(state);
+    }
+}
+
+impl PartialOrd for E164 {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for E164 {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.text.cmp(&other.text)
+    }
 }
 
 impl E164 {
@@ -40,9 +70,7 @@ impl E164 {
             .filter(|d| !d.starts_with('0'))
             .ok_or_else(|| PhoneError::NotE164(s.to_owned()))?;
         let parsed = phonenumber::parse(None, s).map_err(|_| PhoneError::NotValid(s.to_owned()))?;
-        if !phonenumber::is_valid(&parsed) {
-            return Err(PhoneError::NotValid(s.to_owned()));
-        }
+        let kind = classify(&parsed).ok_or_else(|| PhoneError::NotValid(s.to_owned()))?;
         let country = parsed
             .country()
             .id()
@@ -52,12 +80,17 @@ impl E164 {
         Ok(E164 {
             text: format!("+{digits}"),
             country,
+            kind: Some(kind),
         })
     }
 
     /// For numbers read back from our own storage, already validated when written.
     pub fn from_trusted(text: String, country: CountryIso) -> Self {
-        E164 { text, country }
+        E164 {
+            text,
+            country,
+            kind: None,
+        }
     }
 
     pub fn as_str(&self) -> &str {
@@ -76,15 +109,12 @@ impl E164 {
     /// The type libphonenumber assigns; numbers valid as both fixed line and mobile (the
     /// North American plan) count as local, which is how carriers sell them.
     pub fn number_type(&self) -> NumberType {
-        use phonenumber::metadata::DATABASE;
-        let Ok(parsed) = phonenumber::parse(None, &self.text) else {
-            return NumberType::Local;
-        };
-        match parsed.number_type(&DATABASE) {
-            phonenumber::Type::Mobile => NumberType::Mobile,
-            phonenumber::Type::TollFree => NumberType::TollFree,
-            _ => NumberType::Local,
-        }
+        self.kind.unwrap_or_else(|| {
+            phonenumber::parse(None, &self.text)
+                .ok()
+                .and_then(|parsed| classify(&parsed))
+                .unwrap_or(NumberType::Local)
+        })
     }
 
     /// Human format, e.g. "+91 22 3456 7890".
@@ -97,6 +127,24 @@ impl E164 {
             })
             .unwrap_or_else(|_| self.text.clone())
     }
+}
+
+/// The number's type as carriers sell it, or `None` when libphonenumber does not hold the
+/// number valid. Its `is_valid` is "the number's type is known", so one classification
+/// answers both. Except for national numbers with leading zeros (Italian landlines): the
+/// crate classifies those without their zeros, where validity needs them, so those are
+/// checked with `is_valid` as well, and count as local when only `is_valid` knows them.
+fn classify(parsed: &phonenumber::PhoneNumber) -> Option<NumberType> {
+    let kind = parsed.number_type(&phonenumber::metadata::DATABASE);
+    let checked = kind != phonenumber::Type::Unknown && parsed.national().zeros() == 0;
+    if !checked && !phonenumber::is_valid(parsed) {
+        return None;
+    }
+    Some(match kind {
+        phonenumber::Type::Mobile => NumberType::Mobile,
+        phonenumber::Type::TollFree => NumberType::TollFree,
+        _ => NumberType::Local,
+    })
 }
 
 /// The main region of a calling code. The `phonenumber` crate loses the leading zero of
@@ -379,6 +427,27 @@ mod tests {
                 matches!(E164::parse(bad), Err(PhoneError::NotValid(_))),
                 "{bad}"
             );
+        }
+    }
+
+    proptest::proptest! {
+        /// One classification in `parse` accepts exactly what libphonenumber's `is_valid`
+        /// accepts, and keeps the type a classification of the stored text gives.
+        #[test]
+        fn parse_agrees_with_libphonenumber(
+            code in proptest::sample::select(vec!["1", "44", "39", "91", "49", "33", "61", "55", "81"]),
+            national in "[0-9]{6,12}",
+        ) {
+            let text = format!("+{code}{national}");
+            let by_is_valid = text.len() <= 16
+                && !national.is_empty()
+                && phonenumber::parse(None, &text).is_ok_and(|p| phonenumber::is_valid(&p));
+            let parsed = E164::parse(&text);
+            proptest::prop_assert_eq!(parsed.is_ok(), by_is_valid, "{}", text);
+            if let Ok(number) = parsed {
+                let stored = E164::from_trusted(text.clone(), *number.country());
+                proptest::prop_assert_eq!(number.number_type(), stored.number_type(), "{}", text);
+            }
         }
     }
 
