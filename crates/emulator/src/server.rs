@@ -61,13 +61,24 @@ const MAX_CONCURRENT_STREAMS: u32 = 10_000;
 /// accepting, lets every connection finish its requests in flight and waits for them: what
 /// `axum::serve(…).with_graceful_shutdown(stop)` does, with HTTP/2 tuned.
 async fn serve(listener: TcpListener, app: Router, stop: impl Future<Output = ()>) {
-    // The routes become services once for the server, as `into_make_service` does; each
-    // connection gets a clone (reference-counted), not a router of its own.
-    let app: Router = app.with_state(());
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder
         .http2()
         .max_concurrent_streams(MAX_CONCURRENT_STREAMS);
+    serve_with(listener, app, builder, stop).await;
+}
+
+/// The accept loop of [`serve`], with the protocols and settings of `builder`; the service's
+/// API server (crate `dialnexa`) uses it too, over HTTP/1.1 alone.
+pub async fn serve_with(
+    listener: TcpListener,
+    app: Router,
+    builder: auto::Builder<TokioExecutor>,
+    stop: impl Future<Output = ()>,
+) {
+    // The routes become services once for the server, as `into_make_service` does; each
+    // connection gets a clone (reference-counted), not a router of its own.
+    let app: Router = app.with_state(());
     let connections = GracefulShutdown::new();
     let mut stop = pin!(stop);
     loop {
@@ -121,7 +132,7 @@ async fn accept_failed(e: std::io::Error) {
     ) {
         return;
     }
-    tracing::error!(error = %e, "the carrier emulator could not accept a connection");
+    tracing::error!(error = %e, "could not accept a connection");
     tokio::time::sleep(Duration::from_secs(1)).await;
 }
 
