@@ -1,18 +1,35 @@
-//! Prefixed, random, typed ids such as `phn_f7w2kx5mb9qz`: the prefix says what an id names,
+//! Prefixed, typed ids such as `phn_01kdz3f4w7x2kx5mb9qz`: the prefix says what an id names,
 //! and the type system keeps a workspace id from being passed where a number id belongs.
+//!
+//! After the prefix, ten characters of the creation time in milliseconds, then ten random
+//! ones (50 bits), all in Crockford's base 32 (as ULIDs are). Ids made later sort later, so
+//! a table's primary-key index grows at its end: a batch of new rows writes a few index pages
+//! instead of one page per row wherever a random key would land (BENCHMARKS.md). Within one
+//! millisecond the random part keeps them apart.
 
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
 const ALPHABET: &[u8] = b"0123456789abcdefghjkmnpqrstvwxyz";
-const RANDOM_LEN: usize = 16;
+const TIME_LEN: usize = 10;
+const RANDOM_LEN: usize = 10;
 
-fn random_suffix() -> String {
+fn suffix() -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or_default();
+    let mut out = String::with_capacity(TIME_LEN + RANDOM_LEN);
+    // Big-endian, five bits a character: the text sorts as the number does.
+    for i in (0..TIME_LEN).rev() {
+        out.push(ALPHABET[((now >> (5 * i)) & 31) as usize] as char);
+    }
     let mut rng = rand::rng();
-    (0..RANDOM_LEN)
-        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
-        .collect()
+    for _ in 0..RANDOM_LEN {
+        out.push(ALPHABET[rng.random_range(0..ALPHABET.len())] as char);
+    }
+    out
 }
 
 macro_rules! prefixed_id {
@@ -25,7 +42,7 @@ macro_rules! prefixed_id {
             pub const PREFIX: &'static str = $prefix;
 
             pub fn generate() -> Self {
-                Self(format!("{}{}", $prefix, random_suffix()))
+                Self(format!("{}{}", $prefix, suffix()))
             }
 
             /// Accepts an id read back from storage or a URL; `None` when it cannot be one of ours.
@@ -71,8 +88,17 @@ mod tests {
         let a = PhoneNumberId::generate();
         let b = PhoneNumberId::generate();
         assert!(a.as_str().starts_with("phn_"));
-        assert_eq!(a.as_str().len(), 4 + RANDOM_LEN);
+        assert_eq!(a.as_str().len(), 4 + TIME_LEN + RANDOM_LEN);
         assert_ne!(a, b);
+    }
+
+    #[test]
+    fn ids_made_later_sort_later() {
+        let first = PhoneNumberId::generate();
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        let later = PhoneNumberId::generate();
+        assert!(first < later, "{first} then {later}");
+        assert!(PhoneNumberId::parse(later.as_str()).is_some());
     }
 
     #[test]
