@@ -1,4 +1,5 @@
-//! Rendered pages of `GET /v1/organization-phone-numbers`, kept for as long as they stay true.
+//! Rendered answers of `GET /v1/organization-phone-numbers` (a page) and
+//! `GET /v1/organization-phone-numbers/{id}` (a number), kept for as long as they stay true.
 //!
 //! A page is the same bytes until something is committed to the database or the clock passes
 //! the next renewal date it shows. So each page is stored with the store's change token read
@@ -19,12 +20,17 @@ use quick_cache::sync::Cache;
 /// go first.
 pub const CAPACITY_BYTES: u64 = 4 << 20;
 
-/// What a page is the answer to.
+/// What a kept answer answers, always within one workspace.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct PageKey {
-    pub workspace: WorkspaceId,
-    pub filter: NumberFilter,
-    pub page: Page,
+pub enum PageKey {
+    /// A page of the list.
+    List {
+        workspace: WorkspaceId,
+        filter: NumberFilter,
+        page: Page,
+    },
+    /// One number, by the id in the URL.
+    Number { workspace: WorkspaceId, id: String },
 }
 
 #[derive(Clone)]
@@ -90,7 +96,7 @@ mod tests {
     use super::*;
 
     fn key(workspace: &str, page: u32) -> PageKey {
-        PageKey {
+        PageKey::List {
             workspace: WorkspaceId::from_trusted(workspace.to_owned()),
             filter: NumberFilter::default(),
             page: Page { page, limit: 20 },

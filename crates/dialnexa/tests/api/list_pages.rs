@@ -1,6 +1,6 @@
-//! A list page answered again is never older than the database or the clock: the service keeps
-//! rendered pages (crate `dialnexa-http`, `page_cache`), and every kind of change must show on
-//! the next request.
+//! A list page or a number answered again is never older than the database or the clock: the
+//! service keeps rendered answers (crate `dialnexa-http`, `page_cache`), and every kind of
+//! change must show on the next request.
 
 use crate::helpers::TestApp;
 use crate::lifecycle_helpers::{bought, number_path};
@@ -20,7 +20,7 @@ fn nicknames(page: &Value) -> Vec<Option<&str>> {
 }
 
 #[tokio::test]
-async fn a_list_page_shows_every_change_made_since_it_was_last_answered() {
+async fn a_kept_page_or_number_shows_every_change_made_since_it_was_answered() {
     let clock = ManualClock::new("2027-01-31T10:00:00Z".parse().unwrap());
     let app = TestApp::spawn_with_clock(Arc::new(clock.clone())).await;
     let t = app.tenant(&["US"], &[]).await;
@@ -31,6 +31,10 @@ async fn a_list_page_shows_every_change_made_since_it_was_last_answered() {
     assert_eq!(page["total"], 1);
     let (_, again) = app.get(&t, LIST).await;
     assert_eq!(again, page, "nothing changed, the same page");
+    let first_path = number_path(&first);
+    let (status, one) = app.get(&t, &first_path).await;
+    assert_eq!(status, 200, "{one}");
+    assert_eq!(app.get(&t, &first_path).await.1, one);
 
     // A purchase through the API (a minute later, so that it sorts first).
     clock.advance(jiff::SignedDuration::from_mins(1));
@@ -46,6 +50,7 @@ async fn a_list_page_shows_every_change_made_since_it_was_last_answered() {
     assert_eq!(status, 200, "{renamed}");
     let (_, page) = app.get(&t, LIST).await;
     assert_eq!(nicknames(&page), [None, Some("Front desk")]);
+    assert_eq!(app.get(&t, &first_path).await.1["nickname"], "Front desk");
 
     // A change another process commits to the same database, past the application.
     app.raw_texts(&format!(
@@ -58,6 +63,12 @@ async fn a_list_page_shows_every_change_made_since_it_was_last_answered() {
         nicknames(&page),
         [Some("Changed elsewhere"), Some("Front desk")]
     );
+    app.raw_texts(&format!(
+        "UPDATE phone_numbers SET label = 'elsewhere' WHERE id = '{}'",
+        first["id"].as_str().unwrap()
+    ))
+    .await;
+    assert_eq!(app.get(&t, &first_path).await.1["label"], "elsewhere");
 
     // Only the clock moves: past the renewal date on the page, the page shows the next one.
     assert_eq!(
@@ -70,6 +81,10 @@ async fn a_list_page_shows_every_change_made_since_it_was_last_answered() {
         page["items"][1]["next_renewal_at"],
         "2027-03-31T10:00:00.000Z"
     );
+    assert_eq!(
+        app.get(&t, &first_path).await.1["next_renewal_at"],
+        "2027-03-31T10:00:00.000Z"
+    );
 
     // Another filter, page or workspace is another answer.
     let (_, second_page) = app.get(&t, &format!("{LIST}?limit=1&page=2")).await;
@@ -80,4 +95,5 @@ async fn a_list_page_shows_every_change_made_since_it_was_last_answered() {
     let other = app.tenant(&["US"], &[]).await;
     let (_, theirs) = app.get(&other, LIST).await;
     assert_eq!(theirs["total"], 0, "{theirs}");
+    assert_eq!(app.get(&other, &first_path).await.0, 404);
 }

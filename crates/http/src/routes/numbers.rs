@@ -169,16 +169,16 @@ async fn list(
     // page is, so a commit in between makes the kept page older than the token, never newer.
     let services = &state.services;
     let token = services.change_token().await?;
-    let key = PageKey {
+    let key = PageKey::List {
         workspace: caller.workspace_id.clone(),
-        filter,
+        filter: filter.clone(),
         page,
     };
     let now = services.clock().now();
     if let Some(body) = token.and_then(|t| state.pages.get(&key, t, now)) {
         return Ok(json_body(body));
     }
-    let (items, total) = services.list_numbers(&caller, &key.filter, page).await?;
+    let (items, total) = services.list_numbers(&caller, &filter, page).await?;
     let valid_until = items.iter().filter_map(|r| services.next_renewal(r)).min();
     let view = ListView {
         items: items
@@ -189,14 +189,18 @@ async fn list(
         page: page.page,
         limit: page.limit,
     };
-    let body = Bytes::from(
-        serde_json::to_vec(&view)
-            .map_err(|e| ServiceError::internal(format!("cannot render the page: {e}")))?,
-    );
+    let body = render(&view)?;
     if let Some(token) = token {
         state.pages.put(key, token, valid_until, body.clone());
     }
     Ok(json_body(body))
+}
+
+/// `value` as JSON bytes.
+fn render(value: &impl serde::Serialize) -> ApiResult<Bytes> {
+    serde_json::to_vec(value)
+        .map(Bytes::from)
+        .map_err(|e| ServiceError::internal(format!("cannot render the answer: {e}")).into())
 }
 
 /// A rendered JSON body, as `Json` would answer it.
@@ -229,10 +233,25 @@ async fn get_one(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
     Path(id): Path<String>,
-) -> ApiResult<Json<PhoneNumberView>> {
-    let record = state.services.get_number(&caller, &id).await?;
-    let trunk = state.services.sip_trunk_of(&record).await?;
-    Ok(Json(
-        PhoneNumberView::new(&state.services, &record).with_sip_trunk(trunk),
-    ))
+) -> ApiResult<Response> {
+    // Kept as list pages are (crate::page_cache); a number that is not there is not kept.
+    let services = &state.services;
+    let token = services.change_token().await?;
+    let key = PageKey::Number {
+        workspace: caller.workspace_id.clone(),
+        id: id.clone(),
+    };
+    let now = services.clock().now();
+    if let Some(body) = token.and_then(|t| state.pages.get(&key, t, now)) {
+        return Ok(json_body(body));
+    }
+    let record = services.get_number(&caller, &id).await?;
+    let trunk = services.sip_trunk_of(&record).await?;
+    let view = PhoneNumberView::new(services, &record).with_sip_trunk(trunk);
+    let body = render(&view)?;
+    if let Some(token) = token {
+        let valid_until = services.next_renewal(&record);
+        state.pages.put(key, token, valid_until, body.clone());
+    }
+    Ok(json_body(body))
 }
