@@ -7,7 +7,7 @@ use crate::client;
 use crate::drive::{self, Latency, Stop};
 use crate::numbers::NumberSource;
 use crate::procfs::{self, CpuMeter, PidFile};
-use crate::profile::{self, ProfileSummary};
+use crate::profile::{self, ProfileSummary, Profiler};
 use crate::report::{Machine, Results, Scenario, rate, targets};
 use crate::server::{self, Floor, Service, ServiceOptions};
 use crate::wrk::{self, WrkJob, WrkOutcome};
@@ -101,6 +101,24 @@ struct Ctx<'a> {
     plan: Plan,
     pids: PidFile,
     profiles: BTreeMap<String, ProfileSummary>,
+}
+
+impl Ctx<'_> {
+    /// `perf record` on `pid` from now, when the run profiles (`--profile-dir`).
+    async fn start_profile(&self, pid: u32, name: &str) -> anyhow::Result<Option<Profiler>> {
+        match &self.args.profile_dir {
+            Some(dir) => Ok(Some(profile::attach(pid, name, dir, &self.pids).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Stops `profiler` and keeps its summary under `name` for the results.
+    async fn keep_profile(&mut self, name: &str, profiler: Option<Profiler>) -> anyhow::Result<()> {
+        if let Some(p) = profiler {
+            self.profiles.insert(name.into(), p.finish().await?);
+        }
+        Ok(())
+    }
 }
 
 pub async fn run(mut args: RunArgs) -> anyhow::Result<()> {
@@ -359,16 +377,11 @@ async fn wrk_scenario(
     progress(&format!("{name}: wrk, {connections} connections"));
     wrk::run(&job, &ctx.args.workdir, &ctx.pids).await?;
     job.duration = ctx.plan.measure;
-    let profiler = match &ctx.args.profile_dir {
-        Some(dir) => Some(profile::attach(pid, name, dir, &ctx.pids).await?),
-        None => None,
-    };
+    let profiler = ctx.start_profile(pid, name).await?;
     let cpu = CpuMeter::start(pid)?;
     let w = wrk::run(&job, &ctx.args.workdir, &ctx.pids).await?;
     let cpu = cpu.percent()?;
-    if let Some(p) = profiler {
-        ctx.profiles.insert(name.into(), p.finish().await?);
-    }
+    ctx.keep_profile(name, profiler).await?;
     Ok(wrk_result(name, &job, &w, Some(cpu)))
 }
 
@@ -412,16 +425,11 @@ async fn purchase(
         Stop::For(ctx.plan.warmup),
     )
     .await?;
-    let profiler = match &ctx.args.profile_dir {
-        Some(dir) => Some(profile::attach(pid, "purchase", dir, &ctx.pids).await?),
-        None => None,
-    };
+    let profiler = ctx.start_profile(pid, "purchase").await?;
     let cpu = CpuMeter::start(pid)?;
     let o = drive::purchases(addr, key, numbers, c, Stop::For(ctx.plan.measure)).await?;
     let cpu = cpu.percent()?;
-    if let Some(p) = profiler {
-        ctx.profiles.insert("purchase".into(), p.finish().await?);
-    }
+    ctx.keep_profile("purchase", profiler).await?;
     let per_s = o.answered as f64 / o.elapsed.as_secs_f64();
     let mut details = BTreeMap::new();
     details.insert("statuses".into(), json!(o.statuses));
@@ -466,19 +474,13 @@ async fn slow_carrier(
         }
         peak
     });
-    let profiler = match &ctx.args.profile_dir {
-        Some(dir) => Some(profile::attach(pid, "purchase-slow-carrier", dir, &ctx.pids).await?),
-        None => None,
-    };
+    let profiler = ctx.start_profile(pid, "purchase-slow-carrier").await?;
     let cpu = CpuMeter::start(pid)?;
     let b = drive::burst(service.addr, key, numbers, n).await?;
     let cpu = cpu.percent()?;
     let peak = procfs::peak_rss_mb(pid)?;
     sampler.abort();
-    let profile = match profiler {
-        Some(p) => Some(p.finish().await?),
-        None => None,
-    };
+    ctx.keep_profile("purchase-slow-carrier", profiler).await?;
     set_buy_latency(service.emulator, 0).await?;
     let o = &b.outcome;
     let mut details = BTreeMap::new();
@@ -488,9 +490,6 @@ async fn slow_carrier(
     details.insert("statuses".into(), json!(o.statuses));
     if let Some(e) = &o.first_error {
         details.insert("first_error".into(), json!(e));
-    }
-    if let Some(p) = profile {
-        ctx.profiles.insert("purchase-slow-carrier".into(), p);
     }
     Ok(Scenario {
         name: "purchase-slow-carrier".into(),

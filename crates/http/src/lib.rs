@@ -29,7 +29,8 @@ pub struct Shared {
     pub services: Services,
     /// The operator token; `None` disables the operator API.
     pub admin_token: Option<Arc<str>>,
-    /// Rendered list pages, kept while the database and the clock say they are still true.
+    /// Rendered list pages and numbers, kept while the database and the clock say they are
+    /// still true.
     pub pages: page_cache::PageCache,
 }
 

@@ -17,6 +17,7 @@ use dialnexa_domain::{AgentId, NumberStatus};
 use dialnexa_service::ServiceError;
 use dialnexa_service::purchase::{PurchaseOutcome, PurchaseRequest};
 use dialnexa_store::NumberFilter;
+use jiff::Timestamp;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -165,31 +166,44 @@ async fn list(
             .map(|a| AgentId::from_trusted(a.to_owned())),
         q: query.q,
     };
-    // The same page again, unchanged since (crate::page_cache): the token is read before the
-    // page is, so a commit in between makes the kept page older than the token, never newer.
-    let services = &state.services;
-    let token = services.change_token().await?;
     let key = PageKey::List {
         workspace: caller.workspace_id.clone(),
         filter: filter.clone(),
         page,
     };
-    let now = services.clock().now();
+    let services = &state.services;
+    kept_or(&state, key, || async {
+        let (items, total) = services.list_numbers(&caller, &filter, page).await?;
+        let valid_until = items.iter().filter_map(|r| services.next_renewal(r)).min();
+        let view = ListView {
+            items: items
+                .iter()
+                .map(|r| PhoneNumberView::new(services, r))
+                .collect(),
+            total,
+            page: page.page,
+            limit: page.limit,
+        };
+        Ok((render(&view)?, valid_until))
+    })
+    .await
+}
+
+/// The answer kept for `key` (crate::page_cache) if it is still true, or else `answer`'s (its
+/// body and the first time it stops being true), kept for next time. The change token is read
+/// before `answer` reads anything, so a commit in between makes a kept answer older than its
+/// token, never newer. Errors are not kept.
+async fn kept_or<F, Fut>(state: &AppState, key: PageKey, answer: F) -> ApiResult<Response>
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = ApiResult<(Bytes, Option<Timestamp>)>>,
+{
+    let token = state.services.change_token().await?;
+    let now = state.services.clock().now();
     if let Some(body) = token.and_then(|t| state.pages.get(&key, t, now)) {
         return Ok(json_body(body));
     }
-    let (items, total) = services.list_numbers(&caller, &filter, page).await?;
-    let valid_until = items.iter().filter_map(|r| services.next_renewal(r)).min();
-    let view = ListView {
-        items: items
-            .iter()
-            .map(|r| PhoneNumberView::new(services, r))
-            .collect(),
-        total,
-        page: page.page,
-        limit: page.limit,
-    };
-    let body = render(&view)?;
+    let (body, valid_until) = answer().await?;
     if let Some(token) = token {
         state.pages.put(key, token, valid_until, body.clone());
     }
@@ -234,24 +248,16 @@ async fn get_one(
     Authenticated(caller): Authenticated,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
-    // Kept as list pages are (crate::page_cache); a number that is not there is not kept.
-    let services = &state.services;
-    let token = services.change_token().await?;
     let key = PageKey::Number {
         workspace: caller.workspace_id.clone(),
         id: id.clone(),
     };
-    let now = services.clock().now();
-    if let Some(body) = token.and_then(|t| state.pages.get(&key, t, now)) {
-        return Ok(json_body(body));
-    }
-    let record = services.get_number(&caller, &id).await?;
-    let trunk = services.sip_trunk_of(&record).await?;
-    let view = PhoneNumberView::new(services, &record).with_sip_trunk(trunk);
-    let body = render(&view)?;
-    if let Some(token) = token {
-        let valid_until = services.next_renewal(&record);
-        state.pages.put(key, token, valid_until, body.clone());
-    }
-    Ok(json_body(body))
+    let services = &state.services;
+    kept_or(&state, key, || async {
+        let record = services.get_number(&caller, &id).await?;
+        let trunk = services.sip_trunk_of(&record).await?;
+        let view = PhoneNumberView::new(services, &record).with_sip_trunk(trunk);
+        Ok((render(&view)?, services.next_renewal(&record)))
+    })
+    .await
 }

@@ -149,7 +149,7 @@ pub(crate) struct Lite {
     /// A read connection kept for `PRAGMA data_version` alone, so that its answers can be
     /// compared over time (each connection counts on its own).
     probe: Mutex<Option<Connection>>,
-    /// Writes go to one task that commits them in batches (group commit, below).
+    /// Writes go to one thread that commits them in batches (group commit, below).
     jobs: tokio::sync::mpsc::UnboundedSender<Job>,
 }
 
