@@ -44,7 +44,10 @@ pub async fn run(url: &str, connections: usize, seconds: f64) -> anyhow::Result<
         .await?;
     let server_version: String = admin.query_one("SHOW server_version", &[]).await?.get(0);
     let workspace: Arc<str> = workspace.into();
-    let next = Arc::new(AtomicU64::new(0));
+    // Far past the numbers the service's scenarios buy in the same database, and past any
+    // earlier floor run's.
+    let first = 20_000_000 + rand::rng().random_range(0..1_000u64) * 5_000;
+    let next = Arc::new(AtomicU64::new(first));
     let deadline = Instant::now() + Duration::from_secs_f64(seconds);
     let started = Instant::now();
     let mut tasks = Vec::new();
@@ -120,8 +123,7 @@ async fn prepare(c: &Client) -> anyhow::Result<Statements> {
 async fn purchase(c: &mut Client, s: &Statements, workspace: &str, i: u64) -> anyhow::Result<()> {
     let now = now_ms();
     let id = random_id("phn_");
-    // Far past the numbers the service's scenarios buy in the same database.
-    let number = crate::numbers::number(20_000_000 + i);
+    let number = crate::numbers::number(i);
     let claimed = c
         .query(
             &s.claim,
