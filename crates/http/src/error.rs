@@ -30,6 +30,9 @@ pub struct ErrorBody {
     pub error: String,
     /// A stable machine-readable code, e.g. `kyc_required`.
     pub code: String,
+    /// The request field the error is about, when it is about one, e.g. `country_iso`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<&'static str>,
 }
 
 pub fn status_of(kind: ErrorKind) -> StatusCode {
@@ -52,6 +55,21 @@ impl ApiError {
     }
 }
 
+/// Log a service error once, where it is answered: server errors with their internal detail,
+/// refusals with theirs when they have any. The dashboard logs its errors here too.
+pub fn log(e: &ServiceError, context: &str) {
+    if status_of(e.kind).is_server_error() {
+        tracing::error!(
+            code = e.code,
+            internal = e.internal.as_deref().unwrap_or(""),
+            "{context}{}",
+            e.message
+        );
+    } else if let Some(internal) = &e.internal {
+        tracing::info!(code = e.code, %internal, "{context}request refused");
+    }
+}
+
 impl From<ServiceError> for ApiError {
     fn from(e: ServiceError) -> Self {
         ApiError(e)
@@ -62,21 +80,13 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let e = self.0;
         let status = status_of(e.kind);
-        if status.is_server_error() {
-            tracing::error!(
-                code = e.code,
-                internal = e.internal.as_deref().unwrap_or(""),
-                "{}",
-                e.message
-            );
-        } else if let Some(internal) = &e.internal {
-            tracing::info!(code = e.code, %internal, "request refused");
-        }
+        log(&e, "");
         let body = ErrorBody {
             status_code: status.as_u16(),
             message: e.message,
             error: status.canonical_reason().unwrap_or("Error").to_owned(),
             code: e.code.to_owned(),
+            field: e.field,
         };
         let mut response = (status, Json(body)).into_response();
         if status == StatusCode::SERVICE_UNAVAILABLE {

@@ -11,7 +11,7 @@
 
 use bytes::Bytes;
 use dialnexa_domain::WorkspaceId;
-use dialnexa_store::{NumberFilter, Page};
+use dialnexa_service::numbers::NumberListing;
 use jiff::Timestamp;
 use quick_cache::Weighter;
 use quick_cache::sync::Cache;
@@ -26,8 +26,7 @@ pub enum PageKey {
     /// A page of the list.
     List {
         workspace: WorkspaceId,
-        filter: NumberFilter,
-        page: Page,
+        listing: NumberListing,
     },
     /// One number, by the id in the URL.
     Number { workspace: WorkspaceId, id: String },
@@ -94,12 +93,16 @@ impl std::fmt::Debug for PageCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use dialnexa_service::Page;
+    use dialnexa_service::numbers::NumberFilter;
 
     fn key(workspace: &str, page: u32) -> PageKey {
         PageKey::List {
             workspace: WorkspaceId::from_trusted(workspace.to_owned()),
-            filter: NumberFilter::default(),
-            page: Page { page, limit: 20 },
+            listing: NumberListing {
+                filter: NumberFilter::default(),
+                page: Page { page, limit: 20 },
+            },
         }
     }
 

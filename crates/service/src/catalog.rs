@@ -64,6 +64,11 @@ impl PriceQuery {
     }
 }
 
+/// A country's name in English, e.g. "India".
+pub fn country_name(country: CountryIso) -> String {
+    region_name(country.as_str())
+}
+
 /// Names for the few regions libphonenumber has that ISO 3166-1 does not list.
 fn region_name(iso: &str) -> String {
     match isocountry::CountryCode::for_alpha2(iso) {
@@ -225,7 +230,23 @@ impl Services {
     }
 
     pub fn country_name(&self, country: CountryIso) -> String {
-        region_name(country.as_str())
+        country_name(country)
+    }
+
+    /// The countries a workspace may pick from, by name: those a carrier here sells numbers
+    /// in, and those the workspace enabled.
+    pub async fn offered_countries(&self, caller: &Caller) -> ServiceResult<Vec<CountryIso>> {
+        let workspace = self.workspace(caller).await?;
+        let mut all: Vec<CountryIso> = self
+            .pricing(&PriceFilter::default())
+            .await?
+            .into_iter()
+            .map(|p| p.country)
+            .chain(workspace.enabled_countries)
+            .collect();
+        all.sort_by_key(|c| country_name(*c));
+        all.dedup();
+        Ok(all)
     }
 }
 

@@ -3,9 +3,10 @@
 
 use super::layout::{Nav, TextInput, page};
 use super::session::{
-    CSRF_FIELD, CsrfForm, FormData, SESSION_COOKIE, clear_session_cookie, cookie, session_cookie,
+    CSRF_FIELD, FormData, SESSION_COOKIE, clear_session_cookie, cookie, session_cookie,
     signin_token, signin_token_ok,
 };
+use super::extract::CsrfForm;
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
