@@ -273,7 +273,10 @@ async fn seed(services: &Services, s: &Settings) -> anyhow::Result<(String, Call
     }
     let mut bought = 0;
     'codes: for code in AREA_CODES {
-        for found in services.search(&caller, &search(code, 100).parse()?).await? {
+        for found in services
+            .search(&caller, &search(code, 100).parse()?)
+            .await?
+        {
             let req = PurchaseRequest {
                 phone_number: found.phone_number,
                 provider: None,

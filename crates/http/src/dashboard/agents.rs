@@ -1,12 +1,12 @@
 //! Agents: list, create, rename, delete. Deleting an agent that still routes numbers is
 //! refused by the service with the numbers named; the page then offers to detach them.
 
+use super::extract::CsrfForm;
+use super::layout::NoticeQuery;
 use super::layout::{
     FormError, Nav, TextInput, csrf_field, error_page, field_error, form_error, notice_text, page,
     redirect_with,
 };
-use super::layout::NoticeQuery;
-use super::extract::CsrfForm;
 use super::session::Session;
 use crate::AppState;
 use axum::extract::{Path, Query, State};
@@ -60,7 +60,13 @@ async fn render(
     match load(&state.services, &session.caller, refused).await {
         Ok(data) => (
             status,
-            page("Agents", Some(session), Nav::Agents, notice, view(&data, session)),
+            page(
+                "Agents",
+                Some(session),
+                Nav::Agents,
+                notice,
+                view(&data, session),
+            ),
         )
             .into_response(),
         Err(e) => error_page(&e),

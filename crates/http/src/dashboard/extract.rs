@@ -3,9 +3,7 @@
 //! token matches it, or a refusal before the handler runs).
 
 use super::layout;
-use super::session::{
-    CSRF_FIELD, FormData, SESSION_COOKIE, Session, clear_session_cookie, cookie,
-};
+use super::session::{CSRF_FIELD, FormData, SESSION_COOKIE, Session, clear_session_cookie, cookie};
 use crate::AppState;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
@@ -104,4 +102,3 @@ impl FromRequest<AppState> for CsrfForm {
         Ok(CsrfForm { session, form })
     }
 }
-

@@ -2,9 +2,9 @@
 //! list's (`NumberQuery`), parsed by the service; a filter it refuses is dropped and named.
 //! A number's own page is `number`.
 
-use super::session::Session;
 use super::format::{self, country_cell, country_name, status_badge};
 use super::layout::{Nav, NoticeQuery, error_page, notice_text, page};
+use super::session::Session;
 use crate::AppState;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};

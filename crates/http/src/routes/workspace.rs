@@ -8,8 +8,8 @@ use axum::extract::State;
 use axum::routing::{get, put};
 use axum::{Json, Router};
 use dialnexa_domain::{CountryIso, Provider, format_time};
-use dialnexa_service::{ServiceError, Workspace};
 use dialnexa_service::workspace::TelephonyConfigInput;
+use dialnexa_service::{ServiceError, Workspace};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 

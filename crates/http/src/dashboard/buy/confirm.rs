@@ -4,11 +4,11 @@
 
 use super::results::{context_pairs, results_table, search_link};
 use crate::AppState;
+use crate::dashboard::extract::CsrfForm;
 use crate::dashboard::format::{self, country_name};
 use crate::dashboard::layout::{
     FormError, Nav, csrf_field, error_page, message_page, number_path, page, redirect_with,
 };
-use crate::dashboard::extract::CsrfForm;
 use crate::dashboard::session::{FormData, Session};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -149,10 +149,23 @@ pub async fn purchase(
         Ok(PurchaseOutcome::Active(r)) => redirect_with(&number_path(&r.id), "purchased"),
         Ok(PurchaseOutcome::Pending(r)) => redirect_with(&number_path(&r.id), "pending"),
         Err(e) if e.kind == ErrorKind::Conflict => {
-            let data = taken(&state.services, &session.caller, &req.phone_number, &e, context).await;
+            let data = taken(
+                &state.services,
+                &session.caller,
+                &req.phone_number,
+                &e,
+                context,
+            )
+            .await;
             (
                 StatusCode::CONFLICT,
-                page("Number taken", Some(&session), Nav::Buy, None, taken_view(&data)),
+                page(
+                    "Number taken",
+                    Some(&session),
+                    Nav::Buy,
+                    None,
+                    taken_view(&data),
+                ),
             )
                 .into_response()
         }
@@ -169,7 +182,11 @@ async fn taken(
     mut context: SearchQuery,
 ) -> TakenPage {
     crate::dashboard::layout::log(e);
-    if context.country_iso.as_deref().is_none_or(|c| c.trim().is_empty()) {
+    if context
+        .country_iso
+        .as_deref()
+        .is_none_or(|c| c.trim().is_empty())
+    {
         context.country_iso = Some(number.country().as_str().to_owned());
         context.number_type = Some(number.number_type().as_str().to_owned());
     }

@@ -43,7 +43,10 @@ pub async fn load(
 ) -> ServiceResult<BuyPage> {
     let countries = services.offered_countries(caller).await?;
     let enabled = services.workspace(caller).await?.enabled_countries;
-    let searched = query.country_iso.as_deref().is_some_and(|c| !c.trim().is_empty());
+    let searched = query
+        .country_iso
+        .as_deref()
+        .is_some_and(|c| !c.trim().is_empty());
     let (results, error) = if !searched {
         (None, None)
     } else {

@@ -118,4 +118,3 @@ fn confirm_link(number: &E164, provider: Provider, context: &SearchQuery) -> Str
         serde_urlencoded::to_string(&pairs).unwrap_or_default()
     )
 }
-

@@ -8,9 +8,9 @@ mod view;
 
 pub use release::{confirm_release, release};
 
-use super::layout::{FormError, Nav, error_page, notice_text, page, redirect_with, status};
-use super::layout::NoticeQuery;
 use super::extract::CsrfForm;
+use super::layout::NoticeQuery;
+use super::layout::{FormError, Nav, error_page, notice_text, page, redirect_with, status};
 use super::session::Session;
 use crate::AppState;
 use axum::extract::{Path, Query, State};

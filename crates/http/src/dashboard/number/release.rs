@@ -2,11 +2,11 @@
 //! billing at the end of the period already paid.
 
 use crate::AppState;
+use crate::dashboard::extract::CsrfForm;
 use crate::dashboard::format::{self, display_name};
 use crate::dashboard::layout::{
     FormError, Nav, csrf_field, error_page, form_error, number_path, page, redirect_with, status,
 };
-use crate::dashboard::extract::CsrfForm;
 use crate::dashboard::session::Session;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -126,7 +126,13 @@ async fn render(
     match load(&state.services, &session.caller, id, error).await {
         Ok(data) => (
             status,
-            page(&title(&data), Some(session), Nav::Numbers, None, view(&data, session)),
+            page(
+                &title(&data),
+                Some(session),
+                Nav::Numbers,
+                None,
+                view(&data, session),
+            ),
         )
             .into_response(),
         Err(e) => error_page(&e),

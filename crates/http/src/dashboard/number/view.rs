@@ -216,4 +216,3 @@ fn charges_table(charges: &[Charge], total: u64, record: &PhoneNumber) -> Markup
         }
     }
 }
-

@@ -4,9 +4,9 @@
 
 mod view;
 
-use super::layout::{FormError, Nav, error_page, notice_text, page, redirect_with};
-use super::layout::NoticeQuery;
 use super::extract::CsrfForm;
+use super::layout::NoticeQuery;
+use super::layout::{FormError, Nav, error_page, notice_text, page, redirect_with};
 use super::session::{Session, clear_session_cookie};
 use crate::AppState;
 use axum::extract::{Path, Query, State};
