@@ -99,3 +99,46 @@ impl IntoResponse for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn body_of(e: ServiceError) -> (StatusCode, serde_json::Value) {
+        let response = ApiError(e).into_response();
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        (status, serde_json::from_slice(&bytes).unwrap())
+    }
+
+    #[tokio::test]
+    async fn the_envelope_names_the_field_when_the_error_has_one() {
+        let (status, body) = body_of(
+            ServiceError::bad_request("invalid_country", "country_iso: `XX` is not a country")
+                .on("country_iso"),
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(
+            body,
+            serde_json::json!({
+                "statusCode": 400,
+                "message": "country_iso: `XX` is not a country",
+                "error": "Bad Request",
+                "code": "invalid_country",
+                "field": "country_iso",
+            })
+        );
+        let (_, body) = body_of(ServiceError::not_found("Phone number")).await;
+        assert!(body.get("field").is_none(), "{body}");
+    }
+
+    #[tokio::test]
+    async fn server_errors_say_nothing_internal() {
+        let (status, body) = body_of(ServiceError::internal("disk on fire at /var/db")).await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(!body.to_string().contains("disk"), "{body}");
+    }
+}

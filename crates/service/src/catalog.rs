@@ -233,6 +233,19 @@ impl Services {
         country_name(country)
     }
 
+    /// The carriers this deployment sells numbers through.
+    pub async fn providers_on_offer(&self) -> ServiceResult<Vec<Provider>> {
+        let mut providers: Vec<Provider> = self
+            .pricing(&PriceFilter::default())
+            .await?
+            .iter()
+            .map(|p| p.provider)
+            .collect();
+        providers.sort();
+        providers.dedup();
+        Ok(providers)
+    }
+
     /// The countries a workspace may pick from, by name: those a carrier here sells numbers
     /// in, and those the workspace enabled.
     pub async fn offered_countries(&self, caller: &Caller) -> ServiceResult<Vec<CountryIso>> {

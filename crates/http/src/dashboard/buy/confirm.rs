@@ -49,19 +49,18 @@ pub struct TakenPage {
     pub fresh: Option<Vec<AvailableNumber>>,
 }
 
-/// The purchase a confirmation or its form describes; a refusal is a page of its own.
-fn request(input: &PurchaseInput) -> Result<PurchaseRequest, Response> {
-    input.parse(None).map_err(|e| {
-        if e.field == Some("phone_number") {
-            message_page(
-                StatusCode::BAD_REQUEST,
-                "Not a phone number",
-                &format!("{} Search for a number to buy instead.", e.message),
-            )
-        } else {
-            error_page(&e)
-        }
-    })
+/// The page for a purchase that cannot even be described: a number that is none, or an
+/// unknown provider.
+fn unreadable(e: &ServiceError) -> Response {
+    if e.field == Some("phone_number") {
+        message_page(
+            StatusCode::BAD_REQUEST,
+            "Not a phone number",
+            &format!("{} Search for a number to buy instead.", e.message),
+        )
+    } else {
+        error_page(e)
+    }
 }
 
 pub async fn load(
@@ -112,9 +111,9 @@ pub async fn confirm(
         provider: q.provider,
         country: None,
     };
-    match request(&input) {
+    match input.parse(None) {
         Ok(req) => render(&state, &session, &req, q.context, None).await,
-        Err(response) => response,
+        Err(e) => unreadable(&e),
     }
 }
 
@@ -140,9 +139,9 @@ pub async fn purchase(
         provider: form.get("provider").map(str::to_owned),
         country: None,
     };
-    let req = match request(&input) {
+    let req = match input.parse(None) {
         Ok(req) => req,
-        Err(response) => return response,
+        Err(e) => return unreadable(&e),
     };
     let context = context_of(&form);
     match state.services.purchase(&session.caller, req.clone()).await {

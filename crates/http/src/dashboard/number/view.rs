@@ -216,3 +216,79 @@ fn charges_table(charges: &[Charge], total: u64, record: &PhoneNumber) -> Markup
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dashboard::number::Refused;
+    use dialnexa_domain::{
+        Capabilities, Capability, E164, Money, NumberType, PhoneNumberId, Provider, WorkspaceId,
+    };
+    use dialnexa_service::{Caller, ServiceError, Workspace};
+
+    fn page_refused(routing: ServiceError) -> String {
+        let now = jiff::Timestamp::UNIX_EPOCH;
+        let workspace = WorkspaceId::generate();
+        let number = PhoneNumber {
+            id: PhoneNumberId::generate(),
+            phone_number: E164::parse("+14155552671").unwrap(),
+            number_type: NumberType::Local,
+            capabilities: Capabilities::default().with(Capability::Voice),
+            monthly_cost: Money::from_micros(1_150_000),
+            provider: Provider::Twilio,
+            status: NumberStatus::Active,
+            label: None,
+            nickname: None,
+            inbound_agent_id: None,
+            outbound_agent_id: None,
+            created_at: now,
+            updated_at: now,
+            activated_at: Some(now),
+            released_at: None,
+            next_renewal_at: None,
+            sip_trunk: None,
+        };
+        let data = NumberPage {
+            number,
+            workspace: Workspace {
+                id: workspace.clone(),
+                name: "W".into(),
+                default_provider: Provider::Twilio,
+                enabled_countries: vec![],
+                default_phone_number_id: None,
+                created_at: now,
+            },
+            agents: vec![],
+            charges: vec![],
+            charge_count: 0,
+            refused: Refused {
+                routing: Some(FormError::new(&routing)),
+                ..Refused::default()
+            },
+        };
+        let session = Session::new(
+            Caller {
+                workspace_id: workspace,
+            },
+            "dnx_live_test",
+        );
+        view(&data, &session).into_string()
+    }
+
+    #[test]
+    fn a_refused_agent_is_shown_beside_the_select_the_service_names() {
+        for (field, other) in [
+            ("inbound_agent_id", "outbound_agent_id"),
+            ("outbound_agent_id", "inbound_agent_id"),
+        ] {
+            let e = ServiceError::bad_request("unknown_agent", "not an agent here").on(field);
+            let html = page_refused(e);
+            assert!(html.contains(&format!(r#"id="{field}-error""#)), "{html}");
+            assert!(!html.contains(&format!(r#"id="{other}-error""#)), "{html}");
+        }
+        // An error about no input of the form is the form's own.
+        let html = page_refused(ServiceError::conflict("phone_number_not_active", "gone"));
+        assert!(html.contains(r#"class="form-error""#), "{html}");
+        assert!(!html.contains("agent_id-error"), "{html}");
+    }
+}

@@ -14,7 +14,6 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use dialnexa_domain::{NumberStatus, NumberType, Provider};
 use dialnexa_service::auth::CreatedKey;
-use dialnexa_service::catalog::PriceFilter;
 use dialnexa_service::numbers::{NumberFilter, NumberListing};
 use dialnexa_service::workspace::TelephonyConfigInput;
 use dialnexa_service::{
@@ -70,15 +69,12 @@ pub async fn load(
         })
         .collect();
     let keys = services.list_api_keys(caller).await?;
-    let mut providers: Vec<Provider> = services
-        .pricing(&PriceFilter::default())
-        .await?
-        .iter()
-        .map(|p| p.provider)
-        .collect();
-    providers.push(workspace.default_provider);
-    providers.sort();
-    providers.dedup();
+    // The current default stays on the list, sold here any more or not.
+    let mut providers = services.providers_on_offer().await?;
+    if !providers.contains(&workspace.default_provider) {
+        providers.push(workspace.default_provider);
+        providers.sort();
+    }
     let countries = services.offered_countries(caller).await?;
     let active = NumberListing {
         filter: NumberFilter {
