@@ -102,7 +102,7 @@ async fn reconcile(
     store.migrate().await?;
     let (carriers, emulator) = crate::app::carriers_for(carriers, database).await?;
     let services = Services::new(
-        Arc::new(store),
+        store.shared(),
         carriers,
         Arc::new(SystemClock),
         ServiceConfig::default(),
@@ -181,7 +181,7 @@ pub(super) async fn run(database: DatabaseArgs, command: AdminCommand) -> anyhow
         _ => Arc::new(SystemClock),
     };
     let services = Services::new(
-        Arc::new(store),
+        store.shared(),
         Carriers::new(),
         clock,
         ServiceConfig::default(),

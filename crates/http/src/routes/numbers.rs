@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use bytes::Bytes;
+use dialnexa_service::Caller;
 use dialnexa_service::ServiceError;
 use dialnexa_service::lifecycle::NumberPatch;
 use dialnexa_service::numbers::NumberQuery;
@@ -62,7 +63,7 @@ async fn list(
         listing: listing.clone(),
     };
     let services = &state.services;
-    kept_or(&state, key, || async {
+    kept_or(&state, &caller, key, || async {
         let (items, total) = services.list_numbers(&caller, &listing).await?;
         let valid_until = items.iter().filter_map(|r| r.next_renewal_at).min();
         let view = ListView {
@@ -100,7 +101,7 @@ async fn get_one(
         id: id.clone(),
     };
     let services = &state.services;
-    kept_or(&state, key, || async {
+    kept_or(&state, &caller, key, || async {
         let number = services.get_number(&caller, &id).await?;
         let view = PhoneNumberView::from(&number);
         Ok((render(&view)?, number.next_renewal_at))
@@ -112,12 +113,17 @@ async fn get_one(
 /// body and the first time it stops being true), kept for next time. The change token is read
 /// before `answer` reads anything, so a commit in between makes a kept answer older than its
 /// token, never newer. Errors are not kept.
-async fn kept_or<F, Fut>(state: &AppState, key: PageKey, answer: F) -> ApiResult<Response>
+async fn kept_or<F, Fut>(
+    state: &AppState,
+    caller: &Caller,
+    key: PageKey,
+    answer: F,
+) -> ApiResult<Response>
 where
     F: FnOnce() -> Fut,
     Fut: Future<Output = ApiResult<(Bytes, Option<Timestamp>)>>,
 {
-    let token = state.services.change_token().await?;
+    let token = state.services.change_token(caller).await?;
     let now = state.services.clock().now();
     if let Some(body) = token.and_then(|t| state.pages.get(&key, t, now)) {
         return Ok(json_body(body));

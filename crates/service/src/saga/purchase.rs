@@ -11,7 +11,7 @@ use crate::carriers::carrier_error;
 use crate::input::{self, present};
 use crate::model::PhoneNumber;
 use crate::quote::{QuoteRequest, type_words};
-use crate::{Caller, ServiceError, ServiceResult, Services};
+use crate::{Caller, ErrorKind, ServiceError, ServiceResult, Services};
 use dialnexa_carriers::{CarrierError, OwnedNumber};
 use dialnexa_domain::{
     BillingPeriod, Capabilities, Capability, ChargeId, CountryIso, E164, EventId, NumberStatus,
@@ -163,7 +163,17 @@ impl Services {
             Ok(owned) => {
                 self.config.failpoints.hit(AFTER_CARRIER);
                 // Step 3: the activation.
-                let active = self.activate(&pending, &owned).await?;
+                let active = match self.activate(&pending, &owned).await {
+                    Ok(active) => active,
+                    // The claim is durable and the carrier sold us the number: what is not
+                    // known yet is only our own record of it, which recovery completes once
+                    // the database commits again. That is a pending purchase, not a failure.
+                    Err(e) if e.kind == ErrorKind::Unavailable => {
+                        tracing::warn!(id = %pending.id, error = %e, "activation did not commit; left pending for recovery");
+                        return Ok(PurchaseOutcome::Pending(self.present(pending)));
+                    }
+                    Err(e) => return Err(e),
+                };
                 self.config.failpoints.hit(AFTER_ACTIVATE);
                 Ok(PurchaseOutcome::Active(self.present(active)))
             }
