@@ -5,6 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+echo "== layout (file sizes, dependencies of crates/http, import cycles) =="
+bash scripts/check-layout.sh
+
 echo "== cargo test (SQLite) =="
 cargo test --workspace --all-targets
 

@@ -13,13 +13,14 @@ use axum::http::{Request, StatusCode, header};
 use clap::Parser;
 use dialnexa::app::Application;
 use dialnexa::config::ServeArgs;
-use dialnexa_domain::{CountryIso, NumberType, Provider};
+use dialnexa_domain::{CountryIso, Provider};
 use dialnexa_http::AppState;
 use dialnexa_service::agents::AgentInput;
 use dialnexa_service::auth::WorkspaceSpec;
 use dialnexa_service::lifecycle::NumberPatch;
-use dialnexa_service::purchase::{PurchaseOutcome, PurchaseRequest};
-use dialnexa_service::search::SearchRequest;
+use dialnexa_service::numbers::NumberQuery;
+use dialnexa_service::saga::purchase::{PurchaseOutcome, PurchaseRequest};
+use dialnexa_service::search::SearchQuery;
 use dialnexa_service::{Caller, Services};
 use std::time::{Duration, Instant};
 use tower::ServiceExt;
@@ -93,13 +94,11 @@ async fn run(settings: Settings, report_timing: bool) -> anyhow::Result<()> {
         settings.agents,
         started.elapsed().as_secs_f64()
     );
-    let (numbers, _) = services
-        .list_numbers(
-            &caller,
-            &Default::default(),
-            dialnexa_store::Page { page: 1, limit: 1 },
-        )
-        .await?;
+    let first = NumberQuery {
+        limit: Some("1".into()),
+        ..NumberQuery::default()
+    };
+    let (numbers, _) = services.list_numbers(&caller, &first.parse()?).await?;
     let one = numbers
         .first()
         .context("no number was bought")?
@@ -107,12 +106,11 @@ async fn run(settings: Settings, report_timing: bool) -> anyhow::Result<()> {
         .to_string();
     let last_page = settings.numbers.div_ceil(25);
     let available = services
-        .search(&caller, search("907", settings.numbers.min(5)))
+        .search(&caller, &search("907", settings.numbers.min(5)).parse()?)
         .await?;
     let candidate = available
         .first()
         .context("the emulator offered nothing to confirm")?
-        .number
         .phone_number
         .as_str()
         .replace('+', "%2B");
@@ -241,16 +239,13 @@ async fn fetch(router: &axum::Router, path: &str, cookie: &str) -> anyhow::Resul
     Ok(String::from_utf8_lossy(&body).into_owned())
 }
 
-fn search(area_code: &str, limit: usize) -> SearchRequest {
-    SearchRequest {
-        country: CountryIso::parse("US").expect("static"),
-        number_type: NumberType::Local,
+fn search(area_code: &str, limit: usize) -> SearchQuery {
+    SearchQuery {
+        country_iso: Some("US".into()),
+        number_type: Some("local".into()),
         area_code: Some(area_code.to_owned()),
-        contains: None,
-        region: None,
-        capabilities: Default::default(),
-        limit: limit.clamp(1, 100) as u32,
-        provider: None,
+        limit: Some(limit.clamp(1, 100).to_string()),
+        ..SearchQuery::default()
     }
 }
 
@@ -278,9 +273,12 @@ async fn seed(services: &Services, s: &Settings) -> anyhow::Result<(String, Call
     }
     let mut bought = 0;
     'codes: for code in AREA_CODES {
-        for found in services.search(&caller, search(code, 100)).await? {
+        for found in services
+            .search(&caller, &search(code, 100).parse()?)
+            .await?
+        {
             let req = PurchaseRequest {
-                phone_number: found.number.phone_number,
+                phone_number: found.phone_number,
                 provider: None,
                 country: None,
                 resumed_from: None,

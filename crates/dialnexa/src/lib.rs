@@ -3,7 +3,6 @@
 
 pub mod app;
 pub mod cli;
-pub mod client;
 pub mod config;
 pub mod demo;
 pub mod secret_key;

@@ -1,20 +1,82 @@
 //! The API's accept loop: what `axum::serve` with graceful shutdown does, over HTTP/1.1 alone.
 //!
-//! `axum::serve` offers HTTP/1.1 and h2c on every connection, so hyper first reads a few bytes
-//! to tell which one a client speaks, then hands them to the HTTP/1.1 parser as a separate
-//! read; the parser's 8 KB buffer then has to grow to 16 KB. Speaking HTTP/1.1 alone, the first
-//! read goes straight into the parser's buffer, which stays at 8 KB: 40 MB less with 5,000
-//! clients connected at once (BENCHMARKS.md). Clients of this API speak HTTP/1.1; a TLS proxy
-//! in front may speak HTTP/2 to browsers. The loop itself is the carrier emulator's.
+//! HTTP/1.1 alone because `axum::serve` sniffs every connection for h2c first, which doubles
+//! the parser's read buffer of each connection (BENCHMARKS.md, "HTTP/1.1 alone"). Clients of
+//! this API speak HTTP/1.1; a TLS proxy in front may speak HTTP/2 to browsers. The carrier
+//! emulator has a loop of its own, for HTTP/1.1 and h2c.
 
 use axum::Router;
-use hyper_util::rt::TokioExecutor;
-use hyper_util::server::conn::auto;
-use tokio::net::TcpListener;
+use axum::body::Body;
+use axum::http::Request;
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper_util::rt::TokioIo;
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use std::pin::pin;
+use std::time::Duration;
+use tokio::net::{TcpListener, TcpStream};
+use tower::ServiceExt;
 
 /// Serves `app` on `listener` until `stop` completes, then stops accepting, lets every
 /// connection finish the requests it has in flight and waits for them.
 pub async fn serve(listener: TcpListener, app: Router, stop: impl Future<Output = ()>) {
-    let builder = auto::Builder::new(TokioExecutor::new()).http1_only();
-    dialnexa_emulator::serve_with(listener, app, builder, stop).await;
+    // The routes become services once for the server, as `into_make_service` does; each
+    // connection gets a clone (reference-counted), not a router of its own.
+    let app: Router = app.with_state(());
+    let builder = http1::Builder::new();
+    let connections = GracefulShutdown::new();
+    let mut stop = pin!(stop);
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    accept_failed(e).await;
+                    continue;
+                }
+            },
+            () = &mut stop => break,
+        };
+        serve_connection(&builder, &connections, stream, app.clone());
+    }
+    drop(listener);
+    connections.shutdown().await;
+}
+
+/// Serves one accepted connection on a task of its own, watched for the graceful shutdown.
+fn serve_connection(
+    builder: &http1::Builder,
+    connections: &GracefulShutdown,
+    stream: TcpStream,
+    app: Router,
+) {
+    // An answer goes out as soon as it is written, not after Nagle's algorithm waits for an
+    // acknowledgement of the previous one.
+    if let Err(e) = stream.set_nodelay(true) {
+        tracing::debug!(error = %e, "could not disable Nagle's algorithm");
+    }
+    let service = app.map_request(|request: Request<Incoming>| request.map(Body::new));
+    let connection =
+        builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
+    let connection = connections.watch(connection);
+    tokio::spawn(async move {
+        if let Err(e) = connection.await {
+            tracing::trace!(error = %e, "connection ended with an error");
+        }
+    });
+}
+
+/// What to do when `accept` fails: nothing for the connection's own failures; otherwise
+/// (out of file descriptors, say) log and give the process a second to close some.
+async fn accept_failed(e: std::io::Error) {
+    use std::io::ErrorKind::{ConnectionAborted, ConnectionRefused, ConnectionReset};
+    if matches!(
+        e.kind(),
+        ConnectionAborted | ConnectionRefused | ConnectionReset
+    ) {
+        return;
+    }
+    tracing::error!(error = %e, "could not accept a connection");
+    tokio::time::sleep(Duration::from_secs(1)).await;
 }

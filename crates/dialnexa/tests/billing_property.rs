@@ -6,9 +6,9 @@ use dialnexa::app::Application;
 use dialnexa::config::{CarrierArgs, DatabaseArgs, ServeArgs};
 use dialnexa_domain::{BillingPeriod, CountryIso, Provider};
 use dialnexa_service::auth::WorkspaceSpec;
-use dialnexa_service::purchase::{PurchaseOutcome, PurchaseRequest};
+use dialnexa_service::saga::purchase::{PurchaseOutcome, PurchaseRequest};
 use dialnexa_service::{Caller, ManualClock};
-use dialnexa_store::{ChargeFilter, Page};
+use dialnexa_service::{ChargeFilter, Page};
 use proptest::prelude::*;
 use std::sync::Arc;
 

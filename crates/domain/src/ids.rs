@@ -2,9 +2,8 @@
 //! and the type system keeps a workspace id from being passed where a number id belongs.
 //!
 //! After the prefix, ten characters of the creation time in milliseconds, then ten random
-//! ones (50 bits), all in Crockford's base 32 (as ULIDs are). Ids made later sort later, so
-//! a table's primary-key index grows at its end: a batch of new rows writes a few index pages
-//! instead of one page per row wherever a random key would land (BENCHMARKS.md). Within one
+//! ones (50 bits), all in Crockford's base 32 (as ULIDs are). Ids made later sort later, so new
+//! rows land at the end of a table's primary-key index (BENCHMARKS.md, change 20); within one
 //! millisecond the random part keeps them apart.
 
 use rand::Rng;

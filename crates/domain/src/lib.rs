@@ -3,18 +3,22 @@
 
 pub mod billing;
 pub mod ids;
+pub mod keypad;
 pub mod money;
+pub mod number_kind;
 pub mod phone;
+pub mod phone_error;
 pub mod provider;
 pub mod regulatory;
 pub mod status;
 
 pub use billing::{BillingPeriod, period_start};
 pub use ids::{AgentId, ApiKeyId, ChargeId, EventId, PhoneNumberId, WorkspaceId};
+pub use keypad::keypad_pattern;
 pub use money::Money;
-pub use phone::{
-    Capabilities, Capability, CountryIso, E164, NumberType, PhoneError, keypad_pattern,
-};
+pub use number_kind::{Capabilities, Capability, NumberType};
+pub use phone::{CountryIso, E164};
+pub use phone_error::PhoneError;
 pub use provider::Provider;
 pub use regulatory::{KycStatus, RegulatoryPolicy};
 pub use status::NumberStatus;

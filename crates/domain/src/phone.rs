@@ -1,29 +1,11 @@
 //! Phone numbers at the edge: an `E164` is only ever a number libphonenumber accepts as valid
 //! for a real country, so nothing past the HTTP boundary re-checks the format.
 
+use crate::number_kind::NumberType;
+use crate::phone_error::PhoneError;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 use std::str::FromStr;
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum PhoneError {
-    #[error(
-        "`{0}` is not an E.164 phone number: use a leading + and the country code, digits only, e.g. +912234567890"
-    )]
-    NotE164(String),
-    #[error("`{0}` is not a valid phone number for any country")]
-    NotValid(String),
-    #[error("`{0}` is not a two-letter ISO 3166 country code such as US, GB or IN")]
-    BadCountry(String),
-    #[error("`{0}` is not a number type: use local, mobile or toll_free")]
-    BadType(String),
-    #[error("`{0}` is not a capability: use voice, sms, mms or fax")]
-    BadCapability(String),
-    #[error(
-        "`{0}` is not a search pattern: use 1 to 16 digits, letters (as on a phone keypad) or * for any digit"
-    )]
-    BadPattern(String),
-}
 
 /// A valid phone number in E.164 form (`+` and up to 15 digits), with the country it belongs to.
 /// Equality, order and hash are those of the text: the rest follows from it.
@@ -244,146 +226,6 @@ impl<'de> Deserialize<'de> for CountryIso {
     }
 }
 
-/// What kind of number a carrier sells.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum NumberType {
-    Local,
-    Mobile,
-    TollFree,
-}
-
-impl NumberType {
-    pub const ALL: [NumberType; 3] = [NumberType::Local, NumberType::Mobile, NumberType::TollFree];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            NumberType::Local => "local",
-            NumberType::Mobile => "mobile",
-            NumberType::TollFree => "toll_free",
-        }
-    }
-}
-
-impl fmt::Display for NumberType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for NumberType {
-    type Err = PhoneError;
-    /// Accepts the carriers' spellings too: "tollfree", "toll-free", "TOLL_FREE".
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.to_ascii_lowercase().replace('-', "_").as_str() {
-            "local" | "fixed" | "landline" => Ok(NumberType::Local),
-            "mobile" => Ok(NumberType::Mobile),
-            "toll_free" | "tollfree" => Ok(NumberType::TollFree),
-            _ => Err(PhoneError::BadType(s.to_owned())),
-        }
-    }
-}
-
-/// One thing a number can do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Capability {
-    Voice,
-    Sms,
-    Mms,
-    Fax,
-}
-
-impl Capability {
-    pub const ALL: [Capability; 4] = [
-        Capability::Voice,
-        Capability::Sms,
-        Capability::Mms,
-        Capability::Fax,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Capability::Voice => "voice",
-            Capability::Sms => "sms",
-            Capability::Mms => "mms",
-            Capability::Fax => "fax",
-        }
-    }
-}
-
-impl FromStr for Capability {
-    type Err = PhoneError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "voice" => Ok(Capability::Voice),
-            "sms" => Ok(Capability::Sms),
-            "mms" => Ok(Capability::Mms),
-            "fax" => Ok(Capability::Fax),
-            other => Err(PhoneError::BadCapability(other.to_owned())),
-        }
-    }
-}
-
-/// A set of capabilities, ordered as `Capability::ALL`, serialized as `["voice","sms"]`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub struct Capabilities(u8);
-
-impl Capabilities {
-    pub fn with(mut self, c: Capability) -> Self {
-        self.0 |= 1 << c as u8;
-        self
-    }
-
-    pub fn contains(self, c: Capability) -> bool {
-        self.0 & (1 << c as u8) != 0
-    }
-
-    pub fn contains_all(self, other: Capabilities) -> bool {
-        self.0 & other.0 == other.0
-    }
-
-    pub fn iter(self) -> impl Iterator<Item = Capability> {
-        Capability::ALL
-            .into_iter()
-            .filter(move |c| self.contains(*c))
-    }
-
-    /// Comma list for storage and query strings: "voice,sms".
-    pub fn to_csv(self) -> String {
-        self.iter()
-            .map(Capability::as_str)
-            .collect::<Vec<_>>()
-            .join(",")
-    }
-
-    pub fn parse_csv(s: &str) -> Result<Self, PhoneError> {
-        s.split(',')
-            .filter(|p| !p.trim().is_empty())
-            .try_fold(Capabilities::default(), |acc, p| Ok(acc.with(p.parse()?)))
-    }
-}
-
-impl FromIterator<Capability> for Capabilities {
-    fn from_iter<I: IntoIterator<Item = Capability>>(iter: I) -> Self {
-        iter.into_iter()
-            .fold(Capabilities::default(), Capabilities::with)
-    }
-}
-
-impl Serialize for Capabilities {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.iter())
-    }
-}
-
-impl<'de> Deserialize<'de> for Capabilities {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let list = Vec::<Capability>::deserialize(d)?;
-        Ok(list.into_iter().collect())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -475,78 +317,6 @@ mod tests {
         assert_eq!(CountryIso::parse("IN").unwrap().calling_code(), Some(91));
         for bad in ["", "I", "IND", "1N", "XX"] {
             assert!(CountryIso::parse(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn number_types_accept_carrier_spellings() {
-        assert_eq!(
-            "tollfree".parse::<NumberType>().unwrap(),
-            NumberType::TollFree
-        );
-        assert_eq!(
-            "toll-free".parse::<NumberType>().unwrap(),
-            NumberType::TollFree
-        );
-        assert_eq!("LOCAL".parse::<NumberType>().unwrap(), NumberType::Local);
-        assert!("premium".parse::<NumberType>().is_err());
-    }
-
-    #[test]
-    fn capabilities_round_trip() {
-        let caps = Capabilities::parse_csv("sms,voice").unwrap();
-        assert_eq!(caps.to_csv(), "voice,sms");
-        assert_eq!(serde_json::to_string(&caps).unwrap(), r#"["voice","sms"]"#);
-        assert!(caps.contains_all(Capabilities::parse_csv("voice").unwrap()));
-        assert!(!caps.contains(Capability::Fax));
-        assert!(Capabilities::parse_csv("voice,telepathy").is_err());
-    }
-}
-
-/// A search pattern in Twilio's `Contains` syntax: digits, `*` for any one digit, and letters
-/// as phone-keypad digits (`STORE` → `78673`), optionally with a leading `+`.
-pub fn keypad_pattern(input: &str) -> Result<String, PhoneError> {
-    let bad = || PhoneError::BadPattern(input.to_owned());
-    let body = input.strip_prefix('+').unwrap_or(input);
-    if body.is_empty() || body.len() > 16 {
-        return Err(bad());
-    }
-    let mapped: String = body
-        .chars()
-        .map(|c| match c.to_ascii_uppercase() {
-            d @ '0'..='9' => Some(d),
-            '*' => Some('*'),
-            'A'..='C' => Some('2'),
-            'D'..='F' => Some('3'),
-            'G'..='I' => Some('4'),
-            'J'..='L' => Some('5'),
-            'M'..='O' => Some('6'),
-            'P'..='S' => Some('7'),
-            'T'..='V' => Some('8'),
-            'W'..='Z' => Some('9'),
-            _ => None,
-        })
-        .collect::<Option<String>>()
-        .ok_or_else(bad)?;
-    Ok(if input.starts_with('+') {
-        format!("+{mapped}")
-    } else {
-        mapped
-    })
-}
-
-#[cfg(test)]
-mod keypad_tests {
-    use super::*;
-
-    #[test]
-    fn letters_become_keypad_digits() {
-        assert_eq!(keypad_pattern("STORE").unwrap(), "78673");
-        assert_eq!(keypad_pattern("store").unwrap(), "78673");
-        assert_eq!(keypad_pattern("55*1").unwrap(), "55*1");
-        assert_eq!(keypad_pattern("+1415").unwrap(), "+1415");
-        for bad in ["", "12-34", "hello world", "12345678901234567", "+"] {
-            assert!(keypad_pattern(bad).is_err(), "{bad}");
         }
     }
 }

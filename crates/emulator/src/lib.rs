@@ -21,5 +21,5 @@ pub use config::{
 };
 pub use control::OTHER_OWNER;
 pub use faults::{FaultSettings, FaultUpdate, HANG_AFTER_COMMIT};
-pub use server::{RunningEmulator, router, serve_with, start};
+pub use server::{RunningEmulator, router, start};
 pub use state::EmulatorState;

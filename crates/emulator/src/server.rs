@@ -68,9 +68,8 @@ async fn serve(listener: TcpListener, app: Router, stop: impl Future<Output = ()
     serve_with(listener, app, builder, stop).await;
 }
 
-/// The accept loop of [`serve`], with the protocols and settings of `builder`; the service's
-/// API server (crate `dialnexa`) uses it too, over HTTP/1.1 alone.
-pub async fn serve_with(
+/// The accept loop of [`serve`], with the protocols and settings of `builder`.
+async fn serve_with(
     listener: TcpListener,
     app: Router,
     builder: auto::Builder<TokioExecutor>,

@@ -31,7 +31,7 @@ impl EmulatorState {
         let store = Store::open(config.state_path.as_deref())?;
         // libphonenumber loads its metadata on first use, which takes a while in debug
         // builds; pay that here rather than in some client's first buy, under its timeout.
-        crate::market::is_valid_number("+14155552671");
+        let _ = phonenumber::parse(None, "+14155552671").map(|n| phonenumber::is_valid(&n));
         let (stopping, _) = watch::channel(false);
         Ok(EmulatorState {
             inner: Arc::new(Inner {

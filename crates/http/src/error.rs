@@ -30,6 +30,9 @@ pub struct ErrorBody {
     pub error: String,
     /// A stable machine-readable code, e.g. `kyc_required`.
     pub code: String,
+    /// The request field the error is about, when it is about one, e.g. `country_iso`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<&'static str>,
 }
 
 pub fn status_of(kind: ErrorKind) -> StatusCode {
@@ -52,6 +55,21 @@ impl ApiError {
     }
 }
 
+/// Log a service error once, where it is answered: server errors with their internal detail,
+/// refusals with theirs when they have any. The dashboard logs its errors here too.
+pub fn log(e: &ServiceError, context: &str) {
+    if status_of(e.kind).is_server_error() {
+        tracing::error!(
+            code = e.code,
+            internal = e.internal.as_deref().unwrap_or(""),
+            "{context}{}",
+            e.message
+        );
+    } else if let Some(internal) = &e.internal {
+        tracing::info!(code = e.code, %internal, "{context}request refused");
+    }
+}
+
 impl From<ServiceError> for ApiError {
     fn from(e: ServiceError) -> Self {
         ApiError(e)
@@ -62,21 +80,13 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let e = self.0;
         let status = status_of(e.kind);
-        if status.is_server_error() {
-            tracing::error!(
-                code = e.code,
-                internal = e.internal.as_deref().unwrap_or(""),
-                "{}",
-                e.message
-            );
-        } else if let Some(internal) = &e.internal {
-            tracing::info!(code = e.code, %internal, "request refused");
-        }
+        log(&e, "");
         let body = ErrorBody {
             status_code: status.as_u16(),
             message: e.message,
             error: status.canonical_reason().unwrap_or("Error").to_owned(),
             code: e.code.to_owned(),
+            field: e.field,
         };
         let mut response = (status, Json(body)).into_response();
         if status == StatusCode::SERVICE_UNAVAILABLE {
@@ -89,3 +99,46 @@ impl IntoResponse for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn body_of(e: ServiceError) -> (StatusCode, serde_json::Value) {
+        let response = ApiError(e).into_response();
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        (status, serde_json::from_slice(&bytes).unwrap())
+    }
+
+    #[tokio::test]
+    async fn the_envelope_names_the_field_when_the_error_has_one() {
+        let (status, body) = body_of(
+            ServiceError::bad_request("invalid_country", "country_iso: `XX` is not a country")
+                .on("country_iso"),
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(
+            body,
+            serde_json::json!({
+                "statusCode": 400,
+                "message": "country_iso: `XX` is not a country",
+                "error": "Bad Request",
+                "code": "invalid_country",
+                "field": "country_iso",
+            })
+        );
+        let (_, body) = body_of(ServiceError::not_found("Phone number")).await;
+        assert!(body.get("field").is_none(), "{body}");
+    }
+
+    #[tokio::test]
+    async fn server_errors_say_nothing_internal() {
+        let (status, body) = body_of(ServiceError::internal("disk on fire at /var/db")).await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(!body.to_string().contains("disk"), "{body}");
+    }
+}

@@ -10,6 +10,7 @@ use axum::http::header;
 use axum::http::request::Parts;
 use dialnexa_service::{Caller, ErrorKind, ServiceError};
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer};
 
 /// A request carrying a valid workspace API key.
 #[derive(Debug, Clone)]
@@ -132,4 +133,14 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
             Err(other) => Err(ApiError::bad_request("invalid_query", other.body_text())),
         }
     }
+}
+
+/// For PATCH bodies: an absent field is `None`, `null` is `Some(None)`, a value `Some(Some)`.
+/// Use with `#[serde(default, deserialize_with = "double_option")]`.
+pub(crate) fn double_option<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
 }

@@ -12,7 +12,7 @@ use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use dialnexa_service::Caller;
-use dialnexa_service::idempotency::IdempotencyBegin;
+use dialnexa_service::idempotency::KeyClaim;
 use sha2::{Digest, Sha256};
 
 const HEADER: &str = "idempotency-key";
@@ -69,8 +69,8 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
             }
             response
         }
-        Ok(IdempotencyBegin::Completed { status, body }) => replay(status, body),
-        Ok(IdempotencyBegin::Started { resumed_from }) => {
+        Ok(KeyClaim::Replay { status, body }) => replay(status, body),
+        Ok(KeyClaim::Run { resumed_from }) => {
             parts.extensions.insert(caller.clone());
             if let Some(since) = resumed_from {
                 parts.extensions.insert(ResumedFrom(since));
@@ -79,9 +79,6 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
                 .run(Request::from_parts(parts, Body::from(bytes)))
                 .await;
             finish(&state, &caller, &key, response).await
-        }
-        Ok(IdempotencyBegin::InFlight | IdempotencyBegin::Mismatch) => {
-            unreachable!("the service turns these into errors")
         }
     }
 }

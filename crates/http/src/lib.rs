@@ -58,7 +58,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::available::router())
         .merge(routes::billing::router())
         .merge(routes::numbers::router())
-        .merge(routes::lifecycle::router())
+        .merge(routes::purchase::router())
         .merge(routes::sip_trunks::router())
         .merge(routes::agents::router())
         .merge(routes::catalog::router())

@@ -3,7 +3,7 @@
 //! copy, and a test fails when the two drift.
 
 use crate::routes::{
-    admin, agents, available, billing, catalog, health, lifecycle, numbers, sip_trunks, workspace,
+    admin, agents, available, billing, catalog, health, numbers, purchase, sip_trunks, workspace,
 };
 use axum::Json;
 use axum::routing::get;
@@ -24,10 +24,10 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         available::available,
         available::plivo_numbers,
         numbers::list,
-        numbers::purchase,
+        purchase::purchase,
         numbers::get_one,
-        lifecycle::update,
-        lifecycle::release,
+        numbers::update,
+        numbers::release,
         sip_trunks::link,
         billing::list,
         agents::list,
@@ -42,7 +42,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         workspace::get_config,
         workspace::put_config,
         workspace::get_kyc,
-        lifecycle::set_default,
+        workspace::set_default,
         admin::create_workspace,
         admin::list_workspaces,
         admin::create_key,

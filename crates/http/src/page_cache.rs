@@ -1,17 +1,17 @@
 //! Rendered answers of `GET /v1/organization-phone-numbers` (a page) and
 //! `GET /v1/organization-phone-numbers/{id}` (a number), kept for as long as they stay true.
 //!
-//! A page is the same bytes until something is committed to the database or the clock passes
-//! the next renewal date it shows. So each page is stored with the store's change token read
-//! before the page was (SQLite's `data_version`, which moves on any commit by any connection,
-//! in this process or another) and with the earliest renewal date on it; a later request for
-//! the same workspace, filters and page gets the bytes back only while the token is the same
-//! and the clock has not reached that date. Where the store has no token (PostgreSQL) nothing
-//! is kept.
+//! A page is the same bytes until something the workspace's numbers show is committed to the
+//! database or the clock passes the next renewal date it shows. So each page is stored with
+//! the workspace's change token read before the page was (see `Store::change_token`: it moves
+//! with any such commit, by this process or another) and with the earliest renewal date on it;
+//! a later request for the same workspace, filters and page gets the bytes back only while the
+//! token is the same and the clock has not reached that date. Where the store has no token,
+//! nothing is kept.
 
 use bytes::Bytes;
 use dialnexa_domain::WorkspaceId;
-use dialnexa_store::{NumberFilter, Page};
+use dialnexa_service::numbers::NumberListing;
 use jiff::Timestamp;
 use quick_cache::Weighter;
 use quick_cache::sync::Cache;
@@ -26,8 +26,7 @@ pub enum PageKey {
     /// A page of the list.
     List {
         workspace: WorkspaceId,
-        filter: NumberFilter,
-        page: Page,
+        listing: NumberListing,
     },
     /// One number, by the id in the URL.
     Number { workspace: WorkspaceId, id: String },
@@ -94,12 +93,16 @@ impl std::fmt::Debug for PageCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use dialnexa_service::Page;
+    use dialnexa_service::numbers::NumberFilter;
 
     fn key(workspace: &str, page: u32) -> PageKey {
         PageKey::List {
             workspace: WorkspaceId::from_trusted(workspace.to_owned()),
-            filter: NumberFilter::default(),
-            page: Page { page, limit: 20 },
+            listing: NumberListing {
+                filter: NumberFilter::default(),
+                page: Page { page, limit: 20 },
+            },
         }
     }
 

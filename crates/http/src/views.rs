@@ -1,17 +1,14 @@
-//! What resources look like on the wire, and parsing of wire values into domain types with
-//! the error envelope's codes.
+//! What resources look like on the wire: the phone-number record, its SIP trunk, and lists.
 
-use crate::error::ApiError;
-use dialnexa_domain::{Capabilities, CountryIso, E164, Money, NumberType, Provider, format_time};
-use dialnexa_service::Services;
-use dialnexa_store::PhoneNumberRecord;
+use dialnexa_domain::{Capabilities, Money, NumberType, Provider, format_time};
+use dialnexa_service::{PhoneNumber, SipTrunk};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 /// The phone-number record: the union of the seed's two examples, plus renewal and routing.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PhoneNumberView {
-    #[schema(example = "phn_f7w2kx5mb9qz")]
+    #[schema(example = "phn_01kdz3f4w7x2kx5mb9qz")]
     pub id: String,
     #[schema(example = "+14155550123")]
     pub phone_number: String,
@@ -41,11 +38,11 @@ pub struct PhoneNumberView {
     pub next_renewal_at: Option<String>,
     /// Bring-your-own numbers only: where calls go, never the password.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub sip_trunk: Option<crate::routes::sip_trunks::SipTrunkView>,
+    pub sip_trunk: Option<SipTrunkView>,
 }
 
-impl PhoneNumberView {
-    pub fn new(services: &Services, r: &PhoneNumberRecord) -> Self {
+impl From<&PhoneNumber> for PhoneNumberView {
+    fn from(r: &PhoneNumber) -> Self {
         let inbound = r.inbound_agent_id.as_ref().map(|a| a.to_string());
         PhoneNumberView {
             id: r.id.to_string(),
@@ -53,11 +50,7 @@ impl PhoneNumberView {
             country_code: r.phone_number.country().to_string(),
             number_type: r.number_type,
             capabilities: r.capabilities,
-            monthly_cost_usd: if r.provider.is_carrier() {
-                r.monthly_cost
-            } else {
-                Money::ZERO
-            },
+            monthly_cost_usd: r.monthly_cost,
             label: r.label.clone(),
             nickname: r.nickname.clone(),
             agent_id: inbound.clone(),
@@ -69,8 +62,32 @@ impl PhoneNumberView {
             created_at: format_time(r.created_at),
             updated_at: format_time(r.updated_at),
             released_at: r.released_at.map(format_time),
-            next_renewal_at: services.next_renewal(r).map(format_time),
-            sip_trunk: None,
+            next_renewal_at: r.next_renewal_at.map(format_time),
+            sip_trunk: r.sip_trunk.as_ref().map(Into::into),
+        }
+    }
+}
+
+/// A trunk as the API shows it: never the password.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SipTrunkView {
+    #[schema(example = "pbx.example.com:5060")]
+    termination_uri: String,
+    /// `userpass` or `ip`.
+    #[schema(value_type = String, example = "userpass")]
+    auth_mode: &'static str,
+    username: Option<String>,
+    /// Whether a password is stored (sealed); the password itself is never returned.
+    password_set: bool,
+}
+
+impl From<&SipTrunk> for SipTrunkView {
+    fn from(t: &SipTrunk) -> Self {
+        SipTrunkView {
+            termination_uri: t.termination_uri.clone(),
+            auth_mode: t.auth_mode.as_str(),
+            username: t.username.clone(),
+            password_set: t.password_set,
         }
     }
 }
@@ -82,48 +99,4 @@ pub struct ListView<T> {
     pub total: u64,
     pub page: u32,
     pub limit: u32,
-}
-
-pub fn parse_e164(field: &str, raw: Option<&str>) -> Result<E164, ApiError> {
-    let raw = raw.ok_or_else(|| {
-        ApiError::bad_request(
-            "missing_field",
-            format!("{field} is required, in E.164 format, e.g. +912234567890"),
-        )
-    })?;
-    E164::parse(raw.trim())
-        .map_err(|e| ApiError::bad_request("invalid_phone_number", format!("{field}: {e}")))
-}
-
-pub fn parse_country(field: &str, raw: &str) -> Result<CountryIso, ApiError> {
-    CountryIso::parse(raw.trim())
-        .map_err(|e| ApiError::bad_request("invalid_country", format!("{field}: {e}")))
-}
-
-pub fn parse_type(field: &str, raw: &str) -> Result<NumberType, ApiError> {
-    raw.parse().map_err(|e: dialnexa_domain::PhoneError| {
-        ApiError::bad_request("invalid_type", format!("{field}: {e}"))
-    })
-}
-
-/// Accepts `twilio`, `plivo`, and the spec's provider ids such as `plivo_123456`.
-pub fn parse_provider(field: &str, raw: &str) -> Result<Provider, ApiError> {
-    let raw = raw.trim();
-    let name = match raw.split_once('_') {
-        Some((head, _))
-            if head.eq_ignore_ascii_case("twilio") || head.eq_ignore_ascii_case("plivo") =>
-        {
-            head
-        }
-        _ => raw,
-    };
-    name.parse()
-        .map_err(|e: dialnexa_domain::provider::UnknownProvider| {
-            ApiError::bad_request("invalid_provider", format!("{field}: {e}"))
-        })
-}
-
-pub fn parse_capabilities(field: &str, raw: &str) -> Result<Capabilities, ApiError> {
-    Capabilities::parse_csv(raw)
-        .map_err(|e| ApiError::bad_request("invalid_capabilities", format!("{field}: {e}")))
 }

@@ -2,9 +2,10 @@
 //! spec's way of routing (`PATCH /v1/agents/{id}` with `inbound_phone_number_id`) and ours
 //! (`PATCH` on the number) write the same columns on the number row.
 
+use crate::model::{Agent, Page};
 use crate::{Caller, ServiceError, ServiceResult, Services};
 use dialnexa_domain::{AgentId, NumberStatus, PhoneNumberId};
-use dialnexa_store::{Agent, AgentDeletion, Direction, NewAgent, Page, UpdateRefused};
+use dialnexa_store::{AgentDeletion, Direction, NewAgent, UpdateRefused};
 
 pub const MAX_NAME_CHARS: usize = 255;
 
@@ -30,13 +31,14 @@ fn check_name(raw: &str) -> ServiceResult<String> {
         return Err(ServiceError::bad_request(
             "invalid_name",
             format!("name is required: 1 to {MAX_NAME_CHARS} characters, on one line."),
-        ));
+        )
+        .on("name"));
     }
     Ok(name.to_owned())
 }
 
 /// A phone-number id named in a request body: one of this workspace's numbers, or a 400.
-pub(crate) fn unknown_number(field: &str, raw: &str) -> ServiceError {
+pub(crate) fn unknown_number(field: &'static str, raw: &str) -> ServiceError {
     ServiceError::bad_request(
         "unknown_phone_number",
         format!(
@@ -44,13 +46,15 @@ pub(crate) fn unknown_number(field: &str, raw: &str) -> ServiceError {
              GET /v1/organization-phone-numbers."
         ),
     )
+    .on(field)
 }
 
-pub(crate) fn not_live(field: &str, id: &str, status: NumberStatus) -> ServiceError {
+pub(crate) fn not_live(field: &'static str, id: &str, status: NumberStatus) -> ServiceError {
     ServiceError::conflict(
         "phone_number_not_active",
         format!("{field}: phone number {id} is {status}, so it cannot route calls any more."),
     )
+    .on(field)
 }
 
 pub(crate) fn unknown_agent(field: &str, raw: &str) -> ServiceError {
@@ -120,6 +124,7 @@ impl Services {
         self.store
             .get_agent(&caller.workspace_id, &id)
             .await?
+            .map(Into::into)
             .ok_or_else(agent_not_found)
     }
 
@@ -128,7 +133,38 @@ impl Services {
         caller: &Caller,
         page: Page,
     ) -> ServiceResult<(Vec<Agent>, u64)> {
-        Ok(self.store.list_agents(&caller.workspace_id, page).await?)
+        let (agents, total) = self
+            .store
+            .list_agents(&caller.workspace_id, page.into())
+            .await?;
+        Ok((agents.into_iter().map(Into::into).collect(), total))
+    }
+
+    /// Every agent of the workspace by name, for selectors and name look-ups; bounded, since
+    /// a selector of more than a few thousand names helps nobody.
+    pub async fn all_agents(&self, caller: &Caller) -> ServiceResult<Vec<Agent>> {
+        const PER_PAGE: u32 = 100;
+        const MAX_PAGES: u32 = 20;
+        let mut agents = Vec::new();
+        for page in 1..=MAX_PAGES {
+            let (mut batch, total) = self
+                .list_agents(
+                    caller,
+                    Page {
+                        page,
+                        limit: PER_PAGE,
+                    },
+                )
+                .await?;
+            let done = batch.len() < PER_PAGE as usize
+                || agents.len() as u64 + batch.len() as u64 >= total;
+            agents.append(&mut batch);
+            if done {
+                break;
+            }
+        }
+        agents.sort_by_key(|a| a.name.to_lowercase());
+        Ok(agents)
     }
 
     /// Rename, and (re)bind the agent's inbound and outbound numbers. Binding a number moves
@@ -207,7 +243,7 @@ impl Services {
     async fn live_number_id(
         &self,
         caller: &Caller,
-        field: &str,
+        field: &'static str,
         raw: &Option<Option<String>>,
     ) -> ServiceResult<Option<PhoneNumberId>> {
         let Some(raw) = raw.as_ref().and_then(|r| r.as_deref()).map(str::trim) else {

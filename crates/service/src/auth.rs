@@ -1,9 +1,10 @@
 //! API keys: random secrets shown once and stored as SHA-256 hashes, and the workspaces they
 //! open. A high-entropy key needs no slow password hash: nobody can brute-force 190 bits.
 
+use crate::model::{ApiKey, Workspace};
 use crate::{Caller, ServiceError, ServiceResult, Services};
 use dialnexa_domain::{ApiKeyId, CountryIso, KycStatus, Provider, WorkspaceId};
-use dialnexa_store::{ApiKey, NewApiKey, NewWorkspace, Workspace};
+use dialnexa_store::{NewApiKey, NewWorkspace};
 use rand::Rng;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -154,7 +155,7 @@ impl Services {
                 .set_kyc_status(&workspace.id, country, KycStatus::Approved, now)
                 .await?;
         }
-        Ok(workspace)
+        Ok(workspace.into())
     }
 
     pub async fn create_api_key(
@@ -187,7 +188,8 @@ impl Services {
     }
 
     pub async fn list_api_keys(&self, caller: &Caller) -> ServiceResult<Vec<ApiKey>> {
-        Ok(self.store.list_api_keys(&caller.workspace_id).await?)
+        let keys = self.store.list_api_keys(&caller.workspace_id).await?;
+        Ok(keys.into_iter().map(Into::into).collect())
     }
 
     pub async fn revoke_api_key(&self, caller: &Caller, id: &str) -> ServiceResult<()> {
@@ -204,7 +206,8 @@ impl Services {
     }
 
     pub async fn list_workspaces(&self) -> ServiceResult<Vec<Workspace>> {
-        Ok(self.store.list_workspaces().await?)
+        let workspaces = self.store.list_workspaces().await?;
+        Ok(workspaces.into_iter().map(Into::into).collect())
     }
 }
 

@@ -2,9 +2,10 @@
 //! catches up every missed period after downtime. The ledger's unique (number, period) and the
 //! compare-and-set cursor on the number make a second worker, or a second run, harmless.
 
+use crate::model::{Charge, ChargeFilter, Page};
 use crate::{Caller, ServiceResult, Services};
 use dialnexa_domain::{BillingPeriod, ChargeId, PhoneNumberId};
-use dialnexa_store::{Charge, ChargeFilter, NewCharge, Page};
+use dialnexa_store::NewCharge;
 
 impl Services {
     /// Charge every period that has begun by now. Returns how many charges were written.
@@ -53,17 +54,19 @@ impl Services {
         filter: ChargeFilter,
         page: Page,
     ) -> ServiceResult<(Vec<Charge>, u64)> {
-        let mut filter = filter;
-        if let Some(id) = phone_number_id {
+        let filter = dialnexa_store::ChargeFilter {
             // An id that cannot exist matches nothing rather than everything.
-            filter.phone_number_id = Some(
+            phone_number_id: phone_number_id.map(|id| {
                 PhoneNumberId::parse(id)
-                    .unwrap_or_else(|| PhoneNumberId::from_trusted("phn_none".into())),
-            );
-        }
-        Ok(self
+                    .unwrap_or_else(|| PhoneNumberId::from_trusted("phn_none".into()))
+            }),
+            period_from: filter.period_from,
+            period_to: filter.period_to,
+        };
+        let (charges, total) = self
             .store
-            .list_charges(&caller.workspace_id, &filter, page)
-            .await?)
+            .list_charges(&caller.workspace_id, &filter, page.into())
+            .await?;
+        Ok((charges.into_iter().map(Into::into).collect(), total))
     }
 }

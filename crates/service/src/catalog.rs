@@ -3,10 +3,12 @@
 //! from libphonenumber's metadata at first use, never typed by hand, so they agree with the
 //! validation `E164::parse` applies.
 
+use crate::input::{self, present};
+use crate::model::Price;
 use crate::{Caller, ServiceResult, Services};
 use dialnexa_domain::{CountryIso, NumberType, Provider};
-use dialnexa_store::PriceRow;
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
+use serde::Deserialize;
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
@@ -32,6 +34,39 @@ pub struct PriceFilter {
     pub country: Option<CountryIso>,
     pub provider: Option<Provider>,
     pub number_type: Option<NumberType>,
+}
+
+/// The pricing list's query as sent, in our spellings or the spec's. Blank values are absent.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct PriceQuery {
+    #[serde(alias = "countryISO", alias = "country_code")]
+    pub country_iso: Option<String>,
+    /// `twilio`, `plivo` or the spec's `tp_twilio`.
+    #[serde(alias = "telephony_provider_id")]
+    pub provider: Option<String>,
+    #[serde(rename = "type")]
+    pub number_type: Option<String>,
+}
+
+impl PriceQuery {
+    pub fn parse(&self) -> ServiceResult<PriceFilter> {
+        Ok(PriceFilter {
+            country: present(&self.country_iso)
+                .map(|c| input::country("country_iso", c))
+                .transpose()?,
+            provider: present(&self.provider)
+                .map(|p| input::provider("provider", p.trim_start_matches("tp_")))
+                .transpose()?,
+            number_type: present(&self.number_type)
+                .map(|t| input::number_type("type", t))
+                .transpose()?,
+        })
+    }
+}
+
+/// A country's name in English, e.g. "India".
+pub fn country_name(country: CountryIso) -> String {
+    region_name(country.as_str())
 }
 
 /// Names for the few regions libphonenumber has that ISO 3166-1 does not list.
@@ -175,7 +210,7 @@ impl Services {
     }
 
     /// Monthly rental per provider, country and type, for the providers this deployment has.
-    pub async fn pricing(&self, filter: &PriceFilter) -> ServiceResult<Vec<PriceRow>> {
+    pub async fn pricing(&self, filter: &PriceFilter) -> ServiceResult<Vec<Price>> {
         Ok(self
             .store
             .list_prices()
@@ -185,11 +220,46 @@ impl Services {
             .filter(|p| filter.country.is_none_or(|c| c == p.country))
             .filter(|p| filter.provider.is_none_or(|v| v == p.provider))
             .filter(|p| filter.number_type.is_none_or(|t| t == p.number_type))
+            .map(|p| Price {
+                provider: p.provider,
+                country: p.country,
+                number_type: p.number_type,
+                monthly_cost: p.monthly_cost,
+            })
             .collect())
     }
 
     pub fn country_name(&self, country: CountryIso) -> String {
-        region_name(country.as_str())
+        country_name(country)
+    }
+
+    /// The carriers this deployment sells numbers through.
+    pub async fn providers_on_offer(&self) -> ServiceResult<Vec<Provider>> {
+        let mut providers: Vec<Provider> = self
+            .pricing(&PriceFilter::default())
+            .await?
+            .iter()
+            .map(|p| p.provider)
+            .collect();
+        providers.sort();
+        providers.dedup();
+        Ok(providers)
+    }
+
+    /// The countries a workspace may pick from, by name: those a carrier here sells numbers
+    /// in, and those the workspace enabled.
+    pub async fn offered_countries(&self, caller: &Caller) -> ServiceResult<Vec<CountryIso>> {
+        let workspace = self.workspace(caller).await?;
+        let mut all: Vec<CountryIso> = self
+            .pricing(&PriceFilter::default())
+            .await?
+            .into_iter()
+            .map(|p| p.country)
+            .chain(workspace.enabled_countries)
+            .collect();
+        all.sort_by_key(|c| country_name(*c));
+        all.dedup();
+        Ok(all)
     }
 }
 

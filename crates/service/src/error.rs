@@ -27,6 +27,9 @@ pub struct ServiceError {
     pub code: &'static str,
     /// Safe to show to the caller.
     pub message: String,
+    /// The input field the error is about, by the name the request gave it (`nickname`,
+    /// `country_iso`): the API returns it, the dashboard shows the message beside that field.
+    pub field: Option<&'static str>,
     /// Logged, never returned.
     pub internal: Option<String>,
 }
@@ -37,6 +40,7 @@ impl ServiceError {
             kind,
             code,
             message: message.into(),
+            field: None,
             internal: None,
         }
     }
@@ -62,6 +66,7 @@ impl ServiceError {
             kind: ErrorKind::Internal,
             code: "internal_error",
             message: "Something went wrong on our side; the request can be retried.".into(),
+            field: None,
             internal: Some(detail.into()),
         }
     }
@@ -71,12 +76,19 @@ impl ServiceError {
             kind: ErrorKind::Unavailable,
             code: "service_unavailable",
             message: "The service is temporarily unavailable; retry in a few seconds.".into(),
+            field: None,
             internal: Some(detail.into()),
         }
     }
 
     pub fn with_internal(mut self, detail: impl Into<String>) -> Self {
         self.internal = Some(detail.into());
+        self
+    }
+
+    /// The same error, about the input `field`.
+    pub fn on(mut self, field: &'static str) -> Self {
+        self.field = Some(field);
         self
     }
 }

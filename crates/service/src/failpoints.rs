@@ -1,14 +1,10 @@
-//! Failpoints: named places in the saga where a test can make the process exit, to prove that
+//! Failpoints: named places in the sagas where a test can make the process exit, to prove that
 //! a crash at any step loses nothing. Off unless configured (`DIALNEXA_FAILPOINTS`), so they are
-//! harmless in production: an unconfigured `hit` is a hash-map lookup on an empty map.
+//! harmless in production: an unconfigured `hit` is a hash-map lookup on an empty map. Each
+//! saga names its own (`crate::saga::FAILPOINTS` lists them all).
 
 use std::collections::HashMap;
 use std::str::FromStr;
-
-/// The places the purchase saga offers.
-pub const PURCHASE_AFTER_CLAIM: &str = "purchase.after_claim";
-pub const PURCHASE_AFTER_CARRIER: &str = "purchase.after_carrier";
-pub const PURCHASE_AFTER_ACTIVATE: &str = "purchase.after_activate";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FailAction {

@@ -2,13 +2,27 @@
 //! replay it. The HTTP layer decides what a request and an answer are.
 
 use crate::{Caller, ErrorKind, ServiceError, ServiceResult, Services};
-pub use dialnexa_store::IdempotencyBegin;
+use dialnexa_store::IdempotencyBegin;
+use jiff::Timestamp;
 use std::time::Duration;
 
 /// How long an answer is replayed.
 pub const REPLAY_WINDOW: Duration = Duration::from_secs(24 * 60 * 60);
 /// A key in flight longer than this belongs to a request that died; a retry may take it over.
 pub const STALE_AFTER: Duration = Duration::from_secs(90);
+
+/// What to do with a request that carries a key (a key in flight or reused with another
+/// request is an error instead).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyClaim {
+    /// The key is this request's: run it, then record the answer.
+    Run {
+        /// Set when the key's first request died after this instant and this one takes over.
+        resumed_from: Option<Timestamp>,
+    },
+    /// The key's request already ran: answer as it did.
+    Replay { status: u16, body: String },
+}
 
 /// Checks a client's key: 1 to 255 visible ASCII characters.
 pub fn check_key(key: &str) -> ServiceResult<()> {
@@ -27,7 +41,7 @@ impl Services {
         caller: &Caller,
         key: &str,
         request_hash: &str,
-    ) -> ServiceResult<IdempotencyBegin> {
+    ) -> ServiceResult<KeyClaim> {
         check_key(key)?;
         let now = self.clock.now();
         let ago = |d: Duration| {
@@ -56,7 +70,8 @@ impl Services {
                 "idempotency_key_reused",
                 "This Idempotency-Key was already used with a different request; use a new key for a new request.",
             )),
-            other => Ok(other),
+            IdempotencyBegin::Started { resumed_from } => Ok(KeyClaim::Run { resumed_from }),
+            IdempotencyBegin::Completed { status, body } => Ok(KeyClaim::Replay { status, body }),
         }
     }
 

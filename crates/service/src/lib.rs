@@ -4,58 +4,36 @@
 pub mod agents;
 pub mod auth;
 pub mod billing;
+pub mod carriers;
 pub mod catalog;
 pub mod cipher;
 pub mod clock;
 pub mod error;
 pub mod failpoints;
 pub mod idempotency;
+pub mod input;
 pub mod lifecycle;
+pub mod model;
 pub mod numbers;
-pub mod purchase;
+pub mod quote;
 pub mod reconcile;
-pub mod recovery;
+pub mod saga;
 pub mod search;
 pub mod sip_trunk;
 pub mod workspace;
 
+pub use carriers::Carriers;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{ErrorKind, ServiceError, ServiceResult};
+pub use model::{
+    Agent, ApiKey, AvailableNumber, Charge, ChargeFilter, KycStanding, Page, PhoneNumber, Price,
+    SipAuthMode, SipTrunk, Workspace,
+};
 
-use dialnexa_carriers::Carrier;
-use dialnexa_domain::{Provider, RegulatoryPolicy, WorkspaceId};
+use dialnexa_domain::{RegulatoryPolicy, WorkspaceId};
 use dialnexa_store::Store;
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
-
-/// The carrier accounts this deployment can buy from.
-#[derive(Clone, Default)]
-pub struct Carriers(HashMap<Provider, Arc<dyn Carrier>>);
-
-impl Carriers {
-    pub fn new() -> Self {
-        Carriers(HashMap::new())
-    }
-
-    pub fn with(mut self, carrier: Arc<dyn Carrier>) -> Self {
-        self.0.insert(carrier.provider(), carrier);
-        self
-    }
-
-    pub fn get(&self, provider: Provider) -> ServiceResult<&Arc<dyn Carrier>> {
-        self.0.get(&provider).ok_or_else(|| {
-            ServiceError::bad_request(
-                "provider_not_configured",
-                format!("The provider `{provider}` is not configured on this deployment."),
-            )
-        })
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = &Arc<dyn Carrier>> {
-        self.0.values()
-    }
-}
 
 /// Tunables of the use cases.
 #[derive(Debug, Clone)]
@@ -124,6 +102,7 @@ impl Services {
         &self.clock
     }
 
+    /// The store itself, for operator tools and tests that inspect rows; front-ends never need it.
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
     }

@@ -1,20 +1,14 @@
-//! A number after purchase: renamed, routed, made the workspace default, released.
-//!
-//! Release is a small saga, like purchase: the intent is saved on the row first (so the
-//! workspace default cannot be moved onto it and a second release waits), then the carrier lets
-//! go, then one transaction marks it released. A carrier that already forgot the number counts
-//! as done; any other carrier failure leaves the number active and answers 5xx, so nothing is
-//! lost. A request that dies in between is finished by `recover_releases`.
+//! A number after purchase: renamed, routed, made the workspace default or no longer the
+//! default. Its release is a saga of its own (`crate::saga::release`).
 
 use crate::agents::{not_live, unknown_agent, unknown_number};
-use crate::{Caller, ErrorKind, ServiceError, ServiceResult, Services};
-use dialnexa_carriers::{CarrierError, NumberUpdate, OwnedNumber};
-use dialnexa_domain::{AgentId, EventId, NumberStatus, PhoneNumberId, Provider};
-use dialnexa_store::{
-    DefaultRefused, NewEvent, NumberChanges, PhoneNumberRecord, ReleaseClaim, UpdateRefused,
-    Workspace,
-};
-use std::time::Duration;
+use crate::carriers::owned_number;
+use crate::model::{PhoneNumber, Workspace};
+use crate::numbers::number_not_found;
+use crate::{Caller, ServiceError, ServiceResult, Services};
+use dialnexa_carriers::NumberUpdate;
+use dialnexa_domain::{AgentId, NumberStatus, PhoneNumberId};
+use dialnexa_store::{DefaultRefused, NumberChanges, PhoneNumberRecord, UpdateRefused};
 
 pub const MAX_TEXT_CHARS: usize = 255;
 
@@ -28,12 +22,8 @@ pub struct NumberPatch {
     pub outbound_agent_id: Option<Option<String>>,
 }
 
-fn number_not_found() -> ServiceError {
-    ServiceError::not_found("Phone number")
-}
-
 fn check_text(
-    field: &str,
+    field: &'static str,
     value: &Option<Option<String>>,
 ) -> ServiceResult<Option<Option<String>>> {
     let Some(value) = value else {
@@ -54,13 +44,16 @@ fn check_text(
             format!(
                 "{field} must be at most {MAX_TEXT_CHARS} characters on one line; send null or \"\" to clear it."
             ),
-        ));
+        )
+        .on(field));
     }
     Ok(Some(Some(text.to_owned())))
 }
 
+/// `named` is how the API's body calls the field (`agent_id` for the inbound agent).
 fn check_agent(
-    field: &str,
+    field: &'static str,
+    named: &str,
     value: &Option<Option<String>>,
 ) -> ServiceResult<Option<Option<AgentId>>> {
     let Some(value) = value else {
@@ -70,38 +63,7 @@ fn check_agent(
         None => Ok(Some(None)),
         Some(raw) => AgentId::parse(raw)
             .map(|a| Some(Some(a)))
-            .ok_or_else(|| unknown_agent(field, raw)),
-    }
-}
-
-/// A carrier failure during release, for the caller: nothing changed on our side.
-fn release_failed(provider: Provider, e: CarrierError) -> ServiceError {
-    match e {
-        CarrierError::Unauthorized => ServiceError::new(
-            ErrorKind::BadGateway,
-            "carrier_auth_failed",
-            format!("{provider} refused this deployment's credentials; the number is still active. An operator must fix the carrier configuration."),
-        ),
-        CarrierError::Rejected(reason) => ServiceError::new(
-            ErrorKind::BadGateway,
-            "carrier_rejected",
-            format!("{provider} refused to release the number; it is still active."),
-        )
-        .with_internal(reason),
-        other => ServiceError::new(
-            ErrorKind::Unavailable,
-            "carrier_unavailable",
-            format!("{provider} is not answering right now; the number is still active. Retry the release in a few seconds."),
-        )
-        .with_internal(other.to_string()),
-    }
-}
-
-fn owned(record: &PhoneNumberRecord) -> OwnedNumber {
-    OwnedNumber {
-        phone_number: record.phone_number.clone(),
-        carrier_ref: record.carrier_ref.clone().unwrap_or_default(),
-        friendly_name: None,
+            .ok_or_else(|| unknown_agent(named, raw).on(field)),
     }
 }
 
@@ -112,17 +74,21 @@ impl Services {
         caller: &Caller,
         id: &str,
         patch: NumberPatch,
-    ) -> ServiceResult<PhoneNumberRecord> {
+    ) -> ServiceResult<PhoneNumber> {
         let number_id = PhoneNumberId::parse(id).ok_or_else(number_not_found)?;
         let changes = NumberChanges {
             nickname: check_text("nickname", &patch.nickname)?,
             label: check_text("label", &patch.label)?,
-            inbound_agent_id: check_agent("agent_id", &patch.inbound_agent_id)?,
-            outbound_agent_id: check_agent("outbound_agent_id", &patch.outbound_agent_id)?,
+            inbound_agent_id: check_agent("inbound_agent_id", "agent_id", &patch.inbound_agent_id)?,
+            outbound_agent_id: check_agent(
+                "outbound_agent_id",
+                "outbound_agent_id",
+                &patch.outbound_agent_id,
+            )?,
         };
-        let before = self.get_number(caller, id).await?;
+        let before = self.number_record(caller, id).await?;
         if changes.is_empty() {
-            return Ok(before);
+            return self.with_trunk(before).await;
         }
         let updated = self
             .store
@@ -132,18 +98,17 @@ impl Services {
                 UpdateRefused::NumberNotFound => number_not_found(),
                 UpdateRefused::NumberNotLive(status) => not_live("id", id, status),
                 UpdateRefused::AgentNotFound(agent) => {
-                    let field = if changes.inbound_agent_id == Some(Some(agent.clone())) {
-                        "agent_id"
+                    if changes.inbound_agent_id == Some(Some(agent.clone())) {
+                        unknown_agent("agent_id", agent.as_str()).on("inbound_agent_id")
                     } else {
-                        "outbound_agent_id"
-                    };
-                    unknown_agent(field, agent.as_str())
+                        unknown_agent("outbound_agent_id", agent.as_str()).on("outbound_agent_id")
+                    }
                 }
             })?;
         if updated.nickname != before.nickname {
             self.push_friendly_name(&updated).await;
         }
-        Ok(updated)
+        self.with_trunk(updated).await
     }
 
     /// Mirror the nickname as the carrier's friendly name. Best effort: our row is the truth,
@@ -164,7 +129,7 @@ impl Services {
             ),
             voice_url: None,
         };
-        if let Err(e) = carrier.update(&owned(record), &update).await {
+        if let Err(e) = carrier.update(&owned_number(record), &update).await {
             tracing::warn!(id = %record.id, provider = %record.provider, error = %e,
                 "could not update the carrier's friendly name; the nickname is saved");
         }
@@ -185,6 +150,7 @@ impl Services {
         self.store
             .set_default_number(&caller.workspace_id, id.as_ref())
             .await?
+            .map(Into::into)
             .map_err(|refused| match refused {
                 DefaultRefused::NumberNotFound => unknown_number(FIELD, raw.unwrap_or("")),
                 DefaultRefused::NumberNotActive(status) => {
@@ -193,130 +159,19 @@ impl Services {
             })
     }
 
-    /// Release a number at its carrier (or unlink a SIP trunk) and stop routing it.
+    /// Clears the default only while it is `id`, so a page shown before the default moved
+    /// cannot clear the new one.
     #[tracing::instrument(skip_all, fields(workspace = %caller.workspace_id, number = %id))]
-    pub async fn release_number(
+    pub async fn unset_default_number(
         &self,
         caller: &Caller,
         id: &str,
-    ) -> ServiceResult<PhoneNumberRecord> {
-        let number_id = PhoneNumberId::parse(id).ok_or_else(number_not_found)?;
-        let record = match self
-            .store
-            .claim_release(&caller.workspace_id, &number_id, self.clock.now())
-            .await?
-        {
-            ReleaseClaim::Claimed(record) => *record,
-            // Released (or never bought) numbers are gone: a second DELETE changes nothing.
-            ReleaseClaim::NotFound
-            | ReleaseClaim::NotActive(NumberStatus::Released | NumberStatus::Failed) => {
-                return Err(number_not_found());
-            }
-            ReleaseClaim::NotActive(status) => {
-                return Err(ServiceError::conflict(
-                    "phone_number_not_active",
-                    format!(
-                        "Phone number {id} is {status}: its purchase has not settled yet. Retry once GET shows it active."
-                    ),
-                ));
-            }
-            ReleaseClaim::IsDefault => {
-                return Err(ServiceError::conflict(
-                    "default_phone_number",
-                    format!(
-                        "Phone number {id} is this workspace's default number. Make another number the \
-                         default (PUT /v1/workspace/default-phone-number {{\"phone_number_id\": \"phn_…\"}}) \
-                         or clear it ({{\"phone_number_id\": null}}), then release this one."
-                    ),
-                ));
-            }
-            ReleaseClaim::InProgress => {
-                return Err(ServiceError::conflict(
-                    "release_in_progress",
-                    format!(
-                        "Phone number {id} is being released by another request; GET it to see the outcome."
-                    ),
-                ));
-            }
-        };
-        match self.release_at_carrier(&record).await {
-            Ok(()) => self.finish_release(&record).await,
-            Err(e) => {
-                self.store.abandon_release(&record.id).await?;
-                Err(e)
-            }
+    ) -> ServiceResult<Workspace> {
+        let workspace = self.workspace(caller).await?;
+        match &workspace.default_phone_number_id {
+            Some(current) if current.as_str() == id => self.set_default_number(caller, None).await,
+            _ => Ok(workspace),
         }
-    }
-
-    /// `Ok` once the carrier no longer has the number on our account.
-    async fn release_at_carrier(&self, record: &PhoneNumberRecord) -> ServiceResult<()> {
-        if !record.provider.is_carrier() {
-            // A bring-your-own number: there is nothing to give back, only the link to drop.
-            return Ok(());
-        }
-        let provider = record.provider;
-        let carrier = self.carriers.get(provider)?;
-        match carrier.release(&owned(record)).await {
-            Ok(()) | Err(CarrierError::NotFound) => Ok(()),
-            Err(CarrierError::UnknownOutcome(detail)) => {
-                // The release may have happened: ask rather than guess.
-                match carrier.fetch_owned(&record.phone_number).await {
-                    Ok(None) => Ok(()),
-                    Ok(Some(_)) => Err(release_failed(
-                        provider,
-                        CarrierError::UnknownOutcome(detail),
-                    )),
-                    Err(e) => Err(release_failed(provider, e)),
-                }
-            }
-            Err(e) => Err(release_failed(provider, e)),
-        }
-    }
-
-    async fn finish_release(&self, record: &PhoneNumberRecord) -> ServiceResult<PhoneNumberRecord> {
-        let event = NewEvent {
-            id: EventId::generate(),
-            event_type: "phone_number.released".into(),
-            payload: serde_json::json!({
-                "id": record.id,
-                "phone_number": record.phone_number,
-                "provider": record.provider,
-            }),
-        };
-        self.store
-            .finish_release(&record.id, self.clock.now(), &event)
-            .await?
-            .ok_or_else(|| ServiceError::internal(format!("release of {} vanished", record.id)))
-    }
-
-    /// Finish releases whose request died after saving the intent: the caller asked for the
-    /// release, so it is resumed (a carrier that no longer has the number counts as done).
-    /// A carrier that does not answer leaves the row for the next round.
-    #[tracing::instrument(skip_all)]
-    pub async fn recover_releases(&self, min_age: Duration) -> ServiceResult<u32> {
-        let age = jiff::SignedDuration::try_from(min_age).unwrap_or_default();
-        let now = self.clock.now();
-        let before = now.checked_sub(age).unwrap_or(now);
-        let mut finished = 0;
-        for record in self.store.stale_releases(before, 100).await? {
-            match self.release_at_carrier(&record).await {
-                Ok(()) => {
-                    self.finish_release(&record).await?;
-                    finished += 1;
-                }
-                Err(e) if e.kind == ErrorKind::Unavailable => {
-                    tracing::info!(id = %record.id, error = %e, "release still undecided; will retry");
-                }
-                Err(e) => {
-                    tracing::warn!(id = %record.id, error = %e, "the carrier refused the release; the number stays active");
-                    self.store.abandon_release(&record.id).await?;
-                }
-            }
-        }
-        if finished > 0 {
-            tracing::info!(finished, "interrupted releases finished");
-        }
-        Ok(finished)
     }
 }
 
@@ -353,15 +208,20 @@ mod tests {
     #[test]
     fn agent_fields_parse_or_detach() {
         assert_eq!(
-            check_agent("agent_id", &Some(Some("".into()))).unwrap(),
+            check_agent("inbound_agent_id", "agent_id", &Some(Some("".into()))).unwrap(),
             Some(None)
         );
         assert!(matches!(
-            check_agent("agent_id", &Some(Some("agt_abc".into()))).unwrap(),
+            check_agent(
+                "inbound_agent_id",
+                "agent_id",
+                &Some(Some("agt_abc".into()))
+            )
+            .unwrap(),
             Some(Some(_))
         ));
         assert_eq!(
-            check_agent("agent_id", &Some(Some("bob".into())))
+            check_agent("inbound_agent_id", "agent_id", &Some(Some("bob".into())))
                 .unwrap_err()
                 .code,
             "unknown_agent"

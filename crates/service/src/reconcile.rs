@@ -63,7 +63,7 @@ impl Services {
             let owned = carrier
                 .list_owned()
                 .await
-                .map_err(|e| crate::search::carrier_error(provider, e))?;
+                .map_err(|e| crate::carriers::carrier_error(provider, e))?;
             let ours = self.store.live_numbers_by_provider(provider).await?;
             let ours_by_number: HashMap<&str, _> =
                 ours.iter().map(|r| (r.phone_number.as_str(), r)).collect();

@@ -1,19 +1,47 @@
-//! Searching a carrier's inventory, priced from our table, with what would stop this workspace
-//! from buying each result. Every result shown is remembered as a sighting (see purchase).
+//! Searching a carrier's inventory, priced and judged by the workspace's quote. Every result
+//! shown is remembered as a sighting (see the purchase saga). The query is parsed here, once,
+//! for the JSON API, the Plivo-shaped endpoint and the dashboard's buy page.
 
+use crate::carriers::carrier_error;
+use crate::input::{self, present};
+use crate::model::AvailableNumber;
+use crate::quote::QuoteRequest;
 use crate::{Caller, ServiceError, ServiceResult, Services};
-use dialnexa_carriers::{AvailableNumber, CarrierError, SearchQuery};
-use dialnexa_domain::{
-    Capabilities, CountryIso, KycStatus, Money, NumberType, Provider, keypad_pattern,
-};
+use dialnexa_carriers::SearchQuery as CarrierQuery;
+use dialnexa_domain::{Capabilities, CountryIso, NumberType, Provider, keypad_pattern};
 use dialnexa_store::Sighting;
+use serde::Deserialize;
 
-/// A search as the caller asked for it; free-text fields are checked here.
-#[derive(Debug, Clone)]
+pub const MAX_SEARCH_LIMIT: u32 = 100;
+pub const DEFAULT_SEARCH_LIMIT: u32 = 20;
+
+/// A search as sent (`GET …/available?…`, or the dashboard's search form, which says
+/// `country`). Blank values are absent.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct SearchQuery {
+    /// ISO 3166 country, required (aliases `countryISO`, `country`).
+    #[serde(alias = "countryISO", alias = "country")]
+    pub country_iso: Option<String>,
+    /// `local` (default), `mobile` or `toll_free`.
+    #[serde(rename = "type")]
+    pub number_type: Option<String>,
+    pub area_code: Option<String>,
+    /// Digits, `*` for any digit, or letters as on a phone keypad.
+    pub contains: Option<String>,
+    pub region: Option<String>,
+    /// Comma-separated, e.g. `voice,sms`.
+    pub capabilities: Option<String>,
+    pub limit: Option<String>,
+    pub provider: Option<String>,
+}
+
+/// A checked search.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SearchRequest {
     pub country: CountryIso,
     pub number_type: NumberType,
     pub area_code: Option<String>,
+    /// A keypad pattern: digits and `*`.
     pub contains: Option<String>,
     pub region: Option<String>,
     pub capabilities: Capabilities,
@@ -21,42 +49,87 @@ pub struct SearchRequest {
     pub provider: Option<Provider>,
 }
 
-#[derive(Debug, Clone)]
-pub struct SearchResult {
-    pub number: AvailableNumber,
-    pub provider: Provider,
-    pub monthly_cost: Option<Money>,
-    /// `None` when this workspace can buy the number now; else the code of what stands in the way.
-    pub blocked_by: Option<&'static str>,
+impl SearchQuery {
+    pub fn parse(&self) -> ServiceResult<SearchRequest> {
+        let country = present(&self.country_iso).ok_or_else(|| {
+            ServiceError::bad_request("missing_field", "country_iso is required").on("country_iso")
+        })?;
+        let limit = present(&self.limit)
+            .map(|l| input::whole_number("limit", l))
+            .transpose()?
+            .unwrap_or(i64::from(DEFAULT_SEARCH_LIMIT));
+        if !(1..=i64::from(MAX_SEARCH_LIMIT)).contains(&limit) {
+            return Err(ServiceError::bad_request(
+                "invalid_limit",
+                format!("limit must be a whole number from 1 to {MAX_SEARCH_LIMIT}."),
+            )
+            .on("limit"));
+        }
+        Ok(SearchRequest {
+            country: input::country("country_iso", country)?,
+            number_type: present(&self.number_type)
+                .map(|t| input::number_type("type", t))
+                .transpose()?
+                .unwrap_or(NumberType::Local),
+            capabilities: self
+                .capabilities
+                .as_deref()
+                .map(|c| input::capabilities("capabilities", c))
+                .transpose()?
+                .unwrap_or_default(),
+            provider: present(&self.provider)
+                .map(|p| input::provider("provider", p))
+                .transpose()?,
+            area_code: present(&self.area_code).map(check_area_code).transpose()?,
+            contains: present(&self.contains)
+                .map(|c| {
+                    keypad_pattern(c).map_err(|e| {
+                        ServiceError::bad_request("invalid_contains", e.to_string()).on("contains")
+                    })
+                })
+                .transpose()?,
+            region: present(&self.region).map(str::to_owned),
+            limit: limit as u32,
+        })
+    }
 }
 
-pub const MAX_SEARCH_LIMIT: u32 = 100;
+fn check_area_code(a: &str) -> ServiceResult<String> {
+    if a.len() > 6 || !a.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ServiceError::bad_request(
+            "invalid_area_code",
+            format!("`{a}` is not an area code: use 1 to 6 digits, e.g. 415"),
+        )
+        .on("area_code"));
+    }
+    Ok(a.to_owned())
+}
 
 impl Services {
+    #[tracing::instrument(skip_all, fields(workspace = %caller.workspace_id))]
     pub async fn search(
         &self,
         caller: &Caller,
-        req: SearchRequest,
-    ) -> ServiceResult<Vec<SearchResult>> {
-        let workspace = self.workspace(caller).await?;
-        let provider = req.provider.unwrap_or(workspace.default_provider);
+        req: &SearchRequest,
+    ) -> ServiceResult<Vec<AvailableNumber>> {
+        let quote = self
+            .quote(
+                caller,
+                QuoteRequest {
+                    country: req.country,
+                    number_type: req.number_type,
+                    provider: req.provider,
+                },
+            )
+            .await?;
+        let provider = quote.provider;
         let carrier = self.carriers.get(provider)?;
-        let query = SearchQuery {
+        let query = CarrierQuery {
             country: req.country,
             number_type: req.number_type,
-            area_code: req.area_code.map(|a| check_area_code(&a)).transpose()?,
-            contains: req
-                .contains
-                .filter(|c| !c.is_empty())
-                .map(|c| {
-                    keypad_pattern(&c)
-                        .map_err(|e| ServiceError::bad_request("invalid_contains", e.to_string()))
-                })
-                .transpose()?,
-            region: req
-                .region
-                .filter(|r| !r.trim().is_empty())
-                .map(|r| r.trim().to_owned()),
+            area_code: req.area_code.clone(),
+            contains: req.contains.clone(),
+            region: req.region.clone(),
             capabilities: req.capabilities,
             limit: req.limit.clamp(1, MAX_SEARCH_LIMIT),
         };
@@ -64,24 +137,6 @@ impl Services {
             .search(&query)
             .await
             .map_err(|e| carrier_error(provider, e))?;
-
-        let blocked_by = if !workspace.country_enabled(req.country) {
-            Some("country_not_enabled")
-        } else if self.requires_kyc(req.country, req.number_type)
-            && self
-                .store
-                .kyc_status(&caller.workspace_id, req.country)
-                .await?
-                != KycStatus::Approved
-        {
-            Some("kyc_required")
-        } else {
-            None
-        };
-        let price = self
-            .store
-            .price(provider, req.country, req.number_type)
-            .await?;
         let now = self.clock.now();
         let sightings: Vec<Sighting> = found
             .iter()
@@ -97,47 +152,47 @@ impl Services {
             .await?;
         Ok(found
             .into_iter()
-            .map(|number| SearchResult {
-                monthly_cost: price.or(number.carrier_monthly_cost),
-                number,
+            .map(|n| AvailableNumber {
+                monthly_cost: quote.monthly_cost.or(n.carrier_monthly_cost),
+                phone_number: n.phone_number,
+                number_type: n.number_type,
+                capabilities: n.capabilities,
+                region: n.region,
+                locality: n.locality,
                 provider,
-                blocked_by,
+                blocked_by: quote.blocked_by,
             })
             .collect())
     }
 }
 
-fn check_area_code(a: &str) -> ServiceResult<String> {
-    let a = a.trim();
-    if a.is_empty() || a.len() > 6 || !a.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(ServiceError::bad_request(
-            "invalid_area_code",
-            format!("`{a}` is not an area code: use 1 to 6 digits, e.g. 415"),
-        ));
-    }
-    Ok(a.to_owned())
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// Carrier failures outside the purchase saga: nothing was changed, so they are all retryable
-/// or operator problems.
-pub(crate) fn carrier_error(provider: Provider, e: CarrierError) -> ServiceError {
-    match e {
-        CarrierError::Rejected(reason) => ServiceError::bad_request(
-            "carrier_rejected",
-            format!("{provider} rejected the request: {reason}"),
-        ),
-        CarrierError::Unauthorized => ServiceError::new(
-            crate::ErrorKind::BadGateway,
-            "carrier_auth_failed",
-            format!(
-                "{provider} refused this deployment's credentials; an operator must fix the carrier configuration."
-            ),
-        ),
-        other => ServiceError::new(
-            crate::ErrorKind::Unavailable,
-            "carrier_unavailable",
-            format!("{provider} is not answering right now; retry in a few seconds."),
-        )
-        .with_internal(other.to_string()),
+    #[test]
+    fn a_query_is_checked_whole_with_the_field_of_each_refusal() {
+        let q = |country: &str, area: &str, contains: &str| SearchQuery {
+            country_iso: Some(country.into()),
+            area_code: Some(area.into()),
+            contains: Some(contains.into()),
+            ..SearchQuery::default()
+        };
+        let ok = q("us", " 415 ", "STORE").parse().unwrap();
+        assert_eq!(ok.country.as_str(), "US");
+        assert_eq!(ok.number_type, NumberType::Local);
+        assert_eq!(ok.area_code.as_deref(), Some("415"));
+        assert_eq!(ok.contains.as_deref(), Some("78673"));
+        assert_eq!(ok.limit, DEFAULT_SEARCH_LIMIT);
+        assert_eq!(q("US", "", "").parse().unwrap().area_code, None);
+        for (query, code, field) in [
+            (q("", "", ""), "missing_field", "country_iso"),
+            (q("XX", "", ""), "invalid_country", "country_iso"),
+            (q("US", "41a", ""), "invalid_area_code", "area_code"),
+            (q("US", "", "!!"), "invalid_contains", "contains"),
+        ] {
+            let e = query.parse().unwrap_err();
+            assert_eq!((e.code, e.field), (code, Some(field)), "{query:?}");
+        }
     }
 }

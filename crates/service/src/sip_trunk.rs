@@ -4,19 +4,19 @@
 //! key before it reaches the store and is never returned.
 
 use crate::cipher::Cipher;
+use crate::input;
+use crate::model::{PhoneNumber, SipAuthMode};
 use crate::{Caller, ServiceError, ServiceResult, Services};
-use dialnexa_domain::{Capabilities, Capability, E164, EventId, Money, PhoneNumberId, Provider};
-use dialnexa_store::{
-    NewEvent, NewNumber, PhoneNumberRecord, SipAuthMode, SipTrunkRecord, StoreError,
-};
+use dialnexa_domain::{Capabilities, Capability, EventId, Money, PhoneNumberId, Provider};
+use dialnexa_store::{NewEvent, NewNumber, PhoneNumberRecord, SipTrunkRecord, StoreError};
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 pub const MAX_CREDENTIAL_CHARS: usize = 128;
 
-/// A link request as the caller sent it; everything but the number is checked here.
+/// A link request as the caller sent it (the spec's `LinkSipTrunkRequest`).
 #[derive(Clone, Default)]
 pub struct LinkSipTrunk {
-    pub phone_number: Option<E164>,
+    pub phone_number: Option<String>,
     pub termination_uri: Option<String>,
     /// `None`: the spec's default, `userpass`.
     pub auth_mode: Option<String>,
@@ -37,8 +37,8 @@ impl std::fmt::Debug for LinkSipTrunk {
     }
 }
 
-fn bad(code: &'static str, message: impl Into<String>) -> ServiceError {
-    ServiceError::bad_request(code, message)
+fn bad(field: &'static str, code: &'static str, message: impl Into<String>) -> ServiceError {
+    ServiceError::bad_request(code, message).on(field)
 }
 
 /// `host[:port]`: a DNS name with at least two labels, an IPv4 address or a bracketed IPv6
@@ -136,12 +136,13 @@ fn check_host(whole: &str, host: &str) -> Result<String, String> {
     Ok(host.to_ascii_lowercase())
 }
 
-fn check_credential(field: &str, value: &str) -> ServiceResult<()> {
+fn check_credential(field: &'static str, value: &str) -> ServiceResult<()> {
     if value.is_empty()
         || value.chars().count() > MAX_CREDENTIAL_CHARS
         || value.chars().any(char::is_control)
     {
         return Err(bad(
+            field,
             "invalid_sip_credentials",
             format!(
                 "{field} must be 1 to {MAX_CREDENTIAL_CHARS} characters, without control characters."
@@ -158,20 +159,14 @@ impl Services {
         &self,
         caller: &Caller,
         req: LinkSipTrunk,
-    ) -> ServiceResult<PhoneNumberRecord> {
-        let number = req.phone_number.clone().ok_or_else(|| {
-            bad(
-                "missing_field",
-                "phoneNumber is required, in E.164 format, e.g. +14155552671",
-            )
-        })?;
+    ) -> ServiceResult<PhoneNumber> {
+        let number = input::e164("phoneNumber", req.phone_number.as_deref())?;
         let termination_uri = parse_termination_uri(req.termination_uri.as_deref().unwrap_or(""))
-            .map_err(|m| bad("invalid_termination_uri", m))?;
+            .map_err(|m| bad("terminationUri", "invalid_termination_uri", m))?;
         let auth_mode = match req.auth_mode.as_deref().map(str::trim) {
             None | Some("") => SipAuthMode::UserPass,
-            Some(mode) => mode
-                .parse::<SipAuthMode>()
-                .map_err(|m| bad("invalid_auth_mode", format!("authMode: {m}")))?,
+            Some(mode) => SipAuthMode::parse(mode)
+                .map_err(|m| bad("authMode", "invalid_auth_mode", format!("authMode: {m}")))?,
         };
         let (username, password) = match auth_mode {
             SipAuthMode::UserPass => match (req.username.as_deref(), req.password.as_deref()) {
@@ -182,6 +177,7 @@ impl Services {
                 }
                 _ => {
                     return Err(bad(
+                        "sipTrunkUserName",
                         "missing_sip_credentials",
                         "sipTrunkUserName and sipTrunkPassword are required when authMode=userpass",
                     ));
@@ -190,6 +186,7 @@ impl Services {
             SipAuthMode::Ip => {
                 if req.username.is_some() || req.password.is_some() {
                     return Err(bad(
+                        "sipTrunkUserName",
                         "unexpected_sip_credentials",
                         "sipTrunkUserName and sipTrunkPassword must be omitted when authMode=ip: \
                          the provider allowlists DialNexa's signaling IP instead",
@@ -207,6 +204,7 @@ impl Services {
         {
             Some(n) if n.chars().count() > nickname || n.chars().any(char::is_control) => {
                 return Err(bad(
+                    "nickname",
                     "invalid_nickname",
                     format!("nickname must be at most {nickname} characters on one line."),
                 ));
@@ -238,7 +236,7 @@ impl Services {
             phone_number_id: id.clone(),
             workspace_id: caller.workspace_id.clone(),
             termination_uri: termination_uri.clone(),
-            auth_mode,
+            auth_mode: auth_mode.into(),
             username,
             password_encrypted,
             created_at: now,
@@ -253,7 +251,8 @@ impl Services {
                 "auth_mode": auth_mode.as_str(),
             }),
         };
-        self.store
+        let record = self
+            .store
             .insert_sip_trunk(&new, nickname.as_deref(), &trunk, &event)
             .await
             .map_err(|e| match e {
@@ -262,11 +261,12 @@ impl Services {
                     format!("Phone number already registered: {number} is held by a workspace on this platform."),
                 ),
                 other => other.into(),
-            })
+            })?;
+        self.with_trunk(record).await
     }
 
-    /// The trunk of a bring-your-own number (its password still sealed), for display.
-    pub async fn sip_trunk_of(
+    /// The trunk of a bring-your-own number, its password still sealed.
+    pub(crate) async fn sip_trunk_of(
         &self,
         record: &PhoneNumberRecord,
     ) -> ServiceResult<Option<SipTrunkRecord>> {
@@ -286,7 +286,7 @@ impl Services {
         caller: &Caller,
         id: &str,
     ) -> ServiceResult<Option<(String, String)>> {
-        let record = self.get_number(caller, id).await?;
+        let record = self.number_record(caller, id).await?;
         let Some(trunk) = self.sip_trunk_of(&record).await? else {
             return Ok(None);
         };

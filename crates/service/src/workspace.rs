@@ -1,55 +1,89 @@
 //! A workspace's telephony config (enabled countries, default provider) and KYC standing.
 
+use crate::input;
+use crate::model::{KycStanding, Workspace};
 use crate::{Caller, ServiceError, ServiceResult, Services};
-use dialnexa_domain::{CountryIso, KycStatus, Provider, WorkspaceId};
-use dialnexa_store::{KycRecord, Workspace};
+use dialnexa_domain::{CountryIso, KycStatus, NumberType, WorkspaceId};
+
+/// A change of the telephony config as sent; a field left out keeps its current value.
+#[derive(Debug, Clone, Default)]
+pub struct TelephonyConfigInput {
+    pub enabled_countries: Option<Vec<String>>,
+    pub default_provider: Option<String>,
+}
 
 impl Services {
     pub async fn workspace(&self, caller: &Caller) -> ServiceResult<Workspace> {
         self.store
             .get_workspace(&caller.workspace_id)
             .await?
+            .map(Into::into)
             .ok_or_else(|| ServiceError::not_found("Workspace"))
     }
 
     pub async fn set_telephony_config(
         &self,
         caller: &Caller,
-        enabled_countries: Vec<CountryIso>,
-        default_provider: Provider,
+        change: TelephonyConfigInput,
     ) -> ServiceResult<Workspace> {
+        let countries = change
+            .enabled_countries
+            .as_deref()
+            .map(|list| input::countries("enabled_countries", list))
+            .transpose()?;
+        let provider = change
+            .default_provider
+            .as_deref()
+            .map(|p| input::provider("default_provider", p))
+            .transpose()?;
+        let current = self.workspace(caller).await?;
+        let mut countries = countries.unwrap_or(current.enabled_countries);
+        let default_provider = provider.unwrap_or(current.default_provider);
         if !default_provider.is_carrier() {
             return Err(ServiceError::bad_request(
                 "invalid_provider",
                 "default_provider must be a carrier: twilio or plivo.",
-            ));
+            )
+            .on("default_provider"));
         }
-        self.carriers.get(default_provider)?;
-        let mut countries = enabled_countries;
+        self.carriers
+            .get(default_provider)
+            .map_err(|e| e.on("default_provider"))?;
         countries.sort();
         countries.dedup();
         Ok(self
             .store
             .set_telephony_config(&caller.workspace_id, &countries, default_provider)
-            .await?)
+            .await?
+            .into())
     }
 
     /// KYC per country: every country with a record, plus every enabled country (as
     /// `not_started` when nothing was filed).
-    pub async fn kyc(&self, caller: &Caller) -> ServiceResult<Vec<KycRecord>> {
+    pub async fn kyc(&self, caller: &Caller) -> ServiceResult<Vec<KycStanding>> {
         let workspace = self.workspace(caller).await?;
-        let mut records = self.store.kyc_statuses(&caller.workspace_id).await?;
+        let mut standings: Vec<KycStanding> = self
+            .store
+            .kyc_statuses(&caller.workspace_id)
+            .await?
+            .into_iter()
+            .map(|r| KycStanding {
+                country: r.country,
+                status: r.status,
+                updated_at: r.updated_at,
+            })
+            .collect();
         for country in &workspace.enabled_countries {
-            if !records.iter().any(|r| r.country == *country) {
-                records.push(KycRecord {
+            if !standings.iter().any(|r| r.country == *country) {
+                standings.push(KycStanding {
                     country: *country,
                     status: KycStatus::NotStarted,
                     updated_at: workspace.created_at,
                 });
             }
         }
-        records.sort_by_key(|r| r.country);
-        Ok(records)
+        standings.sort_by_key(|r| r.country);
+        Ok(standings)
     }
 
     /// Operator decision on a workspace's KYC for one country.
@@ -69,11 +103,7 @@ impl Services {
     }
 
     /// Whether (country, type) needs KYC under the deployment's regulated table.
-    pub fn requires_kyc(
-        &self,
-        country: CountryIso,
-        number_type: dialnexa_domain::NumberType,
-    ) -> bool {
+    pub fn requires_kyc(&self, country: CountryIso, number_type: NumberType) -> bool {
         self.policy.requires_kyc(country, number_type)
     }
 }

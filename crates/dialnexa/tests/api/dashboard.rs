@@ -306,7 +306,7 @@ async fn forms_without_a_valid_csrf_token_are_refused() {
     let caller = app.services.authenticate(&t.key).await.unwrap();
     let (agents, _) = app
         .services
-        .list_agents(&caller, dialnexa_store::Page { page: 1, limit: 10 })
+        .list_agents(&caller, dialnexa_service::Page { page: 1, limit: 10 })
         .await
         .unwrap();
     assert!(agents.is_empty());
@@ -419,7 +419,7 @@ async fn buy_rename_route_and_release_through_the_forms() {
     let caller = app.services.authenticate(&t.key).await.unwrap();
     let (agents, _) = app
         .services
-        .list_agents(&caller, dialnexa_store::Page { page: 1, limit: 10 })
+        .list_agents(&caller, dialnexa_service::Page { page: 1, limit: 10 })
         .await
         .unwrap();
     let agent = agents[0].id.to_string();

@@ -1,57 +1,53 @@
 //! Agents: list, create, rename, delete. Deleting an agent that still routes numbers is
 //! refused by the service with the numbers named; the page then offers to detach them.
 
+use super::extract::CsrfForm;
+use super::layout::NoticeQuery;
 use super::layout::{
-    FormError, Nav, TextInput, csrf_field, error_page, form_error, notice_text, page, redirect_with,
+    FormError, Nav, TextInput, csrf_field, error_page, field_error, form_error, notice_text, page,
+    redirect_with,
 };
-use super::session::{CsrfForm, Session};
+use super::session::Session;
 use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use dialnexa_service::agents::AgentInput;
-use dialnexa_service::{Caller, ErrorKind, ServiceResult, Services};
-use dialnexa_store::{Agent, Page};
-use maud::html;
-use serde::Deserialize;
+use dialnexa_service::{Agent, Caller, ErrorKind, ServiceResult, Services};
+use maud::{Markup, html};
 
-/// Every agent of the workspace, for selectors and name look-ups; bounded, since a selector
-/// of more than a few thousand names helps nobody.
-pub async fn all_agents(services: &Services, caller: &Caller) -> ServiceResult<Vec<Agent>> {
-    const PER_PAGE: u32 = 100;
-    const MAX_PAGES: u32 = 20;
-    let mut agents = Vec::new();
-    for page in 1..=MAX_PAGES {
-        let (mut batch, total) = services
-            .list_agents(
-                caller,
-                Page {
-                    page,
-                    limit: PER_PAGE,
-                },
-            )
-            .await?;
-        let done =
-            batch.len() < PER_PAGE as usize || agents.len() as u64 + batch.len() as u64 >= total;
-        agents.append(&mut batch);
-        if done {
-            break;
-        }
-    }
-    agents.sort_by_key(|a| a.name.to_lowercase());
-    Ok(agents)
-}
-
-#[derive(Debug, Deserialize)]
-pub struct AgentsQuery {
-    notice: Option<String>,
-}
-
-/// A refused form on this page: which one (the create form, or an agent's row) and what was typed.
+/// A refused form on this page, with what was typed.
 #[derive(Debug, Default)]
-struct Refused {
-    create: Option<(FormError, String)>,
-    row: Option<(String, FormError, String)>,
+pub struct Refused {
+    /// The create form's error and the name typed.
+    pub create: Option<(FormError, String)>,
+    pub row: Option<RowRefusal>,
+}
+
+/// A refused rename or delete on one agent's row.
+#[derive(Debug)]
+pub struct RowRefusal {
+    pub agent: String,
+    /// The name typed, for a rename; `None` for a delete.
+    pub renamed_to: Option<String>,
+    pub error: FormError,
+}
+
+/// What the agents page shows.
+pub struct AgentsPage {
+    pub agents: Vec<Agent>,
+    pub refused: Refused,
+}
+
+pub async fn load(
+    services: &Services,
+    caller: &Caller,
+    refused: Refused,
+) -> ServiceResult<AgentsPage> {
+    Ok(AgentsPage {
+        agents: services.all_agents(caller).await?,
+        refused,
+    })
 }
 
 async fn render(
@@ -61,11 +57,24 @@ async fn render(
     refused: Refused,
     status: StatusCode,
 ) -> Response {
-    let agents = match all_agents(&state.services, &session.caller).await {
-        Ok(a) => a,
-        Err(e) => return error_page(&e),
-    };
-    let (create_error, create_value) = match &refused.create {
+    match load(&state.services, &session.caller, refused).await {
+        Ok(data) => (
+            status,
+            page(
+                "Agents",
+                Some(session),
+                Nav::Agents,
+                notice,
+                view(&data, session),
+            ),
+        )
+            .into_response(),
+        Err(e) => error_page(&e),
+    }
+}
+
+pub fn view(data: &AgentsPage, session: &Session) -> Markup {
+    let (create_error, create_value) = match &data.refused.create {
         Some((e, v)) => (Some(e.message.clone()), v.clone()),
         None => (None, String::new()),
     };
@@ -75,7 +84,7 @@ async fn render(
     name.hint = Some("How the agent appears in number selectors, e.g. \"Reception\".");
     name.error = create_error.as_deref();
 
-    let body = html! {
+    html! {
         h1 { "Agents" }
         p.lead { "The AI agents your numbers route calls to. Pick an agent on a number's page to route its calls." }
         section aria-labelledby="create-title" {
@@ -88,7 +97,7 @@ async fn render(
         }
         section aria-labelledby="list-title" {
             h2 #list-title { "Your agents" }
-            @if agents.is_empty() {
+            @if data.agents.is_empty() {
                 p.empty-line { "No agents yet. Create one above, then route a number to it." }
             } @else {
                 div.table-wrap role="region" aria-labelledby="agents-caption" tabindex="0" {
@@ -103,12 +112,13 @@ async fn render(
                             }
                         }
                         tbody {
-                            @for a in &agents {
-                                @let row_error = refused.row.as_ref().filter(|(id, _, _)| id == a.id.as_str());
+                            @for a in &data.agents {
+                                @let row_error = data.refused.row.as_ref().filter(|r| r.agent == a.id.as_str());
                                 @let field = format!("rename-{}", a.id);
-                                @let typed = row_error.filter(|(_, e, _)| e.field == Some("name")).map(|(_, _, v)| v.clone()).unwrap_or_else(|| a.name.clone());
-                                @let rename_error = row_error.filter(|(_, e, _)| e.field == Some("name")).map(|(_, e, _)| e.message.clone());
-                                @let delete_error = row_error.filter(|(_, e, _)| e.field.is_none()).map(|(_, e, _)| e.clone());
+                                @let renamed = row_error.and_then(|r| r.renamed_to.as_ref().map(|typed| (typed, &r.error)));
+                                @let typed = renamed.map(|(typed, _)| typed.clone()).unwrap_or_else(|| a.name.clone());
+                                @let rename_error = renamed.map(|(_, e)| e.message.clone());
+                                @let delete_error = row_error.filter(|r| r.renamed_to.is_none()).map(|r| &r.error);
                                 tr {
                                     th scope="row" { (a.name) div.sub { code { (a.id) } } }
                                     td {
@@ -128,7 +138,7 @@ async fn render(
                                                 aria-invalid=[rename_error.as_ref().map(|_| "true")]
                                                 aria-describedby=[rename_error.as_ref().map(|_| format!("{field}-error"))];
                                             button type="submit" { "Rename" span.sr-only { " " (a.name) } }
-                                            (super::layout::field_error(&field, rename_error.as_deref()))
+                                            (field_error(&field, rename_error.as_deref()))
                                         }
                                     }
                                     td {
@@ -154,19 +164,14 @@ async fn render(
                 }
             }
         }
-    };
-    (
-        status,
-        page("Agents", Some(session), Nav::Agents, notice, body),
-    )
-        .into_response()
+    }
 }
 
 #[tracing::instrument(skip_all, fields(workspace = %session.caller.workspace_id))]
 pub async fn list(
     State(state): State<AppState>,
     session: Session,
-    Query(q): Query<AgentsQuery>,
+    Query(q): Query<NoticeQuery>,
 ) -> Response {
     render(
         &state,
@@ -191,9 +196,10 @@ pub async fn create(
     match state.services.create_agent(&session.caller, input).await {
         Ok(_) => redirect_with("/dashboard/agents", "agent_created"),
         Err(e) => {
-            let status = super::layout::status(&e);
+            let error = FormError::new(&e);
+            let status = error.status;
             let refused = Refused {
-                create: Some((FormError::new(&e, Some("name")), name)),
+                create: Some((error, name)),
                 ..Refused::default()
             };
             render(&state, &session, None, refused, status).await
@@ -220,9 +226,14 @@ pub async fn rename(
         Ok(_) => redirect_with("/dashboard/agents", "agent_renamed"),
         Err(e) if e.kind == ErrorKind::NotFound => error_page(&e),
         Err(e) => {
-            let status = super::layout::status(&e);
+            let error = FormError::new(&e);
+            let status = error.status;
             let refused = Refused {
-                row: Some((id, FormError::new(&e, Some("name")), name)),
+                row: Some(RowRefusal {
+                    agent: id,
+                    renamed_to: Some(name),
+                    error,
+                }),
                 ..Refused::default()
             };
             render(&state, &session, None, refused, status).await
@@ -245,9 +256,14 @@ pub async fn delete(
         Ok(()) => redirect_with("/dashboard/agents", "agent_deleted"),
         Err(e) if e.kind == ErrorKind::NotFound => error_page(&e),
         Err(e) => {
-            let status = super::layout::status(&e);
+            let error = FormError::new(&e);
+            let status = error.status;
             let refused = Refused {
-                row: Some((id, FormError::new(&e, None), String::new())),
+                row: Some(RowRefusal {
+                    agent: id,
+                    renamed_to: None,
+                    error,
+                }),
                 ..Refused::default()
             };
             render(&state, &session, None, refused, status).await

@@ -1,8 +1,14 @@
 //! How values read on a page: money with its currency, dates a person can scan, types and
-//! statuses in words, and the reasons a number cannot be bought with where to fix them.
+//! statuses in words, a number's name and badges, and the reasons a number cannot be bought
+//! with where to fix them.
 
-use dialnexa_domain::{Capabilities, KycStatus, Money, NumberStatus, NumberType, Provider};
+use dialnexa_domain::{
+    Capabilities, CountryIso, KycStatus, Money, NumberStatus, NumberType, Provider,
+};
+use dialnexa_service::PhoneNumber;
+use dialnexa_service::quote::Ineligible;
 use jiff::Timestamp;
+use maud::{Markup, html};
 
 pub fn money(m: Money) -> String {
     format!("${m}")
@@ -74,19 +80,37 @@ pub fn kyc(s: KycStatus) -> &'static str {
 }
 
 /// Why a search result cannot be bought here, and the settings section that fixes it.
-pub fn blocked_reason(code: &str) -> (&'static str, &'static str, &'static str) {
-    match code {
-        "country_not_enabled" => (
+pub fn blocked_reason(why: Ineligible) -> (&'static str, &'static str, &'static str) {
+    match why {
+        Ineligible::CountryNotEnabled => (
             "Country not enabled",
             "/dashboard/settings#telephony",
             "Enable the country",
         ),
-        "kyc_required" => ("KYC needed", "/dashboard/settings#kyc", "See KYC status"),
-        _ => (
-            "Not available to this workspace",
-            "/dashboard/settings",
-            "Workspace settings",
-        ),
+        Ineligible::KycRequired(_) => ("KYC needed", "/dashboard/settings#kyc", "See KYC status"),
+    }
+}
+
+/// What a person sees first for a number: its nickname, else the number itself.
+pub fn display_name(n: &PhoneNumber) -> String {
+    n.nickname
+        .clone()
+        .unwrap_or_else(|| n.phone_number.international())
+}
+
+pub fn status_badge(s: NumberStatus) -> Markup {
+    html! { span class={ "badge status-" (s.as_str()) } { (status(s)) } }
+}
+
+/// "India".
+pub fn country_name(c: CountryIso) -> String {
+    dialnexa_service::catalog::country_name(c)
+}
+
+pub fn country_cell(c: CountryIso) -> Markup {
+    html! {
+        span.cc { (c.as_str()) }
+        span.sr-only { " (" (country_name(c)) ")" }
     }
 }
 
@@ -108,6 +132,9 @@ mod tests {
         assert_eq!(capabilities(caps), "Voice, SMS");
         assert_eq!(capabilities(Capabilities::default()), "—");
         assert_eq!(number_type(NumberType::TollFree), "Toll-free");
-        assert_eq!(blocked_reason("kyc_required").1, "/dashboard/settings#kyc");
+        assert_eq!(
+            blocked_reason(Ineligible::KycRequired(KycStatus::Pending)).1,
+            "/dashboard/settings#kyc"
+        );
     }
 }

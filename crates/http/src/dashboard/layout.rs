@@ -6,6 +6,7 @@ use super::session::{CSRF_FIELD, Session};
 use crate::error::status_of;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use dialnexa_domain::PhoneNumberId;
 use dialnexa_service::ServiceError;
 use maud::{DOCTYPE, Markup, html};
 
@@ -18,22 +19,25 @@ pub enum Nav {
     None,
 }
 
-/// A service error kept for the form or action it concerns: `field` names the input it is
-/// about, `None` for the form as a whole.
+/// A service error kept for the form it refused: `field` is the input it is about, by the
+/// service's name for it (`ServiceError::field`), `None` for the form as a whole.
 #[derive(Debug, Clone)]
 pub struct FormError {
     pub field: Option<&'static str>,
     pub message: String,
     pub code: &'static str,
+    /// The status the page answers with.
+    pub status: StatusCode,
 }
 
 impl FormError {
-    pub fn new(e: &ServiceError, field: Option<&'static str>) -> Self {
+    pub fn new(e: &ServiceError) -> Self {
         log(e);
         FormError {
-            field,
+            field: e.field,
             message: e.message.clone(),
             code: e.code,
+            status: status(e),
         }
     }
 
@@ -43,29 +47,31 @@ impl FormError {
             .map(|e| e.message.clone())
     }
 
-    /// The message when it concerns the whole form.
-    pub fn general(err: Option<&FormError>) -> Option<String> {
-        err.filter(|e| e.field.is_none()).map(|e| e.message.clone())
+    /// The message when it concerns none of the form's `fields`: the form as a whole.
+    pub fn general(err: Option<&FormError>, fields: &[&str]) -> Option<String> {
+        err.filter(|e| e.field.is_none_or(|f| !fields.contains(&f)))
+            .map(|e| e.message.clone())
     }
 }
 
 /// Log a service error the way the API does: server errors with their internal detail, once.
 pub fn log(e: &ServiceError) {
-    let status = status_of(e.kind);
-    if status.is_server_error() {
-        tracing::error!(
-            code = e.code,
-            internal = e.internal.as_deref().unwrap_or(""),
-            "dashboard: {}",
-            e.message
-        );
-    } else if let Some(internal) = &e.internal {
-        tracing::info!(code = e.code, %internal, "dashboard request refused");
-    }
+    crate::error::log(e, "dashboard: ");
 }
 
 pub fn status(e: &ServiceError) -> StatusCode {
     status_of(e.kind)
+}
+
+/// The path of a number's page.
+pub fn number_path(id: &PhoneNumberId) -> String {
+    format!("/dashboard/numbers/{id}")
+}
+
+/// `?notice=`, which a page shows after a redirect to it.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct NoticeQuery {
+    pub notice: Option<String>,
 }
 
 /// Fixed messages for `?notice=` after a redirect; unknown codes show nothing.

@@ -2,10 +2,15 @@
 //! as the JSON API (no SQL and no carrier calls here). Pages are maud templates; there is no
 //! JavaScript. A session is the API key in an HttpOnly, SameSite=Strict cookie, every form
 //! carries a CSRF token derived from it (see `session`), and every service error is shown as
-//! its readable message beside the field or action it concerns.
+//! its readable message beside the field it names (`ServiceError::field`) or the form.
+//!
+//! Each page is a `load` (one struct of what the service answered), a pure `view` of it, and
+//! a thin handler; a form's handler calls one service function and, when refused, shows its
+//! page again with the error.
 
 mod agents;
 mod buy;
+mod extract;
 mod format;
 mod layout;
 mod number;
@@ -34,13 +39,13 @@ pub fn router() -> Router<AppState> {
         .route("/dashboard/sign-in", get(signin::show).post(signin::submit))
         .route("/dashboard/sign-out", post(signin::sign_out))
         .route("/dashboard/numbers", get(numbers::list))
-        .route("/dashboard/numbers/{id}", get(numbers::detail))
-        .route("/dashboard/numbers/{id}/edit", post(numbers::edit))
-        .route("/dashboard/numbers/{id}/routing", post(numbers::routing))
-        .route("/dashboard/numbers/{id}/default", post(numbers::default))
+        .route("/dashboard/numbers/{id}", get(number::detail))
+        .route("/dashboard/numbers/{id}/edit", post(number::edit))
+        .route("/dashboard/numbers/{id}/routing", post(number::routing))
+        .route("/dashboard/numbers/{id}/default", post(number::default))
         .route(
             "/dashboard/numbers/{id}/release",
-            get(numbers::confirm_release).post(numbers::release),
+            get(number::confirm_release).post(number::release),
         )
         .route("/dashboard/buy", get(buy::search).post(buy::purchase))
         .route("/dashboard/buy/confirm", get(buy::confirm))

@@ -1,9 +1,10 @@
 //! Signing in with an API key and out again. The key goes into the session cookie and nowhere
 //! else: it is never echoed back into a page, a URL or a log line.
 
+use super::extract::CsrfForm;
 use super::layout::{Nav, TextInput, page};
 use super::session::{
-    CSRF_FIELD, CsrfForm, FormData, SESSION_COOKIE, clear_session_cookie, cookie, session_cookie,
+    CSRF_FIELD, FormData, SESSION_COOKIE, clear_session_cookie, cookie, session_cookie,
     signin_token, signin_token_ok,
 };
 use crate::AppState;

@@ -4,13 +4,13 @@ use crate::AppState;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiJson, Operator};
 use crate::routes::workspace::WorkspaceView;
-use crate::views::{parse_country, parse_provider};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{post, put};
 use axum::{Json, Router};
 use dialnexa_domain::{CountryIso, KycStatus, Provider, WorkspaceId, format_time};
 use dialnexa_service::auth::WorkspaceSpec;
+use dialnexa_service::input;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -57,22 +57,14 @@ async fn create_workspace(
 ) -> ApiResult<(StatusCode, Json<WorkspaceView>)> {
     let spec = WorkspaceSpec {
         name: body.name,
-        enabled_countries: body
-            .enabled_countries
-            .iter()
-            .map(|c| parse_country("enabled_countries", c))
-            .collect::<Result<_, _>>()?,
+        enabled_countries: input::countries("enabled_countries", &body.enabled_countries)?,
         default_provider: body
             .default_provider
             .as_deref()
-            .map(|p| parse_provider("default_provider", p))
+            .map(|p| input::provider("default_provider", p))
             .transpose()?
             .unwrap_or(Provider::Twilio),
-        approved_kyc: body
-            .approved_kyc
-            .iter()
-            .map(|c| parse_country("approved_kyc", c))
-            .collect::<Result<_, _>>()?,
+        approved_kyc: input::countries("approved_kyc", &body.approved_kyc)?,
     };
     let w = state.services.create_workspace(spec).await?;
     Ok((StatusCode::CREATED, Json(w.into())))
@@ -116,7 +108,7 @@ struct CreateKey {
 
 #[derive(Debug, Serialize, ToSchema)]
 struct CreatedKeyView {
-    #[schema(example = "key_2x8m4q9w1kzd")]
+    #[schema(example = "key_01kdz3f4w7x2kx5mb9qz")]
     id: String,
     workspace_id: String,
     name: String,
@@ -208,7 +200,7 @@ async fn set_kyc(
     Path((id, country)): Path<(String, String)>,
     ApiJson(body): ApiJson<KycBody>,
 ) -> ApiResult<Json<KycDecisionView>> {
-    let country = parse_country("country", &country)?;
+    let country = input::country("country", &country)?;
     let status: KycStatus =
         body.status
             .parse()

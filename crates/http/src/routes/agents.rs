@@ -4,15 +4,14 @@
 
 use crate::AppState;
 use crate::error::{ApiResult, ErrorBody};
-use crate::extract::{ApiJson, ApiQuery, Authenticated};
-use crate::routes::lifecycle::double_option;
+use crate::extract::{ApiJson, ApiQuery, Authenticated, double_option};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
 use dialnexa_domain::format_time;
 use dialnexa_service::agents::AgentInput;
-use dialnexa_store::Agent;
+use dialnexa_service::{Agent, Page};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -24,7 +23,7 @@ pub fn router() -> Router<AppState> {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AgentView {
-    #[schema(example = "agt_8d2kq7w1zm4p")]
+    #[schema(example = "agt_01kdz3f4w7x2kx5mb9qz")]
     id: String,
     name: String,
     /// The spec's name for `name`.
@@ -156,7 +155,7 @@ async fn list(
     Authenticated(caller): Authenticated,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<AgentList>> {
-    let page = dialnexa_service::numbers::page(q.page, q.limit)?;
+    let page = Page::parse(q.page, q.limit)?;
     let (agents, total) = state.services.list_agents(&caller, page).await?;
     let items: Vec<AgentView> = agents.into_iter().map(Into::into).collect();
     Ok(Json(AgentList {

@@ -2,16 +2,16 @@
 //! Plivo-shaped answer at `/plivo-numbers`.
 
 use crate::AppState;
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{ApiQuery, Authenticated};
-use crate::views::{parse_capabilities, parse_country, parse_provider, parse_type};
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use dialnexa_domain::{Capabilities, Capability, Money, NumberType, Provider};
-use dialnexa_service::search::{MAX_SEARCH_LIMIT, SearchRequest, SearchResult};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use dialnexa_service::AvailableNumber;
+use dialnexa_service::search::SearchQuery;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -20,71 +20,6 @@ pub fn router() -> Router<AppState> {
             "/v1/organization-phone-numbers/plivo-numbers",
             get(plivo_numbers),
         )
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct SearchQuery {
-    /// ISO 3166 country, required (aliases `countryISO`, `country`).
-    #[serde(alias = "countryISO", alias = "country")]
-    country_iso: Option<String>,
-    #[serde(rename = "type")]
-    /// `local` (default), `mobile` or `toll_free`.
-    number_type: Option<String>,
-    area_code: Option<String>,
-    contains: Option<String>,
-    region: Option<String>,
-    /// Comma-separated, e.g. `voice,sms`.
-    capabilities: Option<String>,
-    /// From 1 to the search maximum, default 20.
-    limit: Option<i64>,
-    provider: Option<String>,
-}
-
-impl SearchQuery {
-    fn into_request(self, forced_provider: Option<Provider>) -> Result<SearchRequest, ApiError> {
-        let country = self
-            .country_iso
-            .as_deref()
-            .filter(|c| !c.is_empty())
-            .ok_or_else(|| ApiError::bad_request("missing_field", "country_iso is required"))?;
-        let limit = self.limit.unwrap_or(20);
-        if !(1..=i64::from(MAX_SEARCH_LIMIT)).contains(&limit) {
-            return Err(ApiError::bad_request(
-                "invalid_limit",
-                format!("limit must be a whole number from 1 to {MAX_SEARCH_LIMIT}."),
-            ));
-        }
-        Ok(SearchRequest {
-            country: parse_country("country_iso", country)?,
-            number_type: self
-                .number_type
-                .as_deref()
-                .filter(|t| !t.is_empty())
-                .map(|t| parse_type("type", t))
-                .transpose()?
-                .unwrap_or(NumberType::Local),
-            area_code: self.area_code.filter(|a| !a.is_empty()),
-            contains: self.contains,
-            region: self.region,
-            capabilities: self
-                .capabilities
-                .as_deref()
-                .map(|c| parse_capabilities("capabilities", c))
-                .transpose()?
-                .unwrap_or_default(),
-            limit: limit as u32,
-            provider: match forced_provider {
-                Some(p) => Some(p),
-                None => self
-                    .provider
-                    .as_deref()
-                    .filter(|p| !p.is_empty())
-                    .map(|p| parse_provider("provider", p))
-                    .transpose()?,
-            },
-        })
-    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -119,7 +54,16 @@ struct AvailableList {
     get,
     path = "/v1/organization-phone-numbers/available",
     tag = "phone numbers",
-    params(SearchQuery),
+    params(
+        ("country_iso" = String, Query, description = "ISO 3166 country, required (aliases `countryISO`, `country`)."),
+        ("type" = Option<String>, Query, description = "`local` (default), `mobile` or `toll_free`."),
+        ("area_code" = Option<String>, Query),
+        ("contains" = Option<String>, Query, description = "Digits, `*` for any digit, or letters as on a phone keypad (`STORE`)."),
+        ("region" = Option<String>, Query),
+        ("capabilities" = Option<String>, Query, description = "Comma-separated, e.g. `voice,sms`."),
+        ("limit" = Option<i64>, Query, description = "From 1 to 100, default 20."),
+        ("provider" = Option<String>, Query, description = "`twilio` or `plivo`; the workspace default when absent."),
+    ),
     responses(
         (status = 200, description = "Numbers on offer.", body = AvailableList),
         (status = 400, description = "An invalid query parameter.", body = ErrorBody),
@@ -133,23 +77,20 @@ async fn available(
     Authenticated(caller): Authenticated,
     ApiQuery(query): ApiQuery<SearchQuery>,
 ) -> ApiResult<Json<AvailableList>> {
-    let found = state
-        .services
-        .search(&caller, query.into_request(None)?)
-        .await?;
+    let found = state.services.search(&caller, &query.parse()?).await?;
     let items = found
         .into_iter()
-        .map(|r: SearchResult| AvailableView {
-            phone_number: r.number.phone_number.to_string(),
-            country_code: r.number.phone_number.country().to_string(),
-            number_type: r.number.number_type,
-            capabilities: r.number.capabilities,
-            region: r.number.region,
-            locality: r.number.locality,
+        .map(|r: AvailableNumber| AvailableView {
+            country_code: r.phone_number.country().to_string(),
+            phone_number: r.phone_number.to_string(),
+            number_type: r.number_type,
+            capabilities: r.capabilities,
+            region: r.region,
+            locality: r.locality,
             provider: r.provider,
             monthly_cost_usd: r.monthly_cost,
             purchasable: r.blocked_by.is_none(),
-            blocked_by: r.blocked_by,
+            blocked_by: r.blocked_by.map(|b| b.code()),
         })
         .collect();
     Ok(Json(AvailableList { items }))
@@ -184,7 +125,15 @@ struct PlivoList {
     get,
     path = "/v1/organization-phone-numbers/plivo-numbers",
     tag = "phone numbers",
-    params(SearchQuery),
+    params(
+        ("country_iso" = String, Query, description = "ISO 3166 country, required (aliases `countryISO`, `country`)."),
+        ("type" = Option<String>, Query, description = "`local` (default), `mobile` or `toll_free`."),
+        ("area_code" = Option<String>, Query),
+        ("contains" = Option<String>, Query, description = "Digits, `*` for any digit, or letters as on a phone keypad (`STORE`)."),
+        ("region" = Option<String>, Query),
+        ("capabilities" = Option<String>, Query, description = "Comma-separated, e.g. `voice,sms`."),
+        ("limit" = Option<i64>, Query, description = "From 1 to 100, default 20."),
+    ),
     responses(
         (status = 200, description = "Numbers on offer at Plivo.", body = PlivoList),
         (status = 400, description = "An invalid query parameter.", body = ErrorBody),
@@ -198,26 +147,30 @@ async fn plivo_numbers(
     Authenticated(caller): Authenticated,
     ApiQuery(query): ApiQuery<SearchQuery>,
 ) -> ApiResult<Json<PlivoList>> {
-    let found = state
-        .services
-        .search(&caller, query.into_request(Some(Provider::Plivo))?)
-        .await?;
+    // This endpoint answers for Plivo whatever the query says.
+    let query = SearchQuery {
+        provider: None,
+        ..query
+    };
+    let mut req = query.parse()?;
+    req.provider = Some(Provider::Plivo);
+    let found = state.services.search(&caller, &req).await?;
     let objects: Vec<PlivoNumberView> = found
         .into_iter()
         .map(|r| PlivoNumberView {
-            number: r.number.phone_number.to_string(),
-            number_type: match r.number.number_type {
+            number: r.phone_number.to_string(),
+            number_type: match r.number_type {
                 NumberType::Local => "local",
                 NumberType::Mobile => "mobile",
                 NumberType::TollFree => "tollfree",
             },
             monthly_rental_rate: r.monthly_cost.unwrap_or(Money::ZERO).to_string(),
             setup_rate: Money::ZERO.to_string(),
-            voice_enabled: r.number.capabilities.contains(Capability::Voice),
-            sms_enabled: r.number.capabilities.contains(Capability::Sms),
-            mms_enabled: r.number.capabilities.contains(Capability::Mms),
-            country_iso: r.number.phone_number.country().to_string(),
-            number_format: r.number.phone_number.international(),
+            voice_enabled: r.capabilities.contains(Capability::Voice),
+            sms_enabled: r.capabilities.contains(Capability::Sms),
+            mms_enabled: r.capabilities.contains(Capability::Mms),
+            country_iso: r.phone_number.country().to_string(),
+            number_format: r.phone_number.international(),
         })
         .collect();
     let total = objects.len();

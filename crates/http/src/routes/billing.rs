@@ -1,15 +1,15 @@
 //! `/v1/billing/charges`: the rental ledger of the caller's workspace.
 
 use crate::AppState;
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{ApiQuery, Authenticated};
 use crate::views::ListView;
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use dialnexa_domain::{Money, format_time};
-use dialnexa_store::{Charge, ChargeFilter};
-use jiff::Timestamp;
+use dialnexa_service::input::instant;
+use dialnexa_service::{Charge, ChargeFilter, Page};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -31,7 +31,7 @@ struct ChargesQuery {
 
 #[derive(Debug, Serialize, ToSchema)]
 struct ChargeView {
-    #[schema(example = "chg_5n2w8k1xq7dz")]
+    #[schema(example = "chg_01kdz3f4w7x2kx5mb9qz")]
     id: String,
     phone_number_id: String,
     period_index: u32,
@@ -59,18 +59,6 @@ impl From<Charge> for ChargeView {
     }
 }
 
-fn instant(field: &str, raw: Option<String>) -> Result<Option<Timestamp>, ApiError> {
-    raw.map(|r| {
-        r.parse::<Timestamp>().map_err(|_| {
-            ApiError::bad_request(
-                "invalid_time",
-                format!("{field} must be an RFC 3339 time such as 2027-01-01T00:00:00Z"),
-            )
-        })
-    })
-    .transpose()
-}
-
 /// The workspace's rental charges, one per number and period.
 #[utoipa::path(
     get,
@@ -91,11 +79,13 @@ async fn list(
     Authenticated(caller): Authenticated,
     ApiQuery(q): ApiQuery<ChargesQuery>,
 ) -> ApiResult<Json<ListView<ChargeView>>> {
-    let page = dialnexa_service::numbers::page(q.page, q.limit)?;
+    let page = Page::parse(q.page, q.limit)?;
     let filter = ChargeFilter {
-        phone_number_id: None,
-        period_from: instant("period_from", q.period_from)?,
-        period_to: instant("period_to", q.period_to)?,
+        period_from: q
+            .period_from
+            .map(|t| instant("period_from", &t))
+            .transpose()?,
+        period_to: q.period_to.map(|t| instant("period_to", &t)).transpose()?,
     };
     let (items, total) = state
         .services

@@ -4,14 +4,13 @@
 use crate::AppState;
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{ApiQuery, Authenticated};
-use crate::views::{parse_country, parse_provider, parse_type};
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use dialnexa_domain::{Money, NumberType, Provider};
-use dialnexa_service::catalog::{CountryRule, PriceFilter};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use dialnexa_service::catalog::{CountryRule, PriceQuery};
+use serde::Serialize;
+use utoipa::ToSchema;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -21,19 +20,6 @@ pub fn router() -> Router<AppState> {
             "/v1/phone-country-rules/enabled-network-groups",
             get(enabled_network_groups),
         )
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-struct PricingQuery {
-    /// ISO 3166 country (aliases `countryISO`, `country_code`).
-    #[serde(alias = "countryISO", alias = "country_code")]
-    country_iso: Option<String>,
-    /// `twilio`, `plivo` or `tp_twilio` (alias `telephony_provider_id`).
-    #[serde(alias = "telephony_provider_id")]
-    provider: Option<String>,
-    #[serde(rename = "type")]
-    number_type: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -90,7 +76,11 @@ fn four_decimals(m: Money) -> String {
     get,
     path = "/v1/phone-number-pricing",
     tag = "catalog",
-    params(PricingQuery),
+    params(
+        ("country_iso" = Option<String>, Query, description = "ISO 3166 country (aliases `countryISO`, `country_code`)."),
+        ("provider" = Option<String>, Query, description = "`twilio`, `plivo` or `tp_twilio` (alias `telephony_provider_id`)."),
+        ("type" = Option<String>, Query, description = "`local`, `mobile` or `toll_free`."),
+    ),
     responses(
         (status = 200, description = "Prices.", body = Vec<PricingView>),
         (status = 400, description = "An invalid query parameter.", body = ErrorBody),
@@ -101,26 +91,9 @@ fn four_decimals(m: Money) -> String {
 async fn pricing(
     State(state): State<AppState>,
     Authenticated(_caller): Authenticated,
-    ApiQuery(q): ApiQuery<PricingQuery>,
+    ApiQuery(q): ApiQuery<PriceQuery>,
 ) -> ApiResult<Json<Vec<PricingView>>> {
-    let nonempty = |v: &Option<String>| {
-        v.as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-    };
-    let filter = PriceFilter {
-        country: nonempty(&q.country_iso)
-            .map(|c| parse_country("country_iso", &c))
-            .transpose()?,
-        provider: nonempty(&q.provider)
-            .map(|p| parse_provider("provider", p.trim_start_matches("tp_")))
-            .transpose()?,
-        number_type: nonempty(&q.number_type)
-            .map(|t| parse_type("type", &t))
-            .transpose()?,
-    };
-    let rows = state.services.pricing(&filter).await?;
+    let rows = state.services.pricing(&q.parse()?).await?;
     Ok(Json(
         rows.into_iter()
             .map(|p| PricingView {

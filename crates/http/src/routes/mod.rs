@@ -6,7 +6,7 @@ pub mod available;
 pub mod billing;
 pub mod catalog;
 pub mod health;
-pub mod lifecycle;
 pub mod numbers;
+pub mod purchase;
 pub mod sip_trunks;
 pub mod workspace;

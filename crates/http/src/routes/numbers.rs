@@ -1,119 +1,32 @@
-//! `/v1/organization-phone-numbers`: purchase, list, get.
+//! `/v1/organization-phone-numbers` and `/{id}`: the workspace's numbers, listed, read one at
+//! a time, updated (`PATCH`) and released (`DELETE`). Buying one is `purchase.rs`.
 
 use crate::AppState;
 use crate::error::{ApiResult, ErrorBody};
-use crate::extract::{ApiJson, ApiQuery, Authenticated};
+use crate::extract::{ApiJson, ApiQuery, Authenticated, double_option};
 use crate::page_cache::PageKey;
-use crate::views::{
-    ListView, PhoneNumberView, parse_country, parse_e164, parse_provider, parse_type,
-};
+use crate::views::{ListView, PhoneNumberView};
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{Json, Router};
 use bytes::Bytes;
-use dialnexa_domain::{AgentId, NumberStatus};
 use dialnexa_service::Caller;
 use dialnexa_service::ServiceError;
-use dialnexa_service::purchase::{PurchaseOutcome, PurchaseRequest};
-use dialnexa_store::NumberFilter;
+use dialnexa_service::lifecycle::NumberPatch;
+use dialnexa_service::numbers::NumberQuery;
 use jiff::Timestamp;
 use serde::Deserialize;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/v1/organization-phone-numbers", get(list))
-        .route("/v1/organization-phone-numbers/purchase", post(purchase))
-        .route("/v1/organization-phone-numbers/{id}", get(get_one))
-}
-
-/// The seed's body, with the official spec's spellings accepted as aliases.
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct PurchaseBody {
-    /// The number to buy, in E.164 (alias `phoneNumber`). Required.
-    #[serde(alias = "phoneNumber")]
-    #[schema(example = "+14155550123")]
-    phone_number: Option<String>,
-    /// `twilio` or `plivo` (alias `telephonyProviderId`); the workspace default when absent.
-    #[serde(alias = "telephonyProviderId")]
-    #[schema(example = "twilio")]
-    provider: Option<String>,
-    /// ISO 3166 country, checked against the number (aliases `countryISO`, `country_iso`).
-    #[serde(alias = "countryISO", alias = "country_iso")]
-    #[schema(example = "US")]
-    country: Option<String>,
-}
-
-/// Buy a number.
-///
-/// 201 with the active record, or 202 with a `pending` one when the carrier's answer is still
-/// outstanding (GET shows the outcome).
-#[utoipa::path(
-    post,
-    path = "/v1/organization-phone-numbers/purchase",
-    operation_id = "purchase_phone_number",
-    tag = "phone numbers",
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key and body replay the first answer.")),
-    request_body = PurchaseBody,
-    responses(
-        (status = 201, description = "Bought; the number is active.", body = PhoneNumberView),
-        (status = 202, description = "The carrier has not answered yet; the number is pending.", body = PhoneNumberView),
-        (status = 400, description = "Bad JSON, an invalid E.164 number, a country not enabled, or a number no longer available.", body = ErrorBody),
-        (status = 401, description = "Missing or unknown API key.", body = ErrorBody),
-        (status = 403, description = "KYC required for this country and number type.", body = ErrorBody),
-        (status = 409, description = "The number is already held, or another buyer took it.", body = ErrorBody),
-        (status = 422, description = "The Idempotency-Key was used with another request.", body = ErrorBody),
-        (status = 503, description = "The carrier is unavailable; retry.", body = ErrorBody),
-    ),
-    security(("bearer" = []))
-)]
-#[tracing::instrument(skip_all)]
-async fn purchase(
-    State(state): State<AppState>,
-    Authenticated(caller): Authenticated,
-    resumed: Option<axum::Extension<crate::idempotency::ResumedFrom>>,
-    ApiJson(body): ApiJson<PurchaseBody>,
-) -> ApiResult<(StatusCode, Json<PhoneNumberView>)> {
-    let req = PurchaseRequest {
-        phone_number: parse_e164("phone_number", body.phone_number.as_deref())?,
-        provider: body
-            .provider
-            .as_deref()
-            .filter(|p| !p.is_empty())
-            .map(|p| parse_provider("provider", p))
-            .transpose()?,
-        country: body
-            .country
-            .as_deref()
-            .map(|c| parse_country("countryISO", c))
-            .transpose()?,
-        resumed_from: resumed.map(|axum::Extension(r)| r.0),
-    };
-    let (status, record) = match state.services.purchase(&caller, req).await? {
-        PurchaseOutcome::Active(r) => (StatusCode::CREATED, r),
-        PurchaseOutcome::Pending(r) => (StatusCode::ACCEPTED, r),
-    };
-    Ok((status, Json(PhoneNumberView::new(&state.services, &record))))
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ListQuery {
-    /// Page number, from 1.
-    page: Option<i64>,
-    /// Page size, default 20, max 100.
-    limit: Option<i64>,
-    /// `pending`, `active` or `released`.
-    status: Option<String>,
-    country_code: Option<String>,
-    #[serde(rename = "type")]
-    number_type: Option<String>,
-    provider: Option<String>,
-    agent_id: Option<String>,
-    /// Matches the number, label or nickname.
-    q: Option<String>,
+        .route(
+            "/v1/organization-phone-numbers/{id}",
+            get(get_one).patch(update).delete(release),
+        )
 }
 
 /// The workspace's numbers, newest first.
@@ -122,7 +35,16 @@ pub struct ListQuery {
     path = "/v1/organization-phone-numbers",
     operation_id = "list_phone_numbers",
     tag = "phone numbers",
-    params(ListQuery),
+    params(
+        ("page" = Option<i64>, Query, description = "Page number, from 1."),
+        ("limit" = Option<i64>, Query, description = "Page size, default 20, max 100."),
+        ("status" = Option<String>, Query, description = "`pending`, `active`, `failed` or `released`; without it, the pending and active ones."),
+        ("country_code" = Option<String>, Query, description = "ISO 3166 country."),
+        ("type" = Option<String>, Query, description = "`local`, `mobile` or `toll_free`."),
+        ("provider" = Option<String>, Query),
+        ("agent_id" = Option<String>, Query, description = "Numbers routed to this agent."),
+        ("q" = Option<String>, Query, description = "Matches the number, label or nickname."),
+    ),
     responses(
         (status = 200, description = "A page of numbers.", body = ListView<PhoneNumberView>),
         (status = 400, description = "An invalid filter or page.", body = ErrorBody),
@@ -133,59 +55,56 @@ pub struct ListQuery {
 async fn list(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
-    ApiQuery(query): ApiQuery<ListQuery>,
+    ApiQuery(query): ApiQuery<NumberQuery>,
 ) -> ApiResult<Response> {
-    let page = dialnexa_service::numbers::page(query.page, query.limit)?;
-    let filter = NumberFilter {
-        status: query
-            .status
-            .as_deref()
-            .map(|s| {
-                s.parse::<NumberStatus>().map_err(|e| {
-                    crate::error::ApiError::bad_request("invalid_status", e.to_string())
-                })
-            })
-            .transpose()?,
-        country: query
-            .country_code
-            .as_deref()
-            .map(|c| parse_country("country_code", c))
-            .transpose()?,
-        number_type: query
-            .number_type
-            .as_deref()
-            .map(|t| parse_type("type", t))
-            .transpose()?,
-        provider: query
-            .provider
-            .as_deref()
-            .map(|p| parse_provider("provider", p))
-            .transpose()?,
-        agent_id: query
-            .agent_id
-            .as_deref()
-            .map(|a| AgentId::from_trusted(a.to_owned())),
-        q: query.q,
-    };
+    let listing = query.parse()?;
     let key = PageKey::List {
         workspace: caller.workspace_id.clone(),
-        filter: filter.clone(),
-        page,
+        listing: listing.clone(),
     };
     let services = &state.services;
     kept_or(&state, &caller, key, || async {
-        let (items, total) = services.list_numbers(&caller, &filter, page).await?;
-        let valid_until = items.iter().filter_map(|r| services.next_renewal(r)).min();
+        let (items, total) = services.list_numbers(&caller, &listing).await?;
+        let valid_until = items.iter().filter_map(|r| r.next_renewal_at).min();
         let view = ListView {
-            items: items
-                .iter()
-                .map(|r| PhoneNumberView::new(services, r))
-                .collect(),
+            items: items.iter().map(PhoneNumberView::from).collect(),
             total,
-            page: page.page,
-            limit: page.limit,
+            page: listing.page.page,
+            limit: listing.page.limit,
         };
         Ok((render(&view)?, valid_until))
+    })
+    .await
+}
+
+/// One number, with its SIP trunk (never the password) when it came in over one.
+#[utoipa::path(
+    get,
+    path = "/v1/organization-phone-numbers/{id}",
+    operation_id = "get_phone_number",
+    tag = "phone numbers",
+    params(("id" = String, Path, description = "The number's id, e.g. `phn_01kdz3f4w7x2kx5mb9qz`.")),
+    responses(
+        (status = 200, description = "The number.", body = PhoneNumberView),
+        (status = 401, description = "Missing or unknown API key.", body = ErrorBody),
+        (status = 404, description = "No such number in this workspace.", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+async fn get_one(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let key = PageKey::Number {
+        workspace: caller.workspace_id.clone(),
+        id: id.clone(),
+    };
+    let services = &state.services;
+    kept_or(&state, &caller, key, || async {
+        let number = services.get_number(&caller, &id).await?;
+        let view = PhoneNumberView::from(&number);
+        Ok((render(&view)?, number.next_renewal_at))
     })
     .await
 }
@@ -235,35 +154,85 @@ fn json_body(body: Bytes) -> Response {
         .into_response()
 }
 
-/// One number, with its SIP trunk (never the password) when it came in over one.
+/// Absent fields stay as they are; `null` (or `""`) clears one.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct PatchBody {
+    #[serde(default, deserialize_with = "double_option")]
+    nickname: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    label: Option<Option<String>>,
+    #[serde(
+        default,
+        alias = "inbound_agent_id",
+        deserialize_with = "double_option"
+    )]
+    /// The agent answering inbound calls (alias `inbound_agent_id`).
+    agent_id: Option<Option<String>>,
+    /// The agent using this number as outbound caller ID.
+    #[serde(default, deserialize_with = "double_option")]
+    outbound_agent_id: Option<Option<String>>,
+}
+
+/// Name a number or point it at agents.
 #[utoipa::path(
-    get,
+    patch,
     path = "/v1/organization-phone-numbers/{id}",
-    operation_id = "get_phone_number",
+    operation_id = "update_phone_number",
     tag = "phone numbers",
-    params(("id" = String, Path, description = "The number's id, e.g. `phn_f7w2kx5mb9qz`.")),
+    params(("id" = String, Path, description = "The number's id.")),
+    request_body = PatchBody,
     responses(
-        (status = 200, description = "The number.", body = PhoneNumberView),
+        (status = 200, description = "The updated number.", body = PhoneNumberView),
+        (status = 400, description = "Bad JSON or an invalid field.", body = ErrorBody),
         (status = 401, description = "Missing or unknown API key.", body = ErrorBody),
-        (status = 404, description = "No such number in this workspace.", body = ErrorBody),
+        (status = 404, description = "No such number or agent in this workspace.", body = ErrorBody),
+        (status = 409, description = "The number is released.", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
-async fn get_one(
+#[tracing::instrument(skip_all, fields(number = %id))]
+async fn update(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
     Path(id): Path<String>,
-) -> ApiResult<Response> {
-    let key = PageKey::Number {
-        workspace: caller.workspace_id.clone(),
-        id: id.clone(),
+    ApiJson(body): ApiJson<PatchBody>,
+) -> ApiResult<Json<PhoneNumberView>> {
+    let patch = NumberPatch {
+        nickname: body.nickname,
+        label: body.label,
+        inbound_agent_id: body.agent_id,
+        outbound_agent_id: body.outbound_agent_id,
     };
-    let services = &state.services;
-    kept_or(&state, &caller, key, || async {
-        let record = services.get_number(&caller, &id).await?;
-        let trunk = services.sip_trunk_of(&record).await?;
-        let view = PhoneNumberView::new(services, &record).with_sip_trunk(trunk);
-        Ok((render(&view)?, services.next_renewal(&record)))
-    })
-    .await
+    let number = state.services.update_number(&caller, &id, patch).await?;
+    Ok(Json(PhoneNumberView::from(&number)))
+}
+
+/// Answers the released record (`status: "released"`, `released_at`).
+#[utoipa::path(
+    delete,
+    path = "/v1/organization-phone-numbers/{id}",
+    operation_id = "release_phone_number",
+    tag = "phone numbers",
+    params(
+        ("id" = String, Path, description = "The number's id."),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe."),
+    ),
+    responses(
+        (status = 200, description = "The released number.", body = PhoneNumberView),
+        (status = 401, description = "Missing or unknown API key.", body = ErrorBody),
+        (status = 404, description = "No such number in this workspace.", body = ErrorBody),
+        (status = 409, description = "The number is not active.", body = ErrorBody),
+        (status = 503, description = "The carrier is unavailable; retry.", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+#[tracing::instrument(skip_all, fields(number = %id))]
+async fn release(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    Path(id): Path<String>,
+) -> ApiResult<Json<PhoneNumberView>> {
+    let number = state.services.release_number(&caller, &id).await?;
+    Ok(Json(PhoneNumberView::from(&number)))
 }

@@ -4,48 +4,17 @@
 use crate::AppState;
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{ApiJson, Authenticated};
-use crate::views::{PhoneNumberView, parse_e164};
+use crate::views::PhoneNumberView;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
 use axum::{Json, Router};
 use dialnexa_service::sip_trunk::LinkSipTrunk;
-use dialnexa_store::SipTrunkRecord;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::ToSchema;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/v1/organization-phone-numbers/sip-trunks", post(link))
-}
-
-/// A trunk as the API shows it: never the password.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct SipTrunkView {
-    #[schema(example = "sip:pbx.example.com:5060")]
-    termination_uri: String,
-    #[schema(value_type = String, example = "credentials")]
-    auth_mode: &'static str,
-    username: Option<String>,
-    /// Whether a password is stored (sealed); the password itself is never returned.
-    password_set: bool,
-}
-
-impl From<SipTrunkRecord> for SipTrunkView {
-    fn from(t: SipTrunkRecord) -> Self {
-        SipTrunkView {
-            termination_uri: t.termination_uri,
-            auth_mode: t.auth_mode.as_str(),
-            username: t.username,
-            password_set: t.password_encrypted.is_some(),
-        }
-    }
-}
-
-impl PhoneNumberView {
-    pub fn with_sip_trunk(mut self, trunk: Option<SipTrunkRecord>) -> Self {
-        self.sip_trunk = trunk.map(Into::into);
-        self
-    }
 }
 
 /// The official spec's `LinkSipTrunkRequest`; the snake_case spellings are accepted too.
@@ -89,17 +58,13 @@ async fn link(
     ApiJson(body): ApiJson<LinkBody>,
 ) -> ApiResult<(StatusCode, Json<PhoneNumberView>)> {
     let req = LinkSipTrunk {
-        phone_number: Some(parse_e164("phoneNumber", body.phone_number.as_deref())?),
+        phone_number: body.phone_number,
         termination_uri: body.termination_uri,
         auth_mode: body.auth_mode,
         username: body.username,
         password: body.password,
         nickname: body.nickname,
     };
-    let record = state.services.link_sip_trunk(&caller, req).await?;
-    let trunk = state.services.sip_trunk_of(&record).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(PhoneNumberView::new(&state.services, &record).with_sip_trunk(trunk)),
-    ))
+    let number = state.services.link_sip_trunk(&caller, req).await?;
+    Ok((StatusCode::CREATED, Json(PhoneNumberView::from(&number))))
 }

@@ -1,14 +1,15 @@
-//! `/v1/workspace`: the caller's workspace, its telephony config and KYC standing.
+//! `/v1/workspace`: the caller's workspace, its telephony config, default number and KYC
+//! standing.
 
 use crate::AppState;
-use crate::error::{ApiResult, ErrorBody};
-use crate::extract::{ApiJson, Authenticated};
-use crate::views::{parse_country, parse_provider};
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::{ApiJson, Authenticated, double_option};
 use axum::extract::State;
-use axum::routing::get;
+use axum::routing::{get, put};
 use axum::{Json, Router};
 use dialnexa_domain::{CountryIso, Provider, format_time};
-use dialnexa_store::Workspace;
+use dialnexa_service::workspace::TelephonyConfigInput;
+use dialnexa_service::{ServiceError, Workspace};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -19,12 +20,13 @@ pub fn router() -> Router<AppState> {
             "/v1/workspace/telephony-config",
             get(get_config).put(put_config),
         )
+        .route("/v1/workspace/default-phone-number", put(set_default))
         .route("/v1/workspace/kyc", get(get_kyc))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct WorkspaceView {
-    #[schema(example = "ws_3k9d2m7qx1ab")]
+    #[schema(example = "ws_01kdz3f4w7x2kx5mb9qz")]
     id: String,
     name: String,
     #[schema(value_type = String, example = "twilio")]
@@ -122,22 +124,11 @@ async fn put_config(
     Authenticated(caller): Authenticated,
     ApiJson(body): ApiJson<ConfigBody>,
 ) -> ApiResult<Json<TelephonyConfigView>> {
-    let current = state.services.workspace(&caller).await?;
-    let countries = match body.enabled_countries {
-        Some(list) => list
-            .iter()
-            .map(|c| parse_country("enabled_countries", c))
-            .collect::<Result<Vec<_>, _>>()?,
-        None => current.enabled_countries,
+    let change = TelephonyConfigInput {
+        enabled_countries: body.enabled_countries,
+        default_provider: body.default_provider,
     };
-    let provider = match body.default_provider {
-        Some(p) => parse_provider("default_provider", &p)?,
-        None => current.default_provider,
-    };
-    let w = state
-        .services
-        .set_telephony_config(&caller, countries, provider)
-        .await?;
+    let w = state.services.set_telephony_config(&caller, change).await?;
     Ok(Json(TelephonyConfigView {
         enabled_countries: w.enabled_countries,
         default_provider: w.default_provider,
@@ -185,4 +176,47 @@ async fn get_kyc(
         })
         .collect();
     Ok(Json(KycList { items }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+struct DefaultBody {
+    /// A phone number id, or null to clear the default (alias `phoneNumberId`).
+    #[serde(default, alias = "phoneNumberId", deserialize_with = "double_option")]
+    phone_number_id: Option<Option<String>>,
+}
+
+/// `{"phone_number_id": "phn_…"}` sets the default, `{"phone_number_id": null}` clears it.
+#[utoipa::path(
+    put,
+    path = "/v1/workspace/default-phone-number",
+    tag = "workspace",
+    request_body = DefaultBody,
+    responses(
+        (status = 200, description = "The workspace.", body = WorkspaceView),
+        (status = 400, description = "Bad JSON or an invalid field.", body = ErrorBody),
+        (status = 401, description = "Missing or unknown API key.", body = ErrorBody),
+        (status = 404, description = "No such number in this workspace.", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+#[tracing::instrument(skip_all)]
+async fn set_default(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    ApiJson(body): ApiJson<DefaultBody>,
+) -> ApiResult<Json<WorkspaceView>> {
+    let wanted = body.phone_number_id.ok_or_else(|| {
+        ApiError(
+            ServiceError::bad_request(
+                "missing_field",
+                "phone_number_id is required: a phone number id, or null to clear the default.",
+            )
+            .on("phone_number_id"),
+        )
+    })?;
+    let workspace = state
+        .services
+        .set_default_number(&caller, wanted.as_deref())
+        .await?;
+    Ok(Json(workspace.into()))
 }

@@ -1,67 +1,16 @@
-//! The command line: `serve`, `carrier-emulator`, `migrate`, `admin …` and `openapi`.
+//! `dialnexa admin …`: operator commands run against the database directly (workspaces, API
+//! keys, KYC decisions, rental billing, reconciliation), through the same service layer as the
+//! API.
 
-use crate::app::Application;
-use crate::config::{DatabaseArgs, ServeArgs};
+use crate::config::DatabaseArgs;
 use anyhow::Context;
-use clap::{Parser, Subcommand};
+use clap::Subcommand;
 use dialnexa_domain::{CountryIso, KycStatus, Provider, WorkspaceId, format_time};
 use dialnexa_service::auth::WorkspaceSpec;
 use dialnexa_service::{Carriers, ServiceConfig, Services, SystemClock};
 use dialnexa_store::SqlStore;
-use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
-
-#[derive(Debug, Parser)]
-#[command(
-    name = "dialnexa",
-    version,
-    about = "DialNexa Numbers: phone-number provisioning for voice AI agents"
-)]
-pub struct Cli {
-    #[command(subcommand)]
-    pub command: Command,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum Command {
-    /// Run the HTTP API (and, by default, an embedded carrier emulator).
-    Serve(Box<ServeArgs>),
-    /// Run the carrier emulator on its own (Twilio and Plivo wire formats).
-    CarrierEmulator {
-        #[arg(
-            long,
-            env = "DIALNEXA_EMULATOR_LISTEN",
-            default_value = "127.0.0.1:4100"
-        )]
-        listen: SocketAddr,
-        /// SQLite file for the emulator's state; in memory when absent.
-        #[arg(long, env = "DIALNEXA_EMULATOR_STATE")]
-        state: Option<PathBuf>,
-    },
-    /// Apply database migrations and exit.
-    Migrate {
-        #[command(flatten)]
-        database: DatabaseArgs,
-    },
-    /// A client of the API: search, buy, list and show numbers.
-    Numbers {
-        #[command(flatten)]
-        client: crate::client::ClientArgs,
-        #[command(subcommand)]
-        command: crate::client::NumbersCommand,
-    },
-    /// Operator commands, run against the database directly.
-    Admin {
-        #[command(flatten)]
-        database: DatabaseArgs,
-        #[command(subcommand)]
-        command: AdminCommand,
-    },
-    /// Print the OpenAPI document of the JSON API (the source of docs/openapi.json).
-    Openapi,
-}
 
 #[derive(Debug, Subcommand)]
 pub enum AdminCommand {
@@ -143,102 +92,6 @@ pub enum KycCommand {
     },
 }
 
-impl Cli {
-    pub async fn run(self) -> ExitCode {
-        init_tracing();
-        match self.command.run().await {
-            Ok(code) => code,
-            Err(e) => {
-                eprintln!("error: {e:#}");
-                ExitCode::FAILURE
-            }
-        }
-    }
-}
-
-fn init_tracing() {
-    use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("DIALNEXA_LOG")
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
-}
-
-impl Command {
-    async fn run(self) -> anyhow::Result<ExitCode> {
-        match self {
-            Command::Serve(args) => serve(*args).await,
-            Command::CarrierEmulator { listen, state } => {
-                let config = dialnexa_emulator::EmulatorConfig {
-                    listen,
-                    state_path: state,
-                    ..Default::default()
-                };
-                let emulator = dialnexa_emulator::start(config).await?;
-                println!("carrier emulator listening on {}", emulator.base_url());
-                shutdown_signal().await;
-                emulator.shutdown().await;
-                Ok(ExitCode::SUCCESS)
-            }
-            Command::Migrate { database } => {
-                let store = SqlStore::connect(&database.store_options()).await?;
-                store.migrate().await?;
-                println!(
-                    "migrations applied to {}",
-                    crate::app::redact_url(&database.database_url)
-                );
-                Ok(ExitCode::SUCCESS)
-            }
-            Command::Admin { database, command } => admin(database, command).await,
-            Command::Numbers { client, command } => crate::client::run(client, command).await,
-            Command::Openapi => {
-                println!("{}", dialnexa_http::openapi::openapi_json());
-                Ok(ExitCode::SUCCESS)
-            }
-        }
-    }
-}
-
-async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
-    let app = Application::build(args).await?;
-    println!("DialNexa Numbers listening on http://{}", app.local_addr());
-    if let Some(url) = app.emulator_url() {
-        println!("carrier emulator (Twilio and Plivo wire formats) on {url}");
-    }
-    if let Some(demo) = app.demo_key() {
-        println!(
-            "created the demo workspace {} (US, GB, IN enabled; KYC approved for IN)",
-            demo.workspace_id
-        );
-        println!("its API key, shown once: {}", demo.secret);
-        println!("the key is also saved in {}", demo.path.display());
-    }
-    app.run_until_stopped(shutdown_signal()).await?;
-    Ok(ExitCode::SUCCESS)
-}
-
-/// Resolves on SIGINT or SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
-    tracing::info!("shutting down");
-}
-
 async fn reconcile(
     database: &DatabaseArgs,
     carriers: &crate::config::CarrierArgs,
@@ -310,7 +163,7 @@ fn print_report(report: &dialnexa_service::reconcile::ReconcileReport) {
     );
 }
 
-async fn admin(database: DatabaseArgs, command: AdminCommand) -> anyhow::Result<ExitCode> {
+pub(super) async fn run(database: DatabaseArgs, command: AdminCommand) -> anyhow::Result<ExitCode> {
     if let AdminCommand::Reconcile {
         carriers,
         fix,
@@ -411,13 +264,4 @@ fn parse_instant(s: &str) -> anyhow::Result<jiff::Timestamp> {
         .parse()
         .with_context(|| format!("`{s}` is not a date like 2027-06-01"))?;
     Ok(date.to_zoned(jiff::tz::TimeZone::UTC)?.timestamp())
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_command_definition_is_valid() {
-        use clap::CommandFactory;
-        super::Cli::command().debug_assert();
-    }
 }

@@ -4,17 +4,53 @@
 //! 2. buy at the carrier;
 //! 3. activate, write the first rental charge and the outbox event in one transaction.
 //!
-//! A lost carrier answer leaves the row `pending` for the recovery worker, which asks the
-//! carrier who owns the number and finishes or unwinds.
+//! A lost carrier answer, or a crash between the steps, leaves the row `pending`; recovery asks
+//! the carrier who owns the number and finishes (owned by us) or unwinds (not owned).
 
-use crate::{Caller, ErrorKind, ServiceError, ServiceResult, Services, failpoints};
+use crate::carriers::carrier_error;
+use crate::input::{self, present};
+use crate::model::PhoneNumber;
+use crate::quote::{QuoteRequest, type_words};
+use crate::{Caller, ErrorKind, ServiceError, ServiceResult, Services};
 use dialnexa_carriers::{CarrierError, OwnedNumber};
 use dialnexa_domain::{
-    BillingPeriod, Capabilities, Capability, ChargeId, CountryIso, E164, EventId, KycStatus,
-    NumberType, PhoneNumberId, Provider,
+    BillingPeriod, Capabilities, Capability, ChargeId, CountryIso, E164, EventId, NumberStatus,
+    PhoneNumberId, Provider,
 };
 use dialnexa_store::{NewCharge, NewEvent, NewNumber, PhoneNumberRecord, StoreError};
 use jiff::Timestamp;
+use std::time::Duration;
+
+/// After the claim is saved, before the carrier is called.
+pub const AFTER_CLAIM: &str = "purchase.after_claim";
+/// After the carrier sold the number, before it is activated here.
+pub const AFTER_CARRIER: &str = "purchase.after_carrier";
+/// After the activation is committed, before the answer.
+pub const AFTER_ACTIVATE: &str = "purchase.after_activate";
+
+/// A purchase as sent: the seed's `phone_number` and `provider`, or the spec's spellings.
+#[derive(Debug, Clone, Default)]
+pub struct PurchaseInput {
+    pub phone_number: Option<String>,
+    pub provider: Option<String>,
+    pub country: Option<String>,
+}
+
+impl PurchaseInput {
+    /// `resumed_from`: see [`PurchaseRequest::resumed_from`].
+    pub fn parse(&self, resumed_from: Option<Timestamp>) -> ServiceResult<PurchaseRequest> {
+        Ok(PurchaseRequest {
+            phone_number: input::e164("phone_number", self.phone_number.as_deref())?,
+            provider: present(&self.provider)
+                .map(|p| input::provider("provider", p))
+                .transpose()?,
+            country: present(&self.country)
+                .map(|c| input::country("countryISO", c))
+                .transpose()?,
+            resumed_from,
+        })
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct PurchaseRequest {
@@ -31,9 +67,17 @@ pub struct PurchaseRequest {
 #[derive(Debug, Clone)]
 pub enum PurchaseOutcome {
     /// Bought and provisioned.
-    Active(PhoneNumberRecord),
+    Active(PhoneNumber),
     /// The carrier's answer was lost; the outcome will show on GET once recovery settles it.
-    Pending(PhoneNumberRecord),
+    Pending(PhoneNumber),
+}
+
+/// What recovery did with the pending purchases it looked at.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct RecoveryReport {
+    pub activated: u32,
+    pub failed: u32,
+    pub undecided: u32,
 }
 
 impl Services {
@@ -53,41 +97,25 @@ impl Services {
                 format!("{number} is a {country} number, not {claimed}."),
             ));
         }
-        let workspace = self.workspace(caller).await?;
-        if !workspace.country_enabled(country) {
-            return Err(ServiceError::bad_request(
-                "country_not_enabled",
-                format!(
-                    "{country} is not enabled for this workspace. Enable it in Workspace Settings → \
-                     Telephony Config (PUT /v1/workspace/telephony-config) and retry."
-                ),
-            ));
-        }
-        let number_type = number.number_type();
-        if self.requires_kyc(country, number_type) {
-            let kyc = self.store.kyc_status(&caller.workspace_id, country).await?;
-            if kyc != KycStatus::Approved {
-                return Err(ServiceError::new(
-                    ErrorKind::Forbidden,
-                    "kyc_required",
-                    format!(
-                        "{country} {} numbers require approved KYC; this workspace's KYC for {country} \
-                         is {kyc}. Complete KYC and verification (GET /v1/workspace/kyc), then retry.",
-                        type_words(number_type)
-                    ),
-                ));
-            }
+        let quote = self
+            .quote(caller, QuoteRequest::for_number(number, req.provider))
+            .await?;
+        if let Some(blocked) = quote.blocked_by {
+            return Err(blocked.error(country, quote.number_type));
         }
         if let Some(since) = req.resumed_from
             && let Some(earlier) = self.store.live_number(&caller.workspace_id, number).await?
             && earlier.created_at >= since
         {
-            return Ok(match earlier.status {
-                dialnexa_domain::NumberStatus::Active => PurchaseOutcome::Active(earlier),
-                _ => PurchaseOutcome::Pending(earlier),
+            let active = earlier.status == NumberStatus::Active;
+            let earlier = self.present(earlier);
+            return Ok(if active {
+                PurchaseOutcome::Active(earlier)
+            } else {
+                PurchaseOutcome::Pending(earlier)
             });
         }
-        let provider = req.provider.unwrap_or(workspace.default_provider);
+        let provider = quote.provider;
         if !provider.is_carrier() {
             return Err(ServiceError::bad_request(
                 "invalid_provider",
@@ -95,19 +123,15 @@ impl Services {
             ));
         }
         let carrier = self.carriers.get(provider)?.clone();
-        let monthly_cost = self
-            .store
-            .price(provider, country, number_type)
-            .await?
-            .ok_or_else(|| {
-                ServiceError::bad_request(
-                    "number_not_available",
-                    format!(
-                        "{provider} does not sell {country} {} numbers.",
-                        type_words(number_type)
-                    ),
-                )
-            })?;
+        let monthly_cost = quote.monthly_cost.ok_or_else(|| {
+            ServiceError::bad_request(
+                "number_not_available",
+                format!(
+                    "{provider} does not sell {country} {} numbers.",
+                    type_words(quote.number_type)
+                ),
+            )
+        })?;
         let sighting = self.store.sighting(&caller.workspace_id, number).await?;
         let capabilities = sighting
             .as_ref()
@@ -115,33 +139,30 @@ impl Services {
             .unwrap_or_else(|| Capabilities::default().with(Capability::Voice));
 
         // Step 1: the claim.
-        let now = self.clock.now();
         let pending = self
             .store
             .insert_pending(&NewNumber {
                 id: PhoneNumberId::generate(),
                 workspace_id: caller.workspace_id.clone(),
                 phone_number: number.clone(),
-                number_type,
+                number_type: quote.number_type,
                 capabilities,
                 monthly_cost,
                 provider,
-                created_at: now,
+                created_at: self.clock.now(),
             })
             .await
             .map_err(|e| match e {
                 StoreError::NumberAlreadyHeld => taken(number),
                 other => other.into(),
             })?;
-
-        self.config.failpoints.hit(failpoints::PURCHASE_AFTER_CLAIM);
+        self.config.failpoints.hit(AFTER_CLAIM);
 
         // Step 2: the carrier.
         match carrier.buy(number).await {
             Ok(owned) => {
-                self.config
-                    .failpoints
-                    .hit(failpoints::PURCHASE_AFTER_CARRIER);
+                self.config.failpoints.hit(AFTER_CARRIER);
+                // Step 3: the activation.
                 let active = match self.activate(&pending, &owned).await {
                     Ok(active) => active,
                     // The claim is durable and the carrier sold us the number: what is not
@@ -149,18 +170,16 @@ impl Services {
                     // the database commits again. That is a pending purchase, not a failure.
                     Err(e) if e.kind == ErrorKind::Unavailable => {
                         tracing::warn!(id = %pending.id, error = %e, "activation did not commit; left pending for recovery");
-                        return Ok(PurchaseOutcome::Pending(pending));
+                        return Ok(PurchaseOutcome::Pending(self.present(pending)));
                     }
                     Err(e) => return Err(e),
                 };
-                self.config
-                    .failpoints
-                    .hit(failpoints::PURCHASE_AFTER_ACTIVATE);
-                Ok(PurchaseOutcome::Active(active))
+                self.config.failpoints.hit(AFTER_ACTIVATE);
+                Ok(PurchaseOutcome::Active(self.present(active)))
             }
             Err(CarrierError::UnknownOutcome(detail)) => {
                 tracing::warn!(id = %pending.id, %detail, "carrier outcome unknown; left pending for recovery");
-                Ok(PurchaseOutcome::Pending(pending))
+                Ok(PurchaseOutcome::Pending(self.present(pending)))
             }
             Err(e) => {
                 self.store
@@ -172,7 +191,7 @@ impl Services {
     }
 
     /// Step 3: activation, first charge and event, in one transaction. Idempotent.
-    pub(crate) async fn activate(
+    async fn activate(
         &self,
         pending: &PhoneNumberRecord,
         owned: &OwnedNumber,
@@ -236,9 +255,67 @@ impl Services {
                     )
                 }
             }
-            other => crate::search::carrier_error(provider, other),
+            other => carrier_error(provider, other),
         }
     }
+
+    /// Recovery: settle pending purchases older than `min_age`. The age must exceed the
+    /// carrier timeout, so a purchase whose request is still waiting on the carrier is never
+    /// judged early. A carrier that does not answer leaves the row for the next round.
+    #[tracing::instrument(skip_all)]
+    pub async fn recover_pending(&self, min_age: Duration) -> ServiceResult<RecoveryReport> {
+        let age = jiff::SignedDuration::try_from(min_age).unwrap_or_default();
+        let now = self.clock.now();
+        let before = now.checked_sub(age).unwrap_or(now);
+        let mut report = RecoveryReport::default();
+        for pending in self.store.pending_before(before, 100).await? {
+            match self.settle(&pending).await {
+                Ok(Settled::Activated) => report.activated += 1,
+                Ok(Settled::Failed) => report.failed += 1,
+                Ok(Settled::Undecided) => report.undecided += 1,
+                Err(e) => {
+                    tracing::warn!(id = %pending.id, error = %e, "recovery of a pending purchase failed; will retry");
+                    report.undecided += 1;
+                }
+            }
+        }
+        if report != RecoveryReport::default() {
+            tracing::info!(?report, "recovered pending purchases");
+        }
+        Ok(report)
+    }
+
+    /// Owned by our account: finish (activate, charge once). Not owned: unwind (mark failed,
+    /// free the claim). Nothing is ever guessed.
+    async fn settle(&self, pending: &PhoneNumberRecord) -> ServiceResult<Settled> {
+        let carrier = self.carriers.get(pending.provider)?;
+        match carrier.fetch_owned(&pending.phone_number).await {
+            Ok(Some(owned)) => {
+                self.activate(pending, &owned).await?;
+                Ok(Settled::Activated)
+            }
+            Ok(None) => {
+                self.store
+                    .fail_pending(
+                        &pending.id,
+                        "the carrier did not sell the number (recovered)",
+                        self.clock.now(),
+                    )
+                    .await?;
+                Ok(Settled::Failed)
+            }
+            Err(e) => {
+                tracing::info!(id = %pending.id, error = %e, "carrier did not answer; pending purchase stays pending");
+                Ok(Settled::Undecided)
+            }
+        }
+    }
+}
+
+enum Settled {
+    Activated,
+    Failed,
+    Undecided,
 }
 
 fn taken(number: &E164) -> ServiceError {
@@ -248,12 +325,4 @@ fn taken(number: &E164) -> ServiceError {
             "{number} is already held by a workspace on this platform. Search again for another number."
         ),
     )
-}
-
-fn type_words(t: NumberType) -> &'static str {
-    match t {
-        NumberType::Local => "local",
-        NumberType::Mobile => "mobile",
-        NumberType::TollFree => "toll-free",
-    }
 }

@@ -1,0 +1,111 @@
+//! Parsing request values into domain types, once, for every front-end: each refusal carries
+//! the stable code and the field it is about, so the API and the dashboard say the same thing.
+
+use crate::{ServiceError, ServiceResult};
+use dialnexa_domain::{Capabilities, CountryIso, E164, NumberType, PhoneError, Provider};
+use jiff::Timestamp;
+
+/// A text value as sent, trimmed; `None` when absent or blank (an empty form field).
+pub fn present(raw: &Option<String>) -> Option<&str> {
+    raw.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+pub fn e164(field: &'static str, raw: Option<&str>) -> ServiceResult<E164> {
+    let raw = raw.ok_or_else(|| {
+        ServiceError::bad_request(
+            "missing_field",
+            format!("{field} is required, in E.164 format, e.g. +912234567890"),
+        )
+        .on(field)
+    })?;
+    E164::parse(raw.trim()).map_err(|e| {
+        ServiceError::bad_request("invalid_phone_number", format!("{field}: {e}")).on(field)
+    })
+}
+
+pub fn country(field: &'static str, raw: &str) -> ServiceResult<CountryIso> {
+    CountryIso::parse(raw.trim()).map_err(|e| {
+        ServiceError::bad_request("invalid_country", format!("{field}: {e}")).on(field)
+    })
+}
+
+pub fn countries(field: &'static str, raw: &[String]) -> ServiceResult<Vec<CountryIso>> {
+    raw.iter().map(|c| country(field, c)).collect()
+}
+
+pub fn number_type(field: &'static str, raw: &str) -> ServiceResult<NumberType> {
+    raw.parse().map_err(|e: PhoneError| {
+        ServiceError::bad_request("invalid_type", format!("{field}: {e}")).on(field)
+    })
+}
+
+/// Accepts `twilio`, `plivo`, and the spec's provider ids such as `plivo_123456`.
+pub fn provider(field: &'static str, raw: &str) -> ServiceResult<Provider> {
+    let raw = raw.trim();
+    let name = match raw.split_once('_') {
+        Some((head, _))
+            if head.eq_ignore_ascii_case("twilio") || head.eq_ignore_ascii_case("plivo") =>
+        {
+            head
+        }
+        _ => raw,
+    };
+    name.parse()
+        .map_err(|e: dialnexa_domain::provider::UnknownProvider| {
+            ServiceError::bad_request("invalid_provider", format!("{field}: {e}")).on(field)
+        })
+}
+
+pub fn capabilities(field: &'static str, raw: &str) -> ServiceResult<Capabilities> {
+    Capabilities::parse_csv(raw).map_err(|e| {
+        ServiceError::bad_request("invalid_capabilities", format!("{field}: {e}")).on(field)
+    })
+}
+
+pub fn instant(field: &'static str, raw: &str) -> ServiceResult<Timestamp> {
+    raw.parse::<Timestamp>().map_err(|_| {
+        ServiceError::bad_request(
+            "invalid_time",
+            format!("{field} must be an RFC 3339 time such as 2027-01-01T00:00:00Z"),
+        )
+        .on(field)
+    })
+}
+
+/// A whole number from a query string. A query string that is not one is malformed as a
+/// whole (`invalid_query`), as a typed query would be; the range is checked by the caller.
+pub fn whole_number(field: &'static str, raw: &str) -> ServiceResult<i64> {
+    raw.trim().parse().map_err(|e: std::num::ParseIntError| {
+        ServiceError::bad_request(
+            "invalid_query",
+            format!("Invalid query string: {field}: {e}"),
+        )
+        .on(field)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_name_their_field() {
+        let e = country("country_iso", "XX").unwrap_err();
+        assert_eq!((e.code, e.field), ("invalid_country", Some("country_iso")));
+        assert!(e.message.starts_with("country_iso: "), "{}", e.message);
+        assert_eq!(
+            provider("provider", "plivo_123456").unwrap(),
+            Provider::Plivo
+        );
+        assert_eq!(
+            e164("phone_number", None).unwrap_err().code,
+            "missing_field"
+        );
+        assert_eq!(
+            whole_number("page", "abc").unwrap_err().code,
+            "invalid_query"
+        );
+        assert_eq!(present(&Some("  ".into())), None);
+        assert_eq!(present(&Some(" US ".into())), Some("US"));
+    }
+}
