@@ -9,6 +9,19 @@ use std::str::FromStr;
 pub const PURCHASE_AFTER_CLAIM: &str = "purchase.after_claim";
 pub const PURCHASE_AFTER_CARRIER: &str = "purchase.after_carrier";
 pub const PURCHASE_AFTER_ACTIVATE: &str = "purchase.after_activate";
+/// Every step of the purchase saga, in order: the crash tests fail the saga at each one.
+pub const PURCHASE_STEPS: [&str; 3] = [
+    PURCHASE_AFTER_CLAIM,
+    PURCHASE_AFTER_CARRIER,
+    PURCHASE_AFTER_ACTIVATE,
+];
+
+/// The places the release saga offers: after the intent is saved, before the carrier is
+/// called; after the carrier let the number go, before our finishing write.
+pub const RELEASE_AFTER_CLAIM: &str = "release.after_claim";
+pub const RELEASE_AFTER_CARRIER: &str = "release.after_carrier";
+/// Every step of the release saga, in order.
+pub const RELEASE_STEPS: [&str; 2] = [RELEASE_AFTER_CLAIM, RELEASE_AFTER_CARRIER];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FailAction {

@@ -7,7 +7,7 @@
 //! lost. A request that dies in between is finished by `recover_releases`.
 
 use crate::agents::{not_live, unknown_agent, unknown_number};
-use crate::{Caller, ErrorKind, ServiceError, ServiceResult, Services};
+use crate::{Caller, ErrorKind, ServiceError, ServiceResult, Services, failpoints};
 use dialnexa_carriers::{CarrierError, NumberUpdate, OwnedNumber};
 use dialnexa_domain::{AgentId, EventId, NumberStatus, PhoneNumberId, Provider};
 use dialnexa_store::{
@@ -239,8 +239,12 @@ impl Services {
                 ));
             }
         };
+        self.config.failpoints.hit(failpoints::RELEASE_AFTER_CLAIM);
         match self.release_at_carrier(&record).await {
-            Ok(()) => self.finish_release(&record).await,
+            Ok(()) => {
+                self.config.failpoints.hit(failpoints::RELEASE_AFTER_CARRIER);
+                self.finish_release(&record).await
+            }
             Err(e) => {
                 self.store.abandon_release(&record.id).await?;
                 Err(e)
