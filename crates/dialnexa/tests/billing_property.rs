@@ -107,9 +107,7 @@ async fn scenario(start: jiff::Timestamp, moves: Vec<i64>, release_after: Option
     let expected: Vec<jiff::Timestamp> = (0..)
         .map(|k| months_after(bought, k))
         .enumerate()
-        .take_while(|(k, start)| {
-            *k == 0 || (*start <= now && released.is_none_or(|r| *start < r))
-        })
+        .take_while(|(k, start)| *k == 0 || (*start <= now && released.is_none_or(|r| *start < r)))
         .map(|(_, start)| start)
         .collect();
     assert_eq!(
@@ -121,7 +119,10 @@ async fn scenario(start: jiff::Timestamp, moves: Vec<i64>, release_after: Option
     charges.sort_by_key(|c| c.period_index);
     for (k, (charge, start)) in charges.iter().zip(&expected).enumerate() {
         assert_eq!(charge.period_index as usize, k);
-        assert_eq!(charge.period_start, *start, "period {k} of a number bought {bought}");
+        assert_eq!(
+            charge.period_start, *start,
+            "period {k} of a number bought {bought}"
+        );
     }
 }
 
@@ -151,7 +152,10 @@ fn months_after_clamps_to_shorter_months() {
     assert_eq!(months_after(jan31, 1), ts("2028-02-29T10:00:00Z"));
     assert_eq!(months_after(jan31, 2), ts("2028-03-31T10:00:00Z"));
     assert_eq!(months_after(jan31, 13), ts("2029-02-28T10:00:00Z"));
-    assert_eq!(months_after(ts("2027-12-15T00:00:01Z"), 1), ts("2028-01-15T00:00:01Z"));
+    assert_eq!(
+        months_after(ts("2027-12-15T00:00:01Z"), 1),
+        ts("2028-01-15T00:00:01Z")
+    );
 }
 
 proptest! {

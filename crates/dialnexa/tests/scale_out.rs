@@ -493,7 +493,10 @@ async fn database_gone_answers_503_and_the_same_process_recovers() {
     let list = format!("{}/v1/organization-phone-numbers", server.url);
     let health = format!("{}/health", server.url);
     assert_eq!(get(&http, &list, &key).await.0, 200);
-    assert_eq!(get(&http, &health, "").await, (200, json!({"status": "ok"})));
+    assert_eq!(
+        get(&http, &health, "").await,
+        (200, json!({"status": "ok"}))
+    );
 
     proxy.stop();
     // Answered, not left hanging (the client gives up after 30 s), and said plainly.
@@ -513,7 +516,11 @@ async fn database_gone_answers_503_and_the_same_process_recovers() {
         );
     }
     let (status, body) = get(&http, &health, "").await;
-    assert_eq!((status, &body["code"]), (503, &json!("service_unavailable")), "{body}");
+    assert_eq!(
+        (status, &body["code"]),
+        (503, &json!("service_unavailable")),
+        "{body}"
+    );
 
     proxy.restart();
     eventually(Duration::from_secs(30), || async {

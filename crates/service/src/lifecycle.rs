@@ -242,7 +242,9 @@ impl Services {
         self.config.failpoints.hit(failpoints::RELEASE_AFTER_CLAIM);
         match self.release_at_carrier(&record).await {
             Ok(()) => {
-                self.config.failpoints.hit(failpoints::RELEASE_AFTER_CARRIER);
+                self.config
+                    .failpoints
+                    .hit(failpoints::RELEASE_AFTER_CARRIER);
                 self.finish_release(&record).await
             }
             Err(e) => {

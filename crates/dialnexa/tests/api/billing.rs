@@ -94,7 +94,11 @@ async fn renewals_charge_each_started_period_once_and_catch_up() {
         starts_between("period_from=2027-02-28T10:00:00Z&period_to=2027-04-30T10:00:00Z").await,
         ["2027-02-28", "2027-03-31"]
     );
-    assert!(starts_between("period_from=2027-06-01T00:00:00Z").await.is_empty());
+    assert!(
+        starts_between("period_from=2027-06-01T00:00:00Z")
+            .await
+            .is_empty()
+    );
 
     // Running again charges nothing new.
     assert_eq!(app.services.run_renewals().await.unwrap(), 0);

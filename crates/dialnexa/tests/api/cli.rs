@@ -83,7 +83,14 @@ async fn admin_commands_create_workspaces_keys_and_kyc_decisions() {
     let app = TestApp::spawn().await;
     let created = admin(
         &app,
-        &["workspace", "create", "--name", "Acme", "--countries", "US,IN"],
+        &[
+            "workspace",
+            "create",
+            "--name",
+            "Acme",
+            "--countries",
+            "US,IN",
+        ],
     )
     .await;
     let id = created.ok().trim().to_owned();
@@ -131,7 +138,20 @@ async fn admin_commands_create_workspaces_keys_and_kyc_decisions() {
     assert_eq!(decisions["items"][0]["status"], "approved", "{decisions}");
     assert_eq!(app.buy(&tenant, "+912234567890").await.0, 201);
 
-    let refused = admin(&app, &["kyc", "set", "--workspace", &id, "--country", "IN", "--status", "maybe"]).await;
+    let refused = admin(
+        &app,
+        &[
+            "kyc",
+            "set",
+            "--workspace",
+            &id,
+            "--country",
+            "IN",
+            "--status",
+            "maybe",
+        ],
+    )
+    .await;
     assert_ne!(refused.code, Some(0), "{refused:#?}");
 }
 
@@ -162,7 +182,10 @@ async fn admin_billing_run_until_charges_every_period_begun_by_then() {
     // Run again, to an RFC 3339 instant a little later: nothing is charged twice.
     let later = (bought_at + jiff::SignedDuration::from_hours(24 * 95)).to_string();
     let again = admin(&app, &["billing", "run", "--until", &later]).await;
-    assert!(again.ok().contains("charged 0 rental period(s)"), "{again:#?}");
+    assert!(
+        again.ok().contains("charged 0 rental period(s)"),
+        "{again:#?}"
+    );
     let bad = admin(&app, &["billing", "run", "--until", "June"]).await;
     assert_ne!(bad.code, Some(0), "{bad:#?}");
 }

@@ -316,7 +316,10 @@ async fn forms_without_a_valid_csrf_token_are_refused() {
     let caller = app.services.authenticate(&t.key).await.unwrap();
     let keys = app.services.list_api_keys(&caller).await.unwrap();
     assert_eq!(keys.len(), 2, "no key created: {keys:?}");
-    assert!(keys.iter().all(|k| k.revoked_at.is_none()), "none revoked: {keys:?}");
+    assert!(
+        keys.iter().all(|k| k.revoked_at.is_none()),
+        "none revoked: {keys:?}"
+    );
     // And the session survived the refused sign-out.
     assert_eq!(b.get("/dashboard/numbers").await.status, 200);
 }

@@ -86,7 +86,11 @@ impl TestApp {
 
     /// The application with some of its `serve` flags changed.
     pub async fn spawn_with(configure: impl FnOnce(&mut ServeArgs)) -> TestApp {
-        Self::spawn_configured(std::sync::Arc::new(dialnexa_service::SystemClock), configure).await
+        Self::spawn_configured(
+            std::sync::Arc::new(dialnexa_service::SystemClock),
+            configure,
+        )
+        .await
     }
 
     /// The application reading time from `clock`, with some of its `serve` flags changed.

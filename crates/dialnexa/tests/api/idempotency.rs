@@ -212,7 +212,16 @@ async fn keys_work_on_delete_and_on_other_posts() {
     let t = app.tenant(&["US"], &[]).await;
 
     // POST /v1/agents twice with one key: one agent.
-    let create = || with_key(&app, &t, Method::POST, "/v1/agents", "agent-1", Some(json!({"name": "Desk"})));
+    let create = || {
+        with_key(
+            &app,
+            &t,
+            Method::POST,
+            "/v1/agents",
+            "agent-1",
+            Some(json!({"name": "Desk"})),
+        )
+    };
     let first = create().await;
     assert_eq!(first.status, 201, "{}", first.body);
     let again = create().await;

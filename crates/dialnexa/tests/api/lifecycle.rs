@@ -3,10 +3,10 @@
 
 use crate::helpers::{Tenant, TestApp, assert_error};
 use crate::lifecycle_helpers::{agent, bought, number_path, patched};
+use crate::support::eventually;
 use dialnexa_service::ManualClock;
 use serde_json::{Value, json};
 use std::sync::Arc;
-use crate::support::eventually;
 use std::time::Duration;
 
 /// Numbers a search offers this tenant right now.
@@ -191,7 +191,11 @@ async fn a_patch_is_partial_and_null_or_empty_clears() {
         .await;
     assert_error(&limit, 400, "invalid_nickname");
     let kept = patched(&app, &t, &path, json!({"nickname": "é".repeat(255)})).await;
-    assert_eq!(kept["nickname"], "é".repeat(255), "255 characters, not bytes");
+    assert_eq!(
+        kept["nickname"],
+        "é".repeat(255),
+        "255 characters, not bytes"
+    );
     assert_error(
         &app.patch(&t, &path, json!({"label": "x".repeat(256)}))
             .await,

@@ -100,7 +100,10 @@ pub async fn patched(app: &TestApp, tenant: &Tenant, path: &str, body: Value) ->
     assert_eq!(status, 200, "PATCH {body}: {answered}");
     let (status, stored) = app.get(tenant, path).await;
     assert_eq!(status, 200, "{stored}");
-    assert_eq!(stored, answered, "PATCH {body} answered one record, GET shows another");
+    assert_eq!(
+        stored, answered,
+        "PATCH {body} answered one record, GET shows another"
+    );
     answered
 }
 

@@ -204,7 +204,11 @@ async fn the_rules_apply_in_order_kyc_and_country_before_a_held_number() {
     let held = crate::lifecycle_helpers::bought(&app, &holder, SEED_NUMBER).await;
     // Enabled but without KYC: 403, although the number is held elsewhere (409 comes later).
     let unverified = app.tenant(&["IN"], &[]).await;
-    assert_error(&app.buy(&unverified, SEED_NUMBER).await, 403, "kyc_required");
+    assert_error(
+        &app.buy(&unverified, SEED_NUMBER).await,
+        403,
+        "kyc_required",
+    );
     // Not enabled at all: 400 before either.
     let elsewhere = app.tenant(&["US"], &[]).await;
     assert_error(
@@ -225,7 +229,10 @@ async fn the_rules_apply_in_order_kyc_and_country_before_a_held_number() {
         )
         .await;
     assert_eq!(status, 200, "{found}");
-    let toll_free = found["items"][0]["phone_number"].as_str().unwrap().to_owned();
+    let toll_free = found["items"][0]["phone_number"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     app.carrier_take(&toll_free).await;
     assert_error(&app.buy(&us, &toll_free).await, 403, "kyc_required");
 
@@ -233,7 +240,10 @@ async fn the_rules_apply_in_order_kyc_and_country_before_a_held_number() {
     let (_, still) = app
         .get(
             &holder,
-            &format!("/v1/organization-phone-numbers/{}", held["id"].as_str().unwrap()),
+            &format!(
+                "/v1/organization-phone-numbers/{}",
+                held["id"].as_str().unwrap()
+            ),
         )
         .await;
     assert_eq!(still["status"], "active");

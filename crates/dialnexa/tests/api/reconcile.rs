@@ -85,7 +85,10 @@ async fn assert_fixed(app: &TestApp, p: &Planted) {
         "the carrier's handle adopted"
     );
     let (_, still) = app
-        .get(&p.tenant, &crate::lifecycle_helpers::number_path(&p.mismatched))
+        .get(
+            &p.tenant,
+            &crate::lifecycle_helpers::number_path(&p.mismatched),
+        )
         .await;
     assert_eq!(still["status"], "active", "{still}");
 }
@@ -149,7 +152,9 @@ async fn the_cli_prints_json_fixes_and_exits_non_zero_while_something_differs() 
     let clean = reconcile_cli(&app, &[]).await;
     assert_eq!(clean.code, Some(0), "{clean:#?}");
     assert!(
-        clean.stdout.contains("0 orphan(s), 0 ghost(s), 0 mismatch(es)"),
+        clean
+            .stdout
+            .contains("0 orphan(s), 0 ghost(s), 0 mismatch(es)"),
         "{clean:#?}"
     );
 }

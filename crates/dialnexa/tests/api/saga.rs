@@ -43,7 +43,10 @@ async fn a_lost_carrier_answer_is_202_pending_and_recovery_finishes_it() {
     assert_eq!(charges["items"][0]["amount_usd"], "1.15");
     assert_eq!(charges["items"][0]["period_index"], 0);
     // Recovery's activation wrote the outbox event, once.
-    assert_eq!(purchased_events(&app, body["id"].as_str().unwrap()).await, 1);
+    assert_eq!(
+        purchased_events(&app, body["id"].as_str().unwrap()).await,
+        1
+    );
 }
 
 /// `phone_number.purchased` events in the outbox for the number `id`.

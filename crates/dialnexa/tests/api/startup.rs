@@ -28,7 +28,10 @@ async fn no_migrate_leaves_the_schema_to_dialnexa_migrate() {
     assert!(message.contains("dialnexa migrate"), "{message}");
 
     let migrated = dialnexa(&["migrate", "--database-url", &url], &[]).await;
-    assert!(migrated.ok().contains("migrations applied"), "{migrated:#?}");
+    assert!(
+        migrated.ok().contains("migrations applied"),
+        "{migrated:#?}"
+    );
     let app = Application::build(args)
         .await
         .expect("serves once migrated");
@@ -40,7 +43,10 @@ async fn health_answers_200_while_the_database_answers() {
     let app = TestApp::spawn().await;
     let r = app.client.get(app.url("/health")).send().await.unwrap();
     assert_eq!(r.status(), 200);
-    assert_eq!(r.json::<serde_json::Value>().await.unwrap(), json!({"status": "ok"}));
+    assert_eq!(
+        r.json::<serde_json::Value>().await.unwrap(),
+        json!({"status": "ok"})
+    );
     // 503 when the database is gone: scale_out.rs, which can take PostgreSQL away.
 }
 

@@ -170,9 +170,7 @@ async fn a_key_revoked_through_one_server_is_refused_by_the_others_within_the_ca
     const CACHE_MS: u64 = 300;
     let first = TestApp::spawn().await;
     let t = first.tenant(&["US"], &[]).await;
-    let second = first
-        .beside(|args| args.api_key_cache_ms = CACHE_MS)
-        .await;
+    let second = first.beside(|args| args.api_key_cache_ms = CACHE_MS).await;
     let uncached = first.beside(|args| args.api_key_cache_ms = 0).await;
     for app in [&first, &second, &uncached] {
         assert_eq!(app.get(&t, "/v1/workspace").await.0, 200);
@@ -191,7 +189,11 @@ async fn a_key_revoked_through_one_server_is_refused_by_the_others_within_the_ca
         .unwrap();
     // The server it was revoked through, and one that never keeps keys, refuse it at once.
     assert_error(&first.get(&t, "/v1/workspace").await, 401, "unauthorized");
-    assert_error(&uncached.get(&t, "/v1/workspace").await, 401, "unauthorized");
+    assert_error(
+        &uncached.get(&t, "/v1/workspace").await,
+        401,
+        "unauthorized",
+    );
     // Another server stops accepting it once its cached verification is older than CACHE_MS.
     let past = verified + std::time::Duration::from_millis(CACHE_MS);
     tokio::time::sleep_until(past.into()).await;

@@ -120,7 +120,12 @@ pub async fn send(req: reqwest::RequestBuilder) -> (u16, Value) {
 }
 
 pub async fn get(server: &Server, key: &str, path: &str) -> (u16, Value) {
-    send(client().get(format!("{}{path}", server.url)).bearer_auth(key)).await
+    send(
+        client()
+            .get(format!("{}{path}", server.url))
+            .bearer_auth(key),
+    )
+    .await
 }
 
 /// A request the server is expected to die in the middle of: it must get no answer, or a 5xx.
@@ -249,7 +254,11 @@ impl Site {
             assert_eq!(indices(r), [0], "{label}: periods charged for {r}");
         }
         for f in &failed {
-            assert_eq!(indices(f), [0u64; 0], "{label}: a failed purchase was charged: {f}");
+            assert_eq!(
+                indices(f),
+                [0u64; 0],
+                "{label}: a failed purchase was charged: {f}"
+            );
         }
         assert_eq!(
             charges.len(),

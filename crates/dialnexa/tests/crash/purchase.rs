@@ -1,8 +1,6 @@
 //! The purchase saga dies at each of its steps, or while the carrier hangs after selling.
 
-use crate::harness::{
-    A_MINUTE_ON, FAILPOINT_EXIT, FORTY_DAYS_ON, Site, assert_died, client, send,
-};
+use crate::harness::{A_MINUTE_ON, FAILPOINT_EXIT, FORTY_DAYS_ON, Site, assert_died, client, send};
 use crate::support::eventually;
 use dialnexa_service::failpoints::{PURCHASE_AFTER_CLAIM, PURCHASE_STEPS};
 use serde_json::{Value, json};
@@ -84,7 +82,11 @@ async fn killed_while_the_carrier_hangs_after_selling_the_number_is_still_ours()
     };
     // The emulator reports the sale once it is committed in its own database; until then a
     // kill would test a purchase the carrier never made.
-    let number = format!("{}/_emulator/numbers/%2B{}", server.emulator(), &NUMBER[1..]);
+    let number = format!(
+        "{}/_emulator/numbers/%2B{}",
+        server.emulator(),
+        &NUMBER[1..]
+    );
     eventually(Duration::from_secs(30), || async {
         let (_, at_carrier) = send(http.get(&number)).await;
         match at_carrier["owner"].as_str() {

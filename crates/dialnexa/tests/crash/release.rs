@@ -1,9 +1,7 @@
 //! The release saga dies at each of its steps: the release is finished by the worker after the
 //! restart, at the carrier and here, and the number is billed no more.
 
-use crate::harness::{
-    A_MINUTE_ON, FAILPOINT_EXIT, FORTY_DAYS_ON, Site, assert_died, client, send,
-};
+use crate::harness::{A_MINUTE_ON, FAILPOINT_EXIT, FORTY_DAYS_ON, Site, assert_died, client, send};
 use dialnexa_service::failpoints::RELEASE_STEPS;
 use serde_json::{Value, json};
 
@@ -33,10 +31,7 @@ async fn a_crash_at_any_step_of_a_release_ends_released_here_and_at_the_carrier(
         }
         let id = bought[0]["id"].as_str().unwrap().to_owned();
         let r = http
-            .delete(format!(
-                "{}/v1/organization-phone-numbers/{id}",
-                server.url
-            ))
+            .delete(format!("{}/v1/organization-phone-numbers/{id}", server.url))
             .bearer_auth(&key)
             .send()
             .await;

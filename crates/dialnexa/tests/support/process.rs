@@ -155,7 +155,9 @@ impl Server {
     pub async fn start(name: &str, dir: &Path, args: &[String], env: &[(&str, &str)]) -> Server {
         let mut all = vec!["serve".to_owned(), "--listen".into(), "127.0.0.1:0".into()];
         all.extend_from_slice(args);
-        let embedded = !args.windows(2).any(|w| w[0] == "--emulator" && w[1] == "off");
+        let embedded = !args
+            .windows(2)
+            .any(|w| w[0] == "--emulator" && w[1] == "off");
         let mut proc = Proc::spawn(name, dir, &all, env);
         let url = proc.line(LISTENING).await;
         let emulator = if embedded {
@@ -235,6 +237,8 @@ pub async fn dialnexa(args: &[&str], env: &[(&str, &str)]) -> Ran {
             stderr,
         },
         Ok(Err(e)) => panic!("dialnexa {args:?} could not be waited for: {e}; stderr:\n{stderr}"),
-        Err(_) => panic!("dialnexa {args:?} did not finish within {CHILD_WITHIN:?}; stderr:\n{stderr}"),
+        Err(_) => {
+            panic!("dialnexa {args:?} did not finish within {CHILD_WITHIN:?}; stderr:\n{stderr}")
+        }
     }
 }
