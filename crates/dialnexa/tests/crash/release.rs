@@ -52,7 +52,7 @@ async fn a_crash_at_any_step_of_a_release_ends_released_here_and_at_the_carrier(
                 .map(|r| r["id"].as_str().unwrap().to_owned())
                 .collect()
         };
-        assert_eq!(ids(&settled.released), [id.clone()], "{step}");
+        assert_eq!(ids(&settled.released), [id.as_str()], "{step}");
         assert!(
             settled.released[0]["released_at"].is_string(),
             "{step}: {}",
@@ -71,6 +71,6 @@ async fn a_crash_at_any_step_of_a_release_ends_released_here_and_at_the_carrier(
 
         // A month on, the number kept pays period 1 and the released one nothing more.
         let later = site.recover(step, &key, FORTY_DAYS_ON, 2).await;
-        assert_eq!(ids(&later.released), [id.clone()], "{step}");
+        assert_eq!(ids(&later.released), [id.as_str()], "{step}");
     }
 }
