@@ -5,7 +5,7 @@ use crate::support::db::TestDatabase;
 use crate::support::eventually;
 use crate::support::process::Server;
 use serde_json::{Value, json};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 pub const ADMIN: &str = "crash-test-admin";
@@ -152,8 +152,9 @@ pub async fn numbers(server: &Server, key: &str, status: &str) -> Vec<Value> {
     list["items"].as_array().unwrap().clone()
 }
 
-/// The numbers the carrier (the embedded emulator) holds for the platform's accounts.
-pub async fn carrier_owned(server: &Server) -> BTreeSet<String> {
+/// The numbers the carrier (the embedded emulator) holds for the platform's accounts, with
+/// the handle (Twilio's sid) it knows each by.
+pub async fn carrier_owned(server: &Server) -> BTreeMap<String, Option<String>> {
     let (_, owned) = send(client().get(format!("{}/_emulator/owned", server.emulator()))).await;
     owned
         .as_array()
@@ -164,7 +165,10 @@ pub async fn carrier_owned(server: &Server) -> BTreeSet<String> {
                 .as_str()
                 .is_some_and(|w| w.starts_with("twilio:") || w.starts_with("plivo:"))
         })
-        .map(|o| o["phone_number"].as_str().unwrap().to_owned())
+        .map(|o| {
+            let number = o["phone_number"].as_str().unwrap().to_owned();
+            (number, o["sid"].as_str().map(str::to_owned))
+        })
         .collect()
 }
 
@@ -179,7 +183,7 @@ impl Site {
     /// Starts a server `clock_offset_secs` on (no failpoints), waits until it has settled every
     /// interrupted purchase and release, and checks DESIGN.md's invariants:
     /// - every number the carrier sold to the platform is an active row, and no active row lacks
-    ///   its carrier number;
+    ///   its carrier number (the carrier's handle for it);
     /// - every rental period is charged exactly once: `periods_due` periods for each active
     ///   number, the first one alone for numbers released in their first month, none for
     ///   purchases that failed;
@@ -222,9 +226,25 @@ impl Site {
             .collect();
         let there = carrier_owned(&server).await;
         assert_eq!(
-            here, there,
+            here,
+            there.keys().cloned().collect(),
             "{label}: active here (left) and owned at the carrier (right) differ"
         );
+        // And each active row holds the carrier's handle for its number.
+        for a in &active {
+            let sid = there[a["phone_number"].as_str().unwrap()]
+                .as_deref()
+                .expect("Twilio numbers have a sid");
+            let id = a["id"].as_str().unwrap();
+            let matching = self
+                .db
+                .count(
+                    "SELECT COUNT(*) FROM phone_numbers WHERE id = $1 AND carrier_ref = $2",
+                    &[id, sid],
+                )
+                .await;
+            assert_eq!(matching, 1, "{label}: {id} does not hold the carrier's {sid}");
+        }
 
         let charges = eventually(SETTLE_WITHIN, || async {
             let (_, charges) = get(&server, key, "/v1/billing/charges?limit=100").await;
