@@ -22,18 +22,13 @@ const SETTLE_WITHIN: Duration = Duration::from_secs(30);
 pub struct Site {
     pub dir: tempfile::TempDir,
     pub db: TestDatabase,
-    starts: std::cell::Cell<u32>,
 }
 
 impl Site {
     pub async fn new() -> Site {
         let dir = tempfile::tempdir().unwrap();
         let db = TestDatabase::new(dir.path()).await;
-        Site {
-            dir,
-            db,
-            starts: std::cell::Cell::new(0),
-        }
+        Site { dir, db }
     }
 
     /// `serve` on this site's database and emulator state, with `failpoints` armed and the
@@ -49,7 +44,6 @@ impl Site {
         clock_offset_secs: i64,
         carrier_timeout_ms: u64,
     ) -> Server {
-        self.starts.set(self.starts.get() + 1);
         let mut args: Vec<String> = [
             "--no-demo",
             "--admin-token",
@@ -70,9 +64,8 @@ impl Site {
             "--clock-offset-secs".to_owned(),
             clock_offset_secs.to_string(),
         ]);
-        let name = format!("serve{}", self.starts.get());
         Server::start(
-            &name,
+            "serve",
             self.dir.path(),
             &args,
             &[("DIALNEXA_FAILPOINTS", failpoints)],
@@ -210,8 +203,9 @@ impl Site {
                 Ok(())
             } else {
                 Err(format!(
-                    "{label}: {} pending, {releasing} releasing",
-                    pending.len()
+                    "{label}: {} pending, {releasing} releasing; {}",
+                    pending.len(),
+                    server.proc.output()
                 ))
             }
         })
@@ -243,7 +237,10 @@ impl Site {
                     &[id, sid],
                 )
                 .await;
-            assert_eq!(matching, 1, "{label}: {id} does not hold the carrier's {sid}");
+            assert_eq!(
+                matching, 1,
+                "{label}: {id} does not hold the carrier's {sid}"
+            );
         }
 
         let charges = eventually(SETTLE_WITHIN, || async {
