@@ -491,11 +491,14 @@ async fn database_gone_answers_503_and_the_same_process_recovers() {
     let http = client();
     let key = tenant(&http, &server.url, "Steady").await;
     let list = format!("{}/v1/organization-phone-numbers", server.url);
-    let health = format!("{}/health", server.url);
+    let (health, ready) = (
+        format!("{}/health", server.url),
+        format!("{}/ready", server.url),
+    );
     assert_eq!(get(&http, &list, &key).await.0, 200);
     assert_eq!(
-        get(&http, &health, "").await,
-        (200, json!({"status": "ok"}))
+        get(&http, &ready, "").await,
+        (200, json!({"status": "ready"}))
     );
 
     proxy.stop();
@@ -515,11 +518,16 @@ async fn database_gone_answers_503_and_the_same_process_recovers() {
             "{body}"
         );
     }
-    let (status, body) = get(&http, &health, "").await;
+    // Not ready, but alive: an orchestrator must not restart a process for the database's sake.
+    let (status, body) = get(&http, &ready, "").await;
     assert_eq!(
         (status, &body["code"]),
         (503, &json!("service_unavailable")),
         "{body}"
+    );
+    assert_eq!(
+        get(&http, &health, "").await,
+        (200, json!({"status": "ok"}))
     );
 
     proxy.restart();
@@ -533,6 +541,6 @@ async fn database_gone_answers_503_and_the_same_process_recovers() {
         }
     })
     .await;
-    assert_eq!(get(&http, &health, "").await.0, 200);
+    assert_eq!(get(&http, &ready, "").await.0, 200);
     drop(server);
 }

@@ -1,5 +1,5 @@
-//! Start-up: migrations on start, or only by `dialnexa migrate` when told not to; the health
-//! check; the workers' documented default intervals.
+//! Start-up: migrations on start, or only by `dialnexa migrate` when told not to; liveness and
+//! readiness; the workers' documented default intervals.
 
 use crate::helpers::{TestApp, serve_args, test_database_url};
 use crate::support::process::dialnexa;
@@ -39,15 +39,22 @@ async fn no_migrate_leaves_the_schema_to_dialnexa_migrate() {
 }
 
 #[tokio::test]
-async fn health_answers_200_while_the_database_answers() {
+async fn health_says_the_process_serves_and_ready_that_the_database_commits() {
     let app = TestApp::spawn().await;
+    for (path, status) in [("/health", "ok"), ("/ready", "ready")] {
+        let r = app.client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+        let body: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(body, json!({ "status": status }), "{path}");
+    }
+    // Not ready while the database cannot commit; alive all the same.
+    app.faults.fail_commits(true);
+    let r = app.client.get(app.url("/ready")).send().await.unwrap();
+    assert_eq!(r.status(), 503);
     let r = app.client.get(app.url("/health")).send().await.unwrap();
     assert_eq!(r.status(), 200);
-    assert_eq!(
-        r.json::<serde_json::Value>().await.unwrap(),
-        json!({"status": "ok"})
-    );
-    // 503 when the database is gone: scale_out.rs, which can take PostgreSQL away.
+    app.faults.fail_commits(false);
+    // A database that is gone altogether: scale_out.rs, which can take PostgreSQL away.
 }
 
 #[test]
