@@ -1,11 +1,12 @@
 //! `dialnexa-bench`: the harness `bench/run` drives. `run` measures the service and its
-//! baselines and writes the report; `http-floor` and `store-floor` are the baselines themselves,
-//! started by `run` as separate processes so they can be pinned to the server's core.
+//! baselines and writes the report; `http-floor`, `store-floor` and `pg-floor` are the baselines
+//! themselves, started by `run` as separate processes so they can be pinned to the server's core.
 
 mod client;
 mod drive;
 mod http_floor;
 mod numbers;
+mod pg_floor;
 mod procfs;
 mod profile;
 mod report;
@@ -51,6 +52,16 @@ enum Command {
         #[arg(long, default_value_t = 10.0)]
         seconds: f64,
     },
+    /// The PostgreSQL ceiling: the rows of one purchase, written in a loop through
+    /// tokio-postgres on 16 connections, into a database the service has migrated.
+    PgFloor {
+        #[arg(long)]
+        database_url: String,
+        #[arg(long, default_value_t = 16)]
+        connections: usize,
+        #[arg(long, default_value_t = 10.0)]
+        seconds: f64,
+    },
 }
 
 #[tokio::main]
@@ -64,6 +75,15 @@ async fn main() -> anyhow::Result<()> {
             seconds,
         } => {
             let outcome = store_floor::run(&dir, &migrations, seconds)?;
+            println!("{}", serde_json::to_string(&outcome)?);
+            Ok(())
+        }
+        Command::PgFloor {
+            database_url,
+            connections,
+            seconds,
+        } => {
+            let outcome = pg_floor::run(&database_url, connections, seconds).await?;
             println!("{}", serde_json::to_string(&outcome)?);
             Ok(())
         }

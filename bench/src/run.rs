@@ -169,9 +169,11 @@ pub async fn run(mut args: RunArgs) -> anyhow::Result<()> {
     scenarios.push(http_floor(&ctx, &body).await?);
     scenarios.push(store_floor(&ctx).await?);
     if postgres {
+        scenarios.push(pg_floor(&ctx, &database_url).await?);
         notes.push(
             "On PostgreSQL the database server is not pinned: its backends run on both cores, \
-             beside the service and the client, and store-floor still measures SQLite."
+             beside the service and the client. store-floor still measures SQLite; pg-floor is \
+             the floor of the PostgreSQL targets."
                 .into(),
         );
     }
@@ -565,7 +567,30 @@ async fn store_floor(ctx: &Ctx<'_>) -> anyhow::Result<Scenario> {
     Ok(Scenario {
         name: "store-floor".into(),
         load: format!(
-            "one thread, rusqlite, prepared statements, WAL + synchronous=NORMAL, {secs} s"
+            "one thread, rusqlite, prepared statements, WAL + synchronous=FULL, {secs} s"
+        ),
+        result: format!("{} purchases/s", rate(per_s)),
+        throughput_per_s: Some(per_s),
+        requests: v["purchases"].as_u64(),
+        details,
+        ..Scenario::default()
+    })
+}
+
+async fn pg_floor(ctx: &Ctx<'_>, database_url: &str) -> anyhow::Result<Scenario> {
+    let secs = ctx.plan.store_floor_seconds;
+    progress(&format!(
+        "pg-floor: tokio-postgres, 16 connections, {secs} s"
+    ));
+    let v = server::pg_floor(ctx.args.server_core, database_url, secs, &ctx.pids).await?;
+    let per_s = v["purchases_per_s"].as_f64().context("pg-floor output")?;
+    let mut details = BTreeMap::new();
+    details.insert("server_version".into(), v["server_version"].clone());
+    Ok(Scenario {
+        name: "pg-floor".into(),
+        load: format!(
+            "tokio-postgres, prepared statements, 16 connections, the claim committed alone and \
+             the activation in one transaction, {secs} s"
         ),
         result: format!("{} purchases/s", rate(per_s)),
         throughput_per_s: Some(per_s),

@@ -224,3 +224,25 @@ pub async fn store_floor(
     anyhow::ensure!(output.status.success(), "store-floor failed");
     Ok(serde_json::from_slice(&output.stdout)?)
 }
+
+/// `dialnexa-bench pg-floor` pinned to `core`, into the run's (migrated) database.
+pub async fn pg_floor(
+    core: usize,
+    database_url: &str,
+    seconds: f64,
+    pids: &PidFile,
+) -> anyhow::Result<serde_json::Value> {
+    let me = std::env::current_exe()?;
+    let mut cmd = pinned(core, &me);
+    cmd.arg("pg-floor")
+        .arg("--database-url")
+        .arg(database_url)
+        .arg("--seconds")
+        .arg(seconds.to_string())
+        .stdout(Stdio::piped());
+    let child = cmd.spawn()?;
+    pids.add(child.id())?;
+    let output = child.wait_with_output().await?;
+    anyhow::ensure!(output.status.success(), "pg-floor failed");
+    Ok(serde_json::from_slice(&output.stdout)?)
+}
