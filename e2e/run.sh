@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end tests of the dashboard in headless Chromium (Debian's `chromium`, driven by
-# playwright-core; never a downloaded browser). Builds `dialnexa`, serves it on a free loopback
-# port with a fresh SQLite database and demo workspace, runs `node --test` over e2e/*.test.mjs,
-# and stops the server. Screenshots of each page land in e2e/screenshots/.
+# playwright-core; never a downloaded browser). Builds `dialnexa`, serves it on a loopback port
+# it picks itself (port 0) with a fresh SQLite database and demo workspace, runs `node --test`
+# over e2e/*.test.mjs, and stops the server. Screenshots of each page land in e2e/screenshots/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
@@ -26,9 +26,9 @@ cargo build -p dialnexa
 bin="${CARGO_TARGET_DIR:-target}/debug/dialnexa"
 
 work="$(mktemp -d)"
-port="$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
+# Port 0: the server binds a free port itself and prints it (no port picked first and bound later).
 "$bin" serve --database-url "sqlite://$work/db.sqlite" --emulator-state "$work/emu.db" \
-  --listen "127.0.0.1:$port" >"$work/server.log" 2>&1 &
+  --listen "127.0.0.1:0" >"$work/server.log" 2>&1 &
 server=$!
 stop() {
   kill "$server" 2>/dev/null || true
@@ -37,9 +37,10 @@ stop() {
 }
 trap stop EXIT
 
-base="http://127.0.0.1:$port"
+base=""
 for _ in $(seq 1 120); do
-  if node -e "fetch('$base/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"; then
+  base="$(sed -n 's/^DialNexa Numbers listening on \(http:[^ ]*\).*/\1/p' "$work/server.log" | head -n1)"
+  if [ -n "$base" ] && node -e "fetch('$base/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"; then
     break
   fi
   if ! kill -0 "$server" 2>/dev/null; then
@@ -49,6 +50,11 @@ for _ in $(seq 1 120); do
   fi
   sleep 0.5
 done
+if [ -z "$base" ]; then
+  echo "e2e: the server never said where it listens" >&2
+  tail -n 30 "$work/server.log" >&2
+  exit 1
+fi
 if [ ! -s "$work/dialnexa-demo-key.txt" ]; then
   echo "e2e: the server did not write the demo key" >&2
   tail -n 30 "$work/server.log" >&2

@@ -67,7 +67,15 @@ impl Application {
                 ..ServiceConfig::default()
             },
         )
-        .await?;
+        .await
+        .with_context(|| {
+            if args.no_migrate {
+                "cannot read the database's reference data: with --no-migrate the schema is \
+                 left to `dialnexa migrate`; run it against this database first"
+            } else {
+                "cannot read the database's reference data"
+            }
+        })?;
 
         let demo = if args.no_demo {
             None

@@ -1,6 +1,8 @@
 //! The committed `docs/openapi.json` is what the code generates: a handler whose annotation
 //! changes without the file being regenerated fails here, and so does a hand edit.
 
+mod support;
+
 use serde_json::Value;
 use std::path::PathBuf;
 
@@ -39,14 +41,10 @@ fn committed_document_matches_the_code() {
     );
 }
 
-#[test]
-fn the_openapi_command_prints_the_generated_document() {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_dialnexa"))
-        .arg("openapi")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "dialnexa openapi failed: {out:?}");
-    let printed: Value = serde_json::from_slice(&out.stdout).unwrap();
+#[tokio::test]
+async fn the_openapi_command_prints_the_generated_document() {
+    let out = support::process::dialnexa(&["openapi"], &[]).await;
+    let printed: Value = serde_json::from_str(out.ok()).unwrap();
     assert_eq!(printed, generated());
 }
 

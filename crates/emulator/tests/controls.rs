@@ -2,7 +2,7 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::Harness;
 use reqwest::StatusCode;
@@ -170,24 +170,74 @@ async fn fail_next_answers_each_carriers_error_body() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
 
+/// Waits until a carrier call has arrived and taken the pending injected failure (`fail_next`
+/// drops to 0): from then on it is inside the emulator, held by whatever latency is set.
+async fn arrived(h: &Harness) {
+    for _ in 0..600 {
+        if h.control_get("/faults").await.1["fail_next"] == 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the carrier call never reached the emulator");
+}
+
 #[tokio::test]
-async fn latency_slows_carrier_calls() {
+async fn latency_holds_carrier_calls_and_buy_latency_only_buys() {
+    const AN_HOUR: u64 = 3_600_000;
     let h = Harness::start().await;
-    h.control_post("/faults", &json!({"latency_ms": 150})).await;
-    let started = Instant::now();
+    // Buy latency does not hold other calls: this one is answered (an hour's hold would not be).
+    h.control_post("/faults", &json!({"buy_latency_ms": AN_HOUR}))
+        .await;
     assert_eq!(
         h.twilio_get("/IncomingPhoneNumbers.json").await.0,
         StatusCode::OK
     );
-    assert!(started.elapsed() >= Duration::from_millis(150));
-    h.control_post("/faults", &json!({"reset": true, "buy_latency_ms": 150}))
+    // A buy is held: it arrived (and took its injected failure), yet has no answer, while the
+    // emulator goes on answering everything else.
+    h.control_post("/faults", &json!({"fail_next": 1, "fail_status": 503}))
         .await;
-    let started = Instant::now();
-    h.twilio_get("/IncomingPhoneNumbers.json").await;
-    assert!(started.elapsed() < Duration::from_millis(150));
-    let started = Instant::now();
-    h.plivo_post("/PhoneNumber/14155552671/", &json!({})).await;
-    assert!(started.elapsed() >= Duration::from_millis(150));
+    let buy = {
+        let request = h
+            .http
+            .post(h.plivo("/PhoneNumber/14155552671/"))
+            .basic_auth(h.auth_id(), Some(&h.emulator.config().plivo.auth_token))
+            .json(&json!({}));
+        tokio::spawn(request.send())
+    };
+    arrived(&h).await;
+    assert_eq!(h.control_get("/health").await.0, StatusCode::OK);
+    assert!(
+        !buy.is_finished(),
+        "the buy was answered despite its latency"
+    );
+    // Plain latency holds every carrier call, reads too.
+    h.control_post(
+        "/faults",
+        &json!({"reset": true, "latency_ms": AN_HOUR, "fail_next": 1, "fail_status": 503}),
+    )
+    .await;
+    let read = tokio::spawn(
+        h.http
+            .get(h.twilio("/IncomingPhoneNumbers.json"))
+            .basic_auth(
+                h.account_sid(),
+                Some(&h.emulator.config().twilio.auth_token),
+            )
+            .send(),
+    );
+    arrived(&h).await;
+    assert_eq!(h.control_get("/health").await.0, StatusCode::OK);
+    assert!(
+        !read.is_finished(),
+        "the read was answered despite its latency"
+    );
+    // Stopping the emulator ends the waits: both get their (injected) answers.
+    h.emulator.shutdown().await;
+    for held in [buy, read] {
+        let answer = held.await.unwrap().expect("an answer at shutdown");
+        assert_eq!(answer.status(), StatusCode::SERVICE_UNAVAILABLE);
+    }
 }
 
 #[tokio::test]
@@ -206,6 +256,7 @@ async fn a_buy_can_commit_and_then_time_out() {
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let token = h.emulator.config().twilio.auth_token.clone();
+    // The client gives up long before the carrier's minute-long hang ends.
     let attempt = h
         .http
         .post(h.twilio("/IncomingPhoneNumbers.json"))
@@ -226,9 +277,28 @@ async fn a_buy_can_commit_and_then_time_out() {
     // Only the next buy hangs.
     let (status, _) = h.plivo_post("/PhoneNumber/912234567890/", &json!({})).await;
     assert_eq!(status, StatusCode::CREATED);
-    let started = Instant::now();
+
+    // A client that keeps waiting gets its answer when the emulator stops: hanging buys end
+    // then (a shutdown that waited for them would abort them, and the client would get none).
+    h.control_post("/faults", &json!({"timeout_after_commit_next": 1}))
+        .await;
+    let waiting = tokio::spawn(
+        h.http
+            .post(h.twilio("/IncomingPhoneNumbers.json"))
+            .basic_auth(h.account_sid(), Some(&token))
+            .form(&[("PhoneNumber", "+14155550123")])
+            .send(),
+    );
+    for _ in 0..600 {
+        if !h.number_status("+14155550123").await["owner"].is_null() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(!waiting.is_finished(), "the buy hangs after committing");
     h.emulator.shutdown().await;
-    assert!(started.elapsed() < Duration::from_secs(3));
+    let answer = waiting.await.unwrap().expect("an answer at shutdown");
+    assert_eq!(answer.status(), StatusCode::CREATED);
 }
 
 #[tokio::test]

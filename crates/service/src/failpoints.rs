@@ -3,8 +3,24 @@
 //! harmless in production: an unconfigured `hit` is a hash-map lookup on an empty map. Each
 //! saga names its own (`crate::saga::FAILPOINTS` lists them all).
 
+use crate::saga::{purchase, release};
 use std::collections::HashMap;
 use std::str::FromStr;
+
+pub use purchase::{
+    AFTER_ACTIVATE as PURCHASE_AFTER_ACTIVATE, AFTER_CARRIER as PURCHASE_AFTER_CARRIER,
+    AFTER_CLAIM as PURCHASE_AFTER_CLAIM,
+};
+pub use release::{AFTER_CARRIER as RELEASE_AFTER_CARRIER, AFTER_CLAIM as RELEASE_AFTER_CLAIM};
+
+/// Every step of the purchase saga, in order: the crash tests fail the saga at each one.
+pub const PURCHASE_STEPS: [&str; 3] = [
+    PURCHASE_AFTER_CLAIM,
+    PURCHASE_AFTER_CARRIER,
+    PURCHASE_AFTER_ACTIVATE,
+];
+/// Every step of the release saga, in order.
+pub const RELEASE_STEPS: [&str; 2] = [RELEASE_AFTER_CLAIM, RELEASE_AFTER_CARRIER];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FailAction {

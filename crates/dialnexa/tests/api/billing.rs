@@ -11,18 +11,24 @@ fn ts(s: &str) -> jiff::Timestamp {
 #[tokio::test]
 async fn renewals_charge_each_started_period_once_and_catch_up() {
     let clock = ManualClock::new(ts("2027-01-31T10:00:00Z"));
-    let app = TestApp::spawn_with_clock(Arc::new(clock.clone())).await;
+    // The renewal worker only runs at start-up: the runs below are the only ones.
+    let app = TestApp::spawn_configured(Arc::new(clock.clone()), |args| {
+        args.renewal_interval_ms = 3_600_000
+    })
+    .await;
     let t = app.tenant(&["US"], &[]).await;
     let (status, bought) = app.buy(&t, "+14155552671").await;
     assert_eq!(status, 201, "{bought}");
     assert_eq!(bought["next_renewal_at"], "2027-02-28T10:00:00.000Z");
 
-    // Four months of downtime: every missed period is charged, each once, even when the worker
-    // and a manual run race.
+    // Four months of downtime: every missed period is charged, each once, even when two runs
+    // race.
     clock.set(ts("2027-06-01T00:00:00Z"));
     let (a, b) = tokio::join!(app.services.run_renewals(), app.services.run_renewals());
-    assert!(a.unwrap() + b.unwrap() <= 4);
-    app.services.run_renewals().await.unwrap();
+    let (a, b) = (a.unwrap(), b.unwrap());
+    // Periods 1 to 4 (Feb 28, Mar 31, Apr 30, May 31), each charged by one of the two runs.
+    assert_eq!(a + b, 4, "{a} + {b} charges for 4 periods");
+    assert_eq!(app.services.run_renewals().await.unwrap(), 0);
 
     let (_, charges) = app.get(&t, "/v1/billing/charges?limit=100").await;
     let starts: Vec<&str> = charges["items"]
@@ -58,6 +64,41 @@ async fn renewals_charge_each_started_period_once_and_catch_up() {
         )
         .await;
     assert_eq!(now["next_renewal_at"], "2027-06-30T10:00:00.000Z");
+
+    // The ledger filtered by period start: `period_from` inclusive, `period_to` exclusive.
+    let starts_between = |query: &str| {
+        let path = format!("/v1/billing/charges?limit=100&{query}");
+        let (app, t) = (&app, &t);
+        async move {
+            let (status, page) = app.get(t, &path).await;
+            assert_eq!(status, 200, "{page}");
+            let starts: Vec<String> = page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["period_start"].as_str().unwrap()[..10].to_owned())
+                .collect();
+            assert_eq!(page["total"], starts.len(), "{page}");
+            starts
+        }
+    };
+    assert_eq!(
+        starts_between("period_from=2027-03-31T10:00:00Z").await,
+        ["2027-03-31", "2027-04-30", "2027-05-31"]
+    );
+    assert_eq!(
+        starts_between("period_to=2027-03-31T10:00:00Z").await,
+        ["2027-01-31", "2027-02-28"]
+    );
+    assert_eq!(
+        starts_between("period_from=2027-02-28T10:00:00Z&period_to=2027-04-30T10:00:00Z").await,
+        ["2027-02-28", "2027-03-31"]
+    );
+    assert!(
+        starts_between("period_from=2027-06-01T00:00:00Z")
+            .await
+            .is_empty()
+    );
 
     // Running again charges nothing new.
     assert_eq!(app.services.run_renewals().await.unwrap(), 0);

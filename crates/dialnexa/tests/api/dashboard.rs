@@ -270,6 +270,13 @@ async fn forms_without_a_valid_csrf_token_are_refused() {
     let list = numbers(&app, &t).await;
     assert_eq!(list["total"], 1);
     let id = list["items"][0]["id"].as_str().unwrap().to_owned();
+    let (status, agent) = app
+        .post(&t, "/v1/agents", serde_json::json!({"name": "Reception"}))
+        .await;
+    assert_eq!(status, 201, "{agent}");
+    let agent = agent["id"].as_str().unwrap().to_owned();
+    let spare = app.services.create_api_key(&t.id, "spare").await.unwrap();
+    let spare = spare.key.id.to_string();
 
     // Every other form refuses too, and changes nothing.
     let refused = [
@@ -278,23 +285,23 @@ async fn forms_without_a_valid_csrf_token_are_refused() {
         format!("/dashboard/numbers/{id}/default"),
         format!("/dashboard/numbers/{id}/release"),
         "/dashboard/agents".to_owned(),
+        format!("/dashboard/agents/{agent}"),
+        format!("/dashboard/agents/{agent}/delete"),
         "/dashboard/settings/telephony".to_owned(),
         "/dashboard/settings/default-number".to_owned(),
         "/dashboard/settings/keys".to_owned(),
+        format!("/dashboard/settings/keys/{spare}/revoke"),
         "/dashboard/sign-out".to_owned(),
     ];
     for path in &refused {
-        let r = b
-            .post(
-                path,
-                &[
-                    ("nickname", "Hijacked"),
-                    ("name", "Evil"),
-                    ("csrf", &other_token),
-                ],
-            )
-            .await;
-        assert_eq!(r.status, 403, "{path}");
+        for token in [Some(other_token.as_str()), Some("forged"), None] {
+            let mut form = vec![("nickname", "Hijacked"), ("name", "Evil")];
+            if let Some(token) = token {
+                form.push(("csrf", token));
+            }
+            let r = b.post(path, &form).await;
+            assert_eq!(r.status, 403, "{path} with token {token:?}");
+        }
     }
     let (_, one) = app
         .get(&t, &format!("/v1/organization-phone-numbers/{id}"))
@@ -303,14 +310,16 @@ async fn forms_without_a_valid_csrf_token_are_refused() {
     assert_eq!(one["nickname"], Value::Null);
     let (_, workspace) = app.get(&t, "/v1/workspace").await;
     assert_eq!(workspace["default_phone_number_id"], Value::Null);
+    let (_, agents) = app.get(&t, "/v1/agents").await;
+    assert_eq!(agents["total"], 1, "no agent created or deleted: {agents}");
+    assert_eq!(agents["items"][0]["name"], "Reception", "nor renamed");
     let caller = app.services.authenticate(&t.key).await.unwrap();
-    let (agents, _) = app
-        .services
-        .list_agents(&caller, dialnexa_service::Page { page: 1, limit: 10 })
-        .await
-        .unwrap();
-    assert!(agents.is_empty());
-    assert_eq!(app.services.list_api_keys(&caller).await.unwrap().len(), 1);
+    let keys = app.services.list_api_keys(&caller).await.unwrap();
+    assert_eq!(keys.len(), 2, "no key created: {keys:?}");
+    assert!(
+        keys.iter().all(|k| k.revoked_at.is_none()),
+        "none revoked: {keys:?}"
+    );
     // And the session survived the refused sign-out.
     assert_eq!(b.get("/dashboard/numbers").await.status, 200);
 }

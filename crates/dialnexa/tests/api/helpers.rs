@@ -32,7 +32,7 @@ pub struct Tenant {
 
 /// The key sealing SIP trunk passwords on PostgreSQL, where one must be given. On SQLite the
 /// application generates its own and keeps it beside the database, which the tests exercise.
-pub const TEST_ENCRYPTION_KEY: &str = "o7ITzKDzM+7ZZjkt17RTKJZari3lj6B0aV203RfmNr0=";
+pub const TEST_ENCRYPTION_KEY: &str = crate::support::db::ENCRYPTION_KEY;
 
 pub fn serve_args(database_url: String, dir: &std::path::Path) -> ServeArgs {
     let encryption_key = (!database_url.starts_with("sqlite:")).then(|| TEST_ENCRYPTION_KEY.into());
@@ -69,7 +69,7 @@ pub fn serve_args(database_url: String, dir: &std::path::Path) -> ServeArgs {
 
 /// Where each test's database lives: a file in its temp dir, or a fresh PostgreSQL database.
 pub async fn test_database_url(dir: &std::path::Path) -> String {
-    if std::env::var("DIALNEXA_TEST_DATABASE").as_deref() == Ok("postgres") {
+    if crate::support::db::on_postgres() {
         dialnexa_store::testing::migrated_postgres_database().await
     } else {
         format!("sqlite://{}", dir.join("dialnexa.db").display())
@@ -83,9 +83,45 @@ impl TestApp {
 
     /// The application reading time from `clock` (e.g. a `ManualClock` the test moves).
     pub async fn spawn_with_clock(clock: std::sync::Arc<dyn dialnexa_service::Clock>) -> TestApp {
+        Self::spawn_configured(clock, |_| {}).await
+    }
+
+    /// The application with some of its `serve` flags changed.
+    pub async fn spawn_with(configure: impl FnOnce(&mut ServeArgs)) -> TestApp {
+        Self::spawn_configured(
+            std::sync::Arc::new(dialnexa_service::SystemClock),
+            configure,
+        )
+        .await
+    }
+
+    /// The application reading time from `clock`, with some of its `serve` flags changed.
+    pub async fn spawn_configured(
+        clock: std::sync::Arc<dyn dialnexa_service::Clock>,
+        configure: impl FnOnce(&mut ServeArgs),
+    ) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
         let url = test_database_url(dir.path()).await;
-        let app = Application::build_with_clock(serve_args(url.clone(), dir.path()), clock)
+        Self::start(dir, url, clock, configure).await
+    }
+
+    /// A second server on this one's database (as several `serve` processes share one), with
+    /// its own emulator and some of its flags changed.
+    pub async fn beside(&self, configure: impl FnOnce(&mut ServeArgs)) -> TestApp {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = std::sync::Arc::new(dialnexa_service::SystemClock);
+        Self::start(dir, self.database_url.clone(), clock, configure).await
+    }
+
+    async fn start(
+        dir: tempfile::TempDir,
+        url: String,
+        clock: std::sync::Arc<dyn dialnexa_service::Clock>,
+        configure: impl FnOnce(&mut ServeArgs),
+    ) -> TestApp {
+        let mut args = serve_args(url.clone(), dir.path());
+        configure(&mut args);
+        let app = Application::build_with_clock(args, clock)
             .await
             .expect("the application starts");
         let addr = app.local_addr();

@@ -2,11 +2,12 @@
 //! the rules of each step, and what the database and the carrier hold afterwards.
 
 use crate::helpers::{Tenant, TestApp, assert_error};
-use crate::lifecycle_helpers::{agent, bought, number_path};
+use crate::lifecycle_helpers::{agent, bought, number_path, patched};
+use crate::support::eventually;
 use dialnexa_service::ManualClock;
 use serde_json::{Value, json};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Numbers a search offers this tenant right now.
 pub async fn offered(app: &TestApp, t: &Tenant, query: &str, n: usize) -> Vec<String> {
@@ -40,14 +41,13 @@ async fn a_number_lives_its_whole_life_through_http() {
     let path = number_path(&record);
 
     // Rename: our row and the carrier's friendly name.
-    let (status, renamed) = app
-        .patch(
-            &t,
-            &path,
-            json!({"nickname": "Front desk", "label": "support"}),
-        )
-        .await;
-    assert_eq!(status, 200, "{renamed}");
+    let renamed = patched(
+        &app,
+        &t,
+        &path,
+        json!({"nickname": "Front desk", "label": "support"}),
+    )
+    .await;
     assert_eq!(renamed["nickname"], "Front desk");
     assert_eq!(renamed["label"], "support");
     assert_eq!(
@@ -57,8 +57,7 @@ async fn a_number_lives_its_whole_life_through_http() {
 
     // Route it to an agent.
     let bot = agent(&app, &t, "Receptionist").await;
-    let (status, routed) = app.patch(&t, &path, json!({"agent_id": bot["id"]})).await;
-    assert_eq!(status, 200, "{routed}");
+    let routed = patched(&app, &t, &path, json!({"agent_id": bot["id"]})).await;
     assert_eq!(routed["agent_id"], bot["id"]);
     assert_eq!(routed["inbound_agent_id"], bot["id"]);
     assert_eq!(
@@ -155,27 +154,30 @@ async fn a_patch_is_partial_and_null_or_empty_clears() {
     let record = bought(&app, &t, "+14155552671").await;
     let path = number_path(&record);
 
-    let (_, r) = app
-        .patch(&t, &path, json!({"nickname": "  Sales  ", "label": "west"}))
-        .await;
+    let r = patched(
+        &app,
+        &t,
+        &path,
+        json!({"nickname": "  Sales  ", "label": "west"}),
+    )
+    .await;
     assert_eq!(
         (&r["nickname"], &r["label"]),
         (&json!("Sales"), &json!("west"))
     );
-    let (_, r) = app.patch(&t, &path, json!({"label": "east"})).await;
+    let r = patched(&app, &t, &path, json!({"label": "east"})).await;
     assert_eq!(
         (&r["nickname"], &r["label"]),
         (&json!("Sales"), &json!("east"))
     );
-    let (_, r) = app.patch(&t, &path, json!({"nickname": ""})).await;
+    let r = patched(&app, &t, &path, json!({"nickname": ""})).await;
     assert_eq!(
         (&r["nickname"], &r["label"]),
         (&Value::Null, &json!("east"))
     );
-    let (_, r) = app.patch(&t, &path, json!({"label": null})).await;
+    let r = patched(&app, &t, &path, json!({"label": null})).await;
     assert_eq!(r["label"], Value::Null);
-    let (status, r) = app.patch(&t, &path, json!({})).await;
-    assert_eq!(status, 200, "{r}");
+    let r = patched(&app, &t, &path, json!({})).await;
     assert_eq!(r["id"], record["id"]);
 
     // Clearing the nickname gives the carrier line its number back as its name.
@@ -188,10 +190,12 @@ async fn a_patch_is_partial_and_null_or_empty_clears() {
         .patch(&t, &path, json!({"nickname": "x".repeat(256)}))
         .await;
     assert_error(&limit, 400, "invalid_nickname");
-    let (status, _) = app
-        .patch(&t, &path, json!({"nickname": "é".repeat(255)}))
-        .await;
-    assert_eq!(status, 200, "255 characters, not bytes");
+    let kept = patched(&app, &t, &path, json!({"nickname": "é".repeat(255)})).await;
+    assert_eq!(
+        kept["nickname"],
+        "é".repeat(255),
+        "255 characters, not bytes"
+    );
     assert_error(
         &app.patch(&t, &path, json!({"label": "x".repeat(256)}))
             .await,
@@ -208,6 +212,8 @@ async fn a_patch_is_partial_and_null_or_empty_clears() {
         400,
         "invalid_json",
     );
+    // The refused ones changed nothing.
+    assert_eq!(app.get(&t, &path).await.1, kept);
 }
 
 #[tokio::test]
@@ -235,16 +241,21 @@ async fn routing_to_agents_checks_the_agent_and_detaching_keeps_the_number() {
             r.1
         );
     }
+    let (_, unrouted) = app.get(&t, &path).await;
+    assert_eq!(
+        (&unrouted["agent_id"], &unrouted["outbound_agent_id"]),
+        (&Value::Null, &Value::Null),
+        "refused routing changes nothing"
+    );
 
     // The spec's spelling, and outbound routing.
-    let (status, r) = app
-        .patch(
-            &t,
-            &path,
-            json!({"inbound_agent_id": mine["id"], "outbound_agent_id": caller["id"]}),
-        )
-        .await;
-    assert_eq!(status, 200, "{r}");
+    let r = patched(
+        &app,
+        &t,
+        &path,
+        json!({"inbound_agent_id": mine["id"], "outbound_agent_id": caller["id"]}),
+    )
+    .await;
     assert_eq!(r["agent_id"], mine["id"]);
     assert_eq!(r["outbound_agent_id"], caller["id"]);
     let (_, listed) = app
@@ -259,8 +270,7 @@ async fn routing_to_agents_checks_the_agent_and_detaching_keeps_the_number() {
     assert_eq!(listed["total"], 1, "{listed}");
 
     // null detaches routing without releasing anything.
-    let (status, r) = app.patch(&t, &path, json!({"agent_id": null})).await;
-    assert_eq!(status, 200, "{r}");
+    let r = patched(&app, &t, &path, json!({"agent_id": null})).await;
     assert_eq!(r["agent_id"], Value::Null);
     assert_eq!(r["outbound_agent_id"], caller["id"]);
     assert_eq!(r["status"], "active");
@@ -436,6 +446,19 @@ async fn a_carrier_failure_leaves_the_number_active_and_a_retry_releases_it() {
     app.set_faults(json!({"fail_next": 1, "fail_status": 401}))
         .await;
     assert_error(&app.delete(&t, &path).await, 502, "carrier_auth_failed");
+    // A carrier that answers "no" (a 4xx it means) refuses the release.
+    app.set_faults(json!({"fail_next": 1, "fail_status": 400}))
+        .await;
+    let refused = app.delete(&t, &path).await;
+    assert_error(&refused, 502, "carrier_rejected");
+    assert!(
+        refused.1["message"]
+            .as_str()
+            .unwrap()
+            .contains("still active"),
+        "{}",
+        refused.1
+    );
 
     // Nothing was lost: still active here and still ours at the carrier.
     let (_, now) = app.get(&t, &path).await;
@@ -474,15 +497,15 @@ async fn an_interrupted_release_is_finished_by_the_worker() {
         "release_in_progress",
     );
 
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
+    eventually(Duration::from_secs(20), || async {
         let (_, now) = app.get(&t, &number_path(&record)).await;
         if now["status"] == "released" {
-            break;
+            Ok(())
+        } else {
+            Err(now)
         }
-        assert!(Instant::now() < deadline, "never released: {now}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    })
+    .await;
     assert_eq!(app.carrier_number("+14155552671").await["available"], true);
 }
 

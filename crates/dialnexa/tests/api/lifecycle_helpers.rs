@@ -93,6 +93,20 @@ pub async fn bought(app: &TestApp, tenant: &Tenant, number: &str) -> Value {
     body
 }
 
+/// PATCHes the number at `path`, asserts the 200 and reads the number back: what the PATCH
+/// answered must be what a later GET shows.
+pub async fn patched(app: &TestApp, tenant: &Tenant, path: &str, body: Value) -> Value {
+    let (status, answered) = app.patch(tenant, path, body.clone()).await;
+    assert_eq!(status, 200, "PATCH {body}: {answered}");
+    let (status, stored) = app.get(tenant, path).await;
+    assert_eq!(status, 200, "{stored}");
+    assert_eq!(
+        stored, answered,
+        "PATCH {body} answered one record, GET shows another"
+    );
+    answered
+}
+
 /// Creates an agent and answers its record.
 pub async fn agent(app: &TestApp, tenant: &Tenant, name: &str) -> Value {
     let (status, body) = app

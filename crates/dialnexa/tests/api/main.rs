@@ -19,4 +19,6 @@ mod search;
 mod search_filters;
 mod sip_trunk;
 mod startup;
+#[path = "../support/mod.rs"]
+mod support;
 mod workspace;

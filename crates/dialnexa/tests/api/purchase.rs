@@ -198,6 +198,65 @@ async fn a_number_held_here_is_409_for_everyone() {
 }
 
 #[tokio::test]
+async fn the_rules_apply_in_order_kyc_and_country_before_a_held_number() {
+    let app = TestApp::spawn().await;
+    let holder = app.tenant(&["IN"], &["IN"]).await;
+    let held = crate::lifecycle_helpers::bought(&app, &holder, SEED_NUMBER).await;
+    // Enabled but without KYC: 403, although the number is held elsewhere (409 comes later).
+    let unverified = app.tenant(&["IN"], &[]).await;
+    assert_error(
+        &app.buy(&unverified, SEED_NUMBER).await,
+        403,
+        "kyc_required",
+    );
+    // Not enabled at all: 400 before either.
+    let elsewhere = app.tenant(&["US"], &[]).await;
+    assert_error(
+        &app.buy(&elsewhere, SEED_NUMBER).await,
+        400,
+        "country_not_enabled",
+    );
+    // Once both pass, the held number is what stands in the way.
+    let ready = app.tenant(&["IN"], &["IN"]).await;
+    assert_error(&app.buy(&ready, SEED_NUMBER).await, 409, "number_taken");
+
+    // The same order when another buyer took the number at the carrier after a search.
+    let us = app.tenant(&["US"], &[]).await;
+    let (status, found) = app
+        .get(
+            &us,
+            "/v1/organization-phone-numbers/available?country_iso=US&type=toll_free&limit=1",
+        )
+        .await;
+    assert_eq!(status, 200, "{found}");
+    let toll_free = found["items"][0]["phone_number"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.carrier_take(&toll_free).await;
+    assert_error(&app.buy(&us, &toll_free).await, 403, "kyc_required");
+
+    // Nothing moved: the holder still has its number, the carrier still sells it to no one else.
+    let (_, still) = app
+        .get(
+            &holder,
+            &format!(
+                "/v1/organization-phone-numbers/{}",
+                held["id"].as_str().unwrap()
+            ),
+        )
+        .await;
+    assert_eq!(still["status"], "active");
+    let ours: Vec<_> = app
+        .carrier_owned()
+        .await
+        .into_iter()
+        .filter(|o| o["owner"] != "other")
+        .collect();
+    assert_eq!(ours.len(), 1, "only the holder's purchase: {ours:?}");
+}
+
+#[tokio::test]
 async fn taken_after_search_is_409_and_never_offered_is_400() {
     let app = TestApp::spawn().await;
     let t = app.tenant(&["US"], &[]).await;

@@ -1,8 +1,9 @@
 //! The purchase saga when the carrier misbehaves: lost answers, refusals, outages.
 
 use crate::helpers::{TestApp, assert_error};
+use crate::support::eventually;
 use serde_json::json;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 #[tokio::test]
 async fn a_lost_carrier_answer_is_202_pending_and_recovery_finishes_it() {
@@ -20,14 +21,15 @@ async fn a_lost_carrier_answer_is_202_pending_and_recovery_finishes_it() {
     );
 
     // The recovery worker asks the carrier, finds the number on our account, and activates it.
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let settled = loop {
+    let settled = eventually(Duration::from_secs(20), || async {
         let (_, now) = app.get(&t, &path).await;
-        if now["status"] != "pending" || Instant::now() > deadline {
-            break now;
+        if now["status"] == "pending" {
+            Err(now)
+        } else {
+            Ok(now)
         }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
+    })
+    .await;
     assert_eq!(settled["status"], "active", "{settled}");
     assert!(
         app.carrier_number("+14155552671").await["owner"]
@@ -40,6 +42,52 @@ async fn a_lost_carrier_answer_is_202_pending_and_recovery_finishes_it() {
     assert_eq!(charges["items"][0]["phone_number_id"], body["id"]);
     assert_eq!(charges["items"][0]["amount_usd"], "1.15");
     assert_eq!(charges["items"][0]["period_index"], 0);
+    // Recovery's activation wrote the outbox event, once.
+    assert_eq!(
+        purchased_events(&app, body["id"].as_str().unwrap()).await,
+        1
+    );
+}
+
+/// `phone_number.purchased` events in the outbox for the number `id`.
+async fn purchased_events(app: &TestApp, id: &str) -> usize {
+    app.raw_texts(&format!(
+        "SELECT payload FROM outbox WHERE event_type = 'phone_number.purchased' \
+         AND CAST(payload AS TEXT) LIKE '%{id}%'"
+    ))
+    .await
+    .len()
+}
+
+#[tokio::test]
+async fn an_activation_writes_its_outbox_event_and_a_refusal_none() {
+    let app = TestApp::spawn().await;
+    let t = app.tenant(&["US"], &[]).await;
+    let (status, bought) = app.buy(&t, "+14155552671").await;
+    assert_eq!(status, 201, "{bought}");
+    let id = bought["id"].as_str().unwrap();
+    let events = app
+        .raw_texts(&format!(
+            "SELECT workspace_id, payload FROM outbox WHERE event_type = 'phone_number.purchased' \
+             AND CAST(payload AS TEXT) LIKE '%{id}%'"
+        ))
+        .await;
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0][0].as_deref(), Some(t.id.as_str()));
+    let payload: serde_json::Value =
+        serde_json::from_str(events[0][1].as_deref().unwrap()).unwrap();
+    assert_eq!(payload["id"], bought["id"]);
+    assert_eq!(payload["phone_number"], "+14155552671");
+    assert_eq!(payload["monthly_cost_usd"], "1.15");
+
+    // A purchase the carrier refuses activates nothing and announces nothing.
+    app.carrier_take("+14155550123").await;
+    let (status, _) = app.buy(&t, "+14155550123").await;
+    assert_eq!(status, 400);
+    let all = app
+        .raw_texts("SELECT id FROM outbox WHERE event_type = 'phone_number.purchased'")
+        .await;
+    assert_eq!(all.len(), 1, "{all:?}");
 }
 
 #[tokio::test]
@@ -56,19 +104,19 @@ async fn a_carrier_outage_is_503_and_frees_the_claim() {
             "/v1/organization-phone-numbers/{}",
             r.1["id"].as_str().unwrap()
         );
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
+        let now = eventually(Duration::from_secs(20), || async {
             let (_, now) = app.get(&t, &path).await;
-            if now["status"] != "pending" {
-                assert_eq!(
-                    now["status"], "failed",
-                    "the carrier did not sell it: {now}"
-                );
-                break;
+            if now["status"] == "pending" {
+                Err(now)
+            } else {
+                Ok(now)
             }
-            assert!(Instant::now() < deadline, "still pending: {now}");
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
+        })
+        .await;
+        assert_eq!(
+            now["status"], "failed",
+            "the carrier did not sell it: {now}"
+        );
     } else {
         assert_error(&r, 503, "carrier_unavailable");
     }

@@ -83,12 +83,14 @@ async fn area_code_region_and_capabilities_narrow_the_results() {
     for item in &found {
         assert_eq!(item["region"], "TX", "{item}");
     }
-    let (_, body) = app
+    let (status, body) = app
         .get(
             &t,
             &format!("{BASE}?country_iso=US&type=local&area_code=212&limit=3"),
         )
         .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(items(&body).len(), 3, "{body}");
     for item in items(&body) {
         assert!(digits(&item).starts_with("1212"), "{item}");
     }
@@ -99,6 +101,7 @@ async fn area_code_region_and_capabilities_narrow_the_results() {
         )
         .await;
     assert_eq!(status, 200, "{body}");
+    assert_eq!(items(&body).len(), 5, "{body}");
     for item in items(&body) {
         let caps = item["capabilities"].as_array().unwrap();
         assert!(

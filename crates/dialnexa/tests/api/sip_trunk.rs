@@ -457,7 +457,10 @@ async fn the_encryption_key_comes_from_configuration() {
         dir.path(),
     );
     args.encryption_key = Some("too-short".into());
-    assert!(secret_key::resolve(&args).is_err());
+    let refused = format!("{:#}", secret_key::resolve(&args).expect_err("refused"));
+    for says in ["--encryption-key", "32 random bytes in base64"] {
+        assert!(refused.contains(says), "{says} in {refused}");
+    }
     args.encryption_key = Some(TEST_ENCRYPTION_KEY.into());
     assert_eq!(
         secret_key::resolve(&args).unwrap(),

@@ -149,4 +149,53 @@ async fn secrets_are_stored_hashed() {
     assert_eq!(keys.len(), 1);
     assert!(t.key.starts_with(&keys[0].key_prefix));
     assert!(keys[0].key_prefix.len() < t.key.len() / 2);
+
+    // What the database holds: the SHA-256 of the key and a short prefix, never the key.
+    let rows = app
+        .raw_texts("SELECT id, workspace_id, name, key_prefix, key_hash FROM api_keys")
+        .await;
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    let hidden = &t.key[keys[0].key_prefix.len()..];
+    for value in rows[0].iter().flatten() {
+        assert!(!value.contains(hidden), "the secret is stored: {value}");
+    }
+    let hash = rows[0][4].as_deref().unwrap();
+    assert_eq!(hash.len(), 64, "{hash}");
+    assert!(hash.bytes().all(|b| b.is_ascii_hexdigit()), "{hash}");
+    assert_eq!(hash, dialnexa_service::auth::hash_key(&t.key));
+}
+
+#[tokio::test]
+async fn a_key_revoked_through_one_server_is_refused_by_the_others_within_the_cache_time() {
+    const CACHE_MS: u64 = 300;
+    let first = TestApp::spawn().await;
+    let t = first.tenant(&["US"], &[]).await;
+    let second = first.beside(|args| args.api_key_cache_ms = CACHE_MS).await;
+    let uncached = first.beside(|args| args.api_key_cache_ms = 0).await;
+    for app in [&first, &second, &uncached] {
+        assert_eq!(app.get(&t, "/v1/workspace").await.0, 200);
+    }
+    // Every server has verified the key now; `second` trusts it for CACHE_MS from here.
+    let verified = std::time::Instant::now();
+
+    let caller = first.services.authenticate(&t.key).await.unwrap();
+    let key_id = first.services.list_api_keys(&caller).await.unwrap()[0]
+        .id
+        .to_string();
+    first
+        .services
+        .revoke_api_key(&caller, &key_id)
+        .await
+        .unwrap();
+    // The server it was revoked through, and one that never keeps keys, refuse it at once.
+    assert_error(&first.get(&t, "/v1/workspace").await, 401, "unauthorized");
+    assert_error(
+        &uncached.get(&t, "/v1/workspace").await,
+        401,
+        "unauthorized",
+    );
+    // Another server stops accepting it once its cached verification is older than CACHE_MS.
+    let past = verified + std::time::Duration::from_millis(CACHE_MS);
+    tokio::time::sleep_until(past.into()).await;
+    assert_error(&second.get(&t, "/v1/workspace").await, 401, "unauthorized");
 }
