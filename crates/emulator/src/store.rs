@@ -28,6 +28,9 @@ use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
 use crate::inventory::NumberSet;
 
+mod telnyx;
+pub use telnyx::{HoldRefused, OrderRow};
+
 /// A number someone owns. `owner` is `twilio:AC…`, `plivo:MA…` or `other`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct OwnedNumber {
@@ -142,11 +145,14 @@ const INSERT: &str = concat!(
     columns!(),
     ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
 );
-/// A buy: inserts nothing if anyone owns the number already.
+/// A buy: inserts nothing if anyone owns the number already, or another account holds it
+/// (a Telnyx reservation) at the buy's time (`?10`, milliseconds).
 const INSERT_NEW: &str = concat!(
     "INSERT INTO owned_numbers (",
     columns!(),
-    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (e164) DO NOTHING"
+    ") SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 WHERE NOT EXISTS (",
+    "SELECT 1 FROM held_numbers WHERE e164 = ?1 AND holder <> ?2 AND expires_at > ?10",
+    ") ON CONFLICT (e164) DO NOTHING"
 );
 
 impl Store {
@@ -171,6 +177,8 @@ impl Store {
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA)
             .context("creating the emulator schema")?;
+        conn.execute_batch(telnyx::SCHEMA)
+            .context("creating the emulator's Telnyx schema")?;
         let mut owned = NumberSet::default();
         let mut numbers = conn.prepare("SELECT e164 FROM owned_numbers")?;
         let mut rows = numbers.query([])?;
@@ -428,7 +436,10 @@ impl Store {
     /// Forgets every owner.
     pub async fn clear(&self) -> Result<(), StoreError> {
         self.scan(|conn, owned| {
-            conn.execute("DELETE FROM owned_numbers", [])?;
+            conn.execute_batch(
+                "DELETE FROM owned_numbers; DELETE FROM held_numbers; \
+                 DELETE FROM telnyx_orders; DELETE FROM telnyx_reservations;",
+            )?;
             write_lock(owned).clear();
             Ok(())
         })
@@ -453,7 +464,7 @@ fn insert_batch(conn: &mut Connection, owned: &RwLock<NumberSet>, batch: Vec<Buy
     };
     let outcomes: Vec<Result<(), StoreError>> = batch
         .iter()
-        .map(|(number, _)| match insert_row(&tx, INSERT_NEW, number) {
+        .map(|(number, _)| match insert_new(&tx, number) {
             Ok(0) => Err(StoreError::Taken),
             Ok(_) => Ok(()),
             Err(e) => Err(e),
@@ -492,7 +503,7 @@ fn settings_json(settings: &BTreeMap<String, String>) -> Result<String, StoreErr
     serde_json::to_string(settings).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
-/// Runs [`INSERT`] or [`INSERT_NEW`] for `n`; the number of rows written.
+/// Runs [`INSERT`] for `n`; the number of rows written.
 fn insert_row(conn: &Connection, sql: &str, n: &OwnedNumber) -> Result<usize, StoreError> {
     let written = conn.prepare_cached(sql)?.execute(params![
         n.e164,
@@ -504,6 +515,23 @@ fn insert_row(conn: &Connection, sql: &str, n: &OwnedNumber) -> Result<usize, St
         settings_json(&n.settings)?,
         n.created_at.to_string(),
         n.updated_at.to_string(),
+    ])?;
+    Ok(written)
+}
+
+/// Runs [`INSERT_NEW`] for `n`, at its creation time; the number of rows written.
+fn insert_new(conn: &Connection, n: &OwnedNumber) -> Result<usize, StoreError> {
+    let written = conn.prepare_cached(INSERT_NEW)?.execute(params![
+        n.e164,
+        n.owner,
+        n.sid,
+        n.friendly_name,
+        n.voice_url,
+        n.app_id,
+        settings_json(&n.settings)?,
+        n.created_at.to_string(),
+        n.updated_at.to_string(),
+        n.created_at.as_millisecond(),
     ])?;
     Ok(written)
 }
