@@ -18,4 +18,5 @@ mod search;
 mod search_filters;
 mod sip_trunk;
 mod startup;
+mod telnyx;
 mod workspace;
