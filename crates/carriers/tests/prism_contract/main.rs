@@ -4,6 +4,7 @@
 //! fail, unless `DIALNEXA_SKIP_PRISM=1` asks to skip them (said on stderr).
 
 mod documents;
+mod emulator;
 mod prism;
 mod proxy;
 
