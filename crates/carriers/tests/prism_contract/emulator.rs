@@ -249,10 +249,10 @@ async fn the_emulators_telnyx_answers_as_the_telnyx_contract_says() {
 
     let number = e164("+14155552671");
     let held = telnyx
-        .reserve(&[number.clone()], Duration::from_secs(1800))
+        .reserve(std::slice::from_ref(&number), Duration::from_secs(1800))
         .await
         .unwrap();
-    assert_eq!(held.held, [number.clone()]);
+    assert_eq!(held.held, std::slice::from_ref(&number));
     // Ordered (pending), polled (settled), then read for its id.
     let owned = telnyx.buy(&number).await.unwrap();
     assert_eq!(telnyx.buy(&number).await, Err(CarrierError::NotAvailable));

@@ -334,7 +334,7 @@ async fn telnyx_requests_conform_to_the_contract_and_errors_classify() {
     contract.ok(carrier.update(&owned, &update).await);
     contract.ok(carrier.release(&owned).await);
     let held = contract.ok(carrier
-        .reserve(&[number.clone()], Duration::from_secs(1800))
+        .reserve(std::slice::from_ref(&number), Duration::from_secs(1800))
         .await);
     assert_eq!(held.held, vec![number.clone()]);
     assert_eq!(held.expires_at.to_string(), "2026-03-02T10:30:00Z");
