@@ -3,7 +3,7 @@
 //! `insert_pending` (committed on its own, as the saga's claim must be) and `activate_purchase`
 //! (activation, first charge and outbox event in one transaction), on the service's own schema
 //! (its migrations, applied from `crates/store/migrations/sqlite`) and its connection settings
-//! (WAL, `synchronous = NORMAL`, foreign keys on, temporary journals in memory), through rusqlite with prepared statements.
+//! (WAL, `synchronous = FULL`, foreign keys on, temporary journals in memory), through rusqlite with prepared statements.
 
 use anyhow::Context;
 use rand::Rng;
@@ -12,10 +12,10 @@ use serde::Serialize;
 use std::path::Path;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-/// As `crates/store/src/sql/mod.rs` sets them on every connection.
+/// As `crates/store/src/sqlite/mod.rs` sets them on every connection.
 const PRAGMAS: &[(&str, &str)] = &[
     ("journal_mode", "WAL"),
-    ("synchronous", "NORMAL"),
+    ("synchronous", "FULL"),
     ("busy_timeout", "5000"),
     ("foreign_keys", "ON"),
     ("temp_store", "MEMORY"),

@@ -11,7 +11,7 @@ use dialnexa_emulator::{EmulatorConfig, RunningEmulator};
 use dialnexa_http::AppState;
 use dialnexa_service::clock::OffsetClock;
 use dialnexa_service::{Carriers, Clock, ServiceConfig, Services, SystemClock};
-use dialnexa_store::{SqlStore, Store};
+use dialnexa_store::{SqlStore, StoreFaults};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -23,6 +23,8 @@ pub struct Application {
     workers: crate::workers::WorkerConfig,
     state: AppState,
     store: SqlStore,
+    /// The store's commit failpoint, for tests of a database that cannot commit.
+    faults: Arc<StoreFaults>,
     emulator: Option<RunningEmulator>,
     demo: Option<crate::demo::DemoKey>,
 }
@@ -39,14 +41,14 @@ impl Application {
     pub async fn build_with_clock(args: ServeArgs, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         // Before anything else: a server that could not read its stored secrets must not start.
         let encryption_key = crate::secret_key::resolve(&args)?;
-        let store = SqlStore::connect(&args.database.store_options())
-            .await
-            .with_context(|| {
-                format!(
-                    "cannot open the database at {}",
-                    redact_url(&args.database.database_url)
-                )
-            })?;
+        let options = args.database.store_options();
+        let faults = options.faults.clone();
+        let store = SqlStore::connect(&options).await.with_context(|| {
+            format!(
+                "cannot open the database at {}",
+                redact_url(&args.database.database_url)
+            )
+        })?;
         if !args.no_migrate {
             store
                 .migrate()
@@ -55,9 +57,8 @@ impl Application {
         }
 
         let (carriers, emulator) = carriers_for(&args.carriers, &args.database).await?;
-        let store_dyn: Arc<dyn Store> = Arc::new(store.clone());
         let services = Services::new(
-            store_dyn,
+            store.shared(),
             carriers,
             clock,
             ServiceConfig {
@@ -94,6 +95,7 @@ impl Application {
             workers,
             state,
             store,
+            faults,
             emulator,
             demo,
         })
@@ -107,6 +109,11 @@ impl Application {
 
     pub fn services(&self) -> &dialnexa_service::Services {
         &self.state.services
+    }
+
+    /// The store's commit failpoint: armed, every write fails as a failed commit would.
+    pub fn store_faults(&self) -> Arc<StoreFaults> {
+        self.faults.clone()
     }
 
     /// The embedded emulator's base URL, when it runs.

@@ -249,7 +249,7 @@ async fn reconcile(
     store.migrate().await?;
     let (carriers, emulator) = crate::app::carriers_for(carriers, database).await?;
     let services = Services::new(
-        Arc::new(store),
+        store.shared(),
         carriers,
         Arc::new(SystemClock),
         ServiceConfig::default(),
@@ -328,7 +328,7 @@ async fn admin(database: DatabaseArgs, command: AdminCommand) -> anyhow::Result<
         _ => Arc::new(SystemClock),
     };
     let services = Services::new(
-        Arc::new(store),
+        store.shared(),
         Carriers::new(),
         clock,
         ServiceConfig::default(),

@@ -46,8 +46,9 @@ pub struct DatabaseArgs {
     /// Largest number of database connections per process.
     #[arg(long, env = "DIALNEXA_DB_MAX_CONNECTIONS", default_value_t = 16)]
     pub db_max_connections: u32,
-    /// How long a request waits for a database connection before answering 503, in ms.
-    #[arg(long, env = "DIALNEXA_DB_ACQUIRE_TIMEOUT_MS", default_value_t = 3000)]
+    /// How long a request may wait in line for a PostgreSQL connection while every one is busy
+    /// (a burst waits its turn; a database that cannot be reached answers 503 at once), in ms.
+    #[arg(long, env = "DIALNEXA_DB_ACQUIRE_TIMEOUT_MS", default_value_t = 30_000)]
     pub db_acquire_timeout_ms: u64,
 }
 
@@ -57,6 +58,7 @@ impl DatabaseArgs {
             url: self.database_url.clone(),
             max_connections: self.db_max_connections,
             acquire_timeout: Duration::from_millis(self.db_acquire_timeout_ms),
+            ..dialnexa_store::StoreOptions::new(&self.database_url)
         }
     }
 

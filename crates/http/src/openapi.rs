@@ -20,6 +20,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
     ),
     paths(
         health::health,
+        health::ready,
         available::available,
         available::plivo_numbers,
         numbers::list,
@@ -56,7 +57,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         (name = "catalog", description = "Pricing and country rules."),
         (name = "workspace", description = "The caller's workspace and telephony config."),
         (name = "admin", description = "The operator API, guarded by the admin token."),
-        (name = "health", description = "Liveness."),
+        (name = "health", description = "Liveness and readiness."),
     )
 )]
 struct ApiDoc;

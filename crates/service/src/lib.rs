@@ -128,8 +128,10 @@ impl Services {
         &self.store
     }
 
-    pub async fn health(&self) -> ServiceResult<()> {
-        self.store.ping().await?;
+    /// Ready to serve: the database answers and commits (a full or read-only disk fails this
+    /// while reads still work).
+    pub async fn ready(&self) -> ServiceResult<()> {
+        self.store.ready().await?;
         Ok(())
     }
 }

@@ -52,10 +52,10 @@ impl Services {
             .await?)
     }
 
-    /// The store's change token (see `Store::change_token`): `None` where answers must not be
-    /// kept.
-    pub async fn change_token(&self) -> ServiceResult<Option<u64>> {
-        Ok(self.store.change_token().await?)
+    /// The store's change token for the caller's numbers (see `Store::change_token`): `None`
+    /// where answers must not be kept.
+    pub async fn change_token(&self, caller: &Caller) -> ServiceResult<Option<u64>> {
+        Ok(self.store.change_token(&caller.workspace_id).await?)
     }
 
     /// When the number's next rental period begins, for active carrier numbers.

@@ -142,7 +142,17 @@ impl Services {
                 self.config
                     .failpoints
                     .hit(failpoints::PURCHASE_AFTER_CARRIER);
-                let active = self.activate(&pending, &owned).await?;
+                let active = match self.activate(&pending, &owned).await {
+                    Ok(active) => active,
+                    // The claim is durable and the carrier sold us the number: what is not
+                    // known yet is only our own record of it, which recovery completes once
+                    // the database commits again. That is a pending purchase, not a failure.
+                    Err(e) if e.kind == ErrorKind::Unavailable => {
+                        tracing::warn!(id = %pending.id, error = %e, "activation did not commit; left pending for recovery");
+                        return Ok(PurchaseOutcome::Pending(pending));
+                    }
+                    Err(e) => return Err(e),
+                };
                 self.config
                     .failpoints
                     .hit(failpoints::PURCHASE_AFTER_ACTIVATE);

@@ -1,14 +1,22 @@
-//! Persistence for DialNexa Numbers. The service sees only the traits here; `SqlStore`
-//! implements them once over sqlx's `Any` driver, so SQLite (the embedded default) and
-//! PostgreSQL (scale-out) run the very same SQL, each with its own migrations.
+//! Persistence for DialNexa Numbers. The service sees only the traits here. Two modules
+//! implement them, each written for its database: `sqlite` (rusqlite: reads on the caller's
+//! thread, writes group-committed by one writer thread) and `postgres` (tokio-postgres with a
+//! deadpool pool and prepared statements). `SqlStore::connect` picks one by the URL; the
+//! contract tests (`tests/contract.rs`) run the same bodies on both.
 
+mod connect;
+mod faults;
+mod postgres;
+mod queries;
 mod records;
-mod sql;
+mod rows;
+mod sqlite;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use connect::{Backend, SqlStore, StoreOptions};
+pub use faults::StoreFaults;
 pub use records::*;
-pub use sql::{SqlStore, StoreOptions};
 
 use async_trait::async_trait;
 use dialnexa_domain::{
@@ -356,14 +364,23 @@ pub trait Store:
     + SipTrunkStore
     + ReconcileStore
 {
-    /// Cheap liveness check for /health.
+    /// A read round trip: the database answers.
     async fn ping(&self) -> StoreResult<()>;
 
-    /// A number that differs from every earlier answer once anything has been committed to the
-    /// database since, by this process or any other: read it *before* a read, and an answer
-    /// computed from that read stays true for as long as the token stays the same. `None`
-    /// where the backend cannot tell cheaply (PostgreSQL), and the caller must not cache.
-    async fn change_token(&self) -> StoreResult<Option<u64>> {
-        Ok(None)
-    }
+    /// The database answers *and commits*: a write to the heartbeat row is durable. A disk
+    /// that is full or read-only fails this while reads still work.
+    async fn ready(&self) -> StoreResult<()>;
+
+    /// A number that differs from every earlier answer once anything that a number of
+    /// `workspace` shows (the number rows and their SIP trunks) has been committed since, by
+    /// this process or any other: read it *before* a read, and an answer computed from that
+    /// read stays true for as long as the token stays the same. `None` where the backend
+    /// cannot tell, and the caller must not cache.
+    async fn change_token(&self, workspace: &WorkspaceId) -> StoreResult<Option<u64>>;
+
+    /// Apply pending migrations. Safe to run from several processes at once.
+    async fn migrate(&self) -> StoreResult<()>;
+
+    /// Close every connection; later calls fail.
+    async fn close(&self);
 }

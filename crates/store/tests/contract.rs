@@ -6,9 +6,8 @@ use dialnexa_domain::{
     NumberType, PhoneNumberId, Provider, WorkspaceId,
 };
 use dialnexa_store::{
-    BillingStore, CatalogStore, IdempotencyBegin, IdempotencyStore, LifecycleStore, NewCharge,
-    NewEvent, NewNumber, NewWorkspace, NumberFilter, NumberStore, Page, ReleaseClaim, SqlStore,
-    Store, StoreError, StoreOptions, WorkspaceStore,
+    IdempotencyBegin, NewCharge, NewEvent, NewNumber, NewWorkspace, NumberFilter, Page,
+    ReleaseClaim, SqlStore, StoreError, StoreOptions,
 };
 use jiff::Timestamp;
 use std::future::Future;

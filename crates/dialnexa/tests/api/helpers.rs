@@ -17,6 +17,8 @@ pub struct TestApp {
     pub emulator_state: std::path::PathBuf,
     pub emulator: String,
     pub services: Services,
+    /// The store's commit failpoint: armed, every write fails as a failed commit would.
+    pub faults: std::sync::Arc<dialnexa_store::StoreFaults>,
     pub client: reqwest::Client,
     _dir: tempfile::TempDir,
     _server: tokio::task::JoinHandle<()>,
@@ -91,6 +93,7 @@ impl TestApp {
         let addr = app.local_addr();
         let emulator = app.emulator_url().expect("the embedded emulator runs");
         let services = app.services().clone();
+        let faults = app.store_faults();
         let server = tokio::spawn(async move {
             app.run_until_stopped(std::future::pending()).await.unwrap();
         });
@@ -100,6 +103,7 @@ impl TestApp {
             emulator_state: dir.path().join("emulator.db"),
             emulator,
             services,
+            faults,
             client: reqwest::Client::new(),
             _dir: dir,
             _server: server,

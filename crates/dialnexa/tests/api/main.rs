@@ -6,6 +6,7 @@ mod billing;
 mod catalog;
 mod cli;
 mod dashboard;
+mod durability;
 mod helpers;
 mod idempotency;
 mod lifecycle;

@@ -32,5 +32,5 @@ async fn no_migrate_leaves_the_schema_to_dialnexa_migrate() {
     let app = Application::build(args)
         .await
         .expect("serves once migrated");
-    app.services().health().await.unwrap();
+    app.services().ready().await.unwrap();
 }

@@ -1,4 +1,6 @@
-//! Liveness with a database round trip: 200 when the store answers, 503 otherwise.
+//! Liveness and readiness, for load balancers and orchestrators: `/health` answers while the
+//! process serves (no dependency checked, so a database outage never gets the process
+//! restarted), `/ready` only while the database reads and commits.
 
 use crate::AppState;
 use crate::error::{ApiResult, ErrorBody};
@@ -9,7 +11,9 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/health", get(health))
+    Router::new()
+        .route("/health", get(health))
+        .route("/ready", get(ready))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -23,11 +27,23 @@ struct Health {
     path = "/health",
     tag = "health",
     responses(
-        (status = 200, description = "The service and its database answer.", body = Health),
-        (status = 503, description = "The database does not answer.", body = ErrorBody),
+        (status = 200, description = "The process serves requests.", body = Health),
     )
 )]
-async fn health(State(state): State<AppState>) -> ApiResult<Json<Health>> {
-    state.services.health().await?;
-    Ok(Json(Health { status: "ok" }))
+async fn health() -> Json<Health> {
+    Json(Health { status: "ok" })
+}
+
+#[utoipa::path(
+    get,
+    path = "/ready",
+    tag = "health",
+    responses(
+        (status = 200, description = "The database answers and commits a write.", body = Health),
+        (status = 503, description = "The database cannot be reached or cannot commit.", body = ErrorBody),
+    )
+)]
+async fn ready(State(state): State<AppState>) -> ApiResult<Json<Health>> {
+    state.services.ready().await?;
+    Ok(Json(Health { status: "ready" }))
 }

@@ -14,6 +14,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use bytes::Bytes;
 use dialnexa_domain::{AgentId, NumberStatus};
+use dialnexa_service::Caller;
 use dialnexa_service::ServiceError;
 use dialnexa_service::purchase::{PurchaseOutcome, PurchaseRequest};
 use dialnexa_store::NumberFilter;
@@ -172,7 +173,7 @@ async fn list(
         page,
     };
     let services = &state.services;
-    kept_or(&state, key, || async {
+    kept_or(&state, &caller, key, || async {
         let (items, total) = services.list_numbers(&caller, &filter, page).await?;
         let valid_until = items.iter().filter_map(|r| services.next_renewal(r)).min();
         let view = ListView {
@@ -193,12 +194,17 @@ async fn list(
 /// body and the first time it stops being true), kept for next time. The change token is read
 /// before `answer` reads anything, so a commit in between makes a kept answer older than its
 /// token, never newer. Errors are not kept.
-async fn kept_or<F, Fut>(state: &AppState, key: PageKey, answer: F) -> ApiResult<Response>
+async fn kept_or<F, Fut>(
+    state: &AppState,
+    caller: &Caller,
+    key: PageKey,
+    answer: F,
+) -> ApiResult<Response>
 where
     F: FnOnce() -> Fut,
     Fut: Future<Output = ApiResult<(Bytes, Option<Timestamp>)>>,
 {
-    let token = state.services.change_token().await?;
+    let token = state.services.change_token(caller).await?;
     let now = state.services.clock().now();
     if let Some(body) = token.and_then(|t| state.pages.get(&key, t, now)) {
         return Ok(json_body(body));
@@ -253,7 +259,7 @@ async fn get_one(
         id: id.clone(),
     };
     let services = &state.services;
-    kept_or(&state, key, || async {
+    kept_or(&state, &caller, key, || async {
         let record = services.get_number(&caller, &id).await?;
         let trunk = services.sip_trunk_of(&record).await?;
         let view = PhoneNumberView::new(services, &record).with_sip_trunk(trunk);

@@ -1,0 +1,508 @@
+//! SQL text both backends run unchanged (`$n` placeholders, times as BIGINT milliseconds, money
+//! as BIGINT micro-dollars, ids as TEXT), and the builders of the statements whose shape depends
+//! on the request. Each backend module executes these in its own driver; what differs between
+//! the databases is written there.
+
+use crate::{Direction, NumberChanges, NumberFilter, Page};
+use dialnexa_domain::{AgentId, PhoneNumberId, WorkspaceId};
+use jiff::Timestamp;
+
+pub(crate) const NUMBER_COLUMNS: &str = "id, workspace_id, phone_number, country_code, \
+     number_type, capabilities, monthly_cost_micros, provider, status, carrier_ref, label, \
+     nickname, inbound_agent_id, outbound_agent_id, failure_reason, created_at, updated_at, \
+     activated_at, released_at";
+
+pub(crate) const WORKSPACE_COLUMNS: &str =
+    "id, name, default_provider, enabled_countries, default_phone_number_id, created_at";
+
+pub(crate) const API_KEY_COLUMNS: &str =
+    "id, workspace_id, name, key_prefix, created_at, revoked_at";
+
+pub(crate) const AGENT_COLUMNS: &str = "id, workspace_id, name, created_at, updated_at";
+
+pub(crate) const CHARGE_COLUMNS: &str = "id, workspace_id, phone_number_id, period_index, \
+     period_start, period_end, amount_micros, created_at";
+
+pub(crate) const SIP_TRUNK_COLUMNS: &str = "phone_number_id, workspace_id, termination_uri, \
+     auth_mode, username, password_encrypted, created_at";
+
+/// Rows in these states hold their number and route calls (or will, once the purchase settles).
+pub(crate) const LIVE: &str = "status IN ('pending', 'active')";
+
+macro_rules! sql {
+    ($($part:expr),* $(,)?) => {
+        std::sync::LazyLock::new(|| [$($part),*].concat())
+    };
+}
+
+type Sql = std::sync::LazyLock<String>;
+
+// Workspaces, keys, KYC.
+pub(crate) static INSERT_WORKSPACE: Sql = sql!(
+    "INSERT INTO workspaces (id, name, default_provider, enabled_countries, created_at) \
+     VALUES ($1, $2, $3, $4, $5) RETURNING ",
+    WORKSPACE_COLUMNS
+);
+pub(crate) static WORKSPACE_BY_ID: Sql = sql!(
+    "SELECT ",
+    WORKSPACE_COLUMNS,
+    " FROM workspaces WHERE id = $1"
+);
+pub(crate) static WORKSPACES: Sql = sql!(
+    "SELECT ",
+    WORKSPACE_COLUMNS,
+    " FROM workspaces ORDER BY created_at, id"
+);
+pub(crate) static SET_TELEPHONY_CONFIG: Sql = sql!(
+    "UPDATE workspaces SET enabled_countries = $2, default_provider = $3 WHERE id = $1 \
+     RETURNING ",
+    WORKSPACE_COLUMNS
+);
+pub(crate) const INSERT_API_KEY: &str = "INSERT INTO api_keys (id, workspace_id, name, \
+     key_hash, key_prefix, created_at) VALUES ($1, $2, $3, $4, $5, $6)";
+pub(crate) const AUTHENTICATE_KEY: &str =
+    "SELECT id, workspace_id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL";
+pub(crate) static API_KEYS: Sql = sql!(
+    "SELECT ",
+    API_KEY_COLUMNS,
+    " FROM api_keys WHERE workspace_id = $1 ORDER BY created_at, id"
+);
+pub(crate) const REVOKE_API_KEY: &str = "UPDATE api_keys SET revoked_at = $3 \
+     WHERE id = $1 AND workspace_id = $2 AND revoked_at IS NULL";
+pub(crate) const KYC_STATUSES: &str =
+    "SELECT country, status, updated_at FROM kyc WHERE workspace_id = $1 ORDER BY country";
+pub(crate) const KYC_STATUS: &str =
+    "SELECT status FROM kyc WHERE workspace_id = $1 AND country = $2";
+pub(crate) const SET_KYC_STATUS: &str = "INSERT INTO kyc (workspace_id, country, status, \
+     updated_at) VALUES ($1, $2, $3, $4) \
+     ON CONFLICT (workspace_id, country) DO UPDATE SET status = $3, updated_at = $4";
+
+// Reference data and sightings.
+pub(crate) const REGULATED: &str =
+    "SELECT country, number_type FROM regulated_number_types ORDER BY country, number_type";
+pub(crate) const PRICE: &str = "SELECT monthly_micros FROM prices \
+     WHERE provider = $1 AND country = $2 AND number_type = $3";
+pub(crate) const PRICES: &str = "SELECT provider, country, number_type, monthly_micros \
+     FROM prices ORDER BY provider, country, number_type";
+pub(crate) const SIGHTING: &str = "SELECT provider, capabilities, seen_at FROM search_sightings \
+     WHERE workspace_id = $1 AND phone_number = $2";
+
+/// One multi-row upsert of `n` sightings: `$1` the workspace, `$2` the time, then number,
+/// provider and capabilities of each.
+pub(crate) fn record_sightings(n: usize) -> String {
+    let mut sql = String::from(
+        "INSERT INTO search_sightings (workspace_id, phone_number, provider, capabilities, \
+         seen_at) VALUES ",
+    );
+    for i in 0..n {
+        let b = i * 3;
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str(&format!("($1, ${}, ${}, ${}, $2)", b + 3, b + 4, b + 5));
+    }
+    sql.push_str(
+        " ON CONFLICT (workspace_id, phone_number) DO UPDATE SET provider = excluded.provider, \
+         capabilities = excluded.capabilities, seen_at = excluded.seen_at",
+    );
+    sql
+}
+
+// Numbers: the purchase saga and reads.
+pub(crate) static INSERT_PENDING: Sql = sql!(
+    "INSERT INTO phone_numbers (id, workspace_id, phone_number, country_code, number_type, \
+     capabilities, monthly_cost_micros, provider, status, created_at, updated_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9, $9) RETURNING ",
+    NUMBER_COLUMNS
+);
+pub(crate) static ACTIVATE: Sql = sql!(
+    "UPDATE phone_numbers SET status = 'active', carrier_ref = $2, activated_at = $3, \
+     updated_at = $3, next_period_index = $4, next_period_start = $5 \
+     WHERE id = $1 AND status = 'pending' RETURNING ",
+    NUMBER_COLUMNS
+);
+pub(crate) static NUMBER_BY_ID: Sql = sql!(
+    "SELECT ",
+    NUMBER_COLUMNS,
+    " FROM phone_numbers WHERE id = $1"
+);
+pub(crate) static NUMBER_IN_WORKSPACE: Sql = sql!(
+    "SELECT ",
+    NUMBER_COLUMNS,
+    " FROM phone_numbers WHERE id = $1 AND workspace_id = $2"
+);
+pub(crate) const INSERT_CHARGE: &str = "INSERT INTO charges (id, workspace_id, phone_number_id, \
+     period_index, period_start, period_end, amount_micros, created_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (phone_number_id, period_start) DO NOTHING";
+pub(crate) const FAIL_PENDING: &str = "UPDATE phone_numbers SET status = 'failed', \
+     failure_reason = $2, updated_at = $3 WHERE id = $1 AND status = 'pending'";
+pub(crate) static PENDING_BEFORE: Sql = sql!(
+    "SELECT ",
+    NUMBER_COLUMNS,
+    " FROM phone_numbers WHERE status = 'pending' AND created_at < $1 \
+     ORDER BY created_at LIMIT $2"
+);
+pub(crate) static LIVE_NUMBER: Sql = sql!(
+    "SELECT ",
+    NUMBER_COLUMNS,
+    " FROM phone_numbers WHERE workspace_id = $1 AND phone_number = $2 \
+     AND status IN ('pending', 'active')"
+);
+pub(crate) const INSERT_EVENT: &str = "INSERT INTO outbox (id, workspace_id, event_type, \
+     payload, created_at) VALUES ($1, $2, $3, $4, $5)";
+
+// Billing.
+pub(crate) const DUE_RENEWALS: &str = "SELECT id, workspace_id, activated_at, next_period_index, \
+     next_period_start, released_at, monthly_cost_micros FROM phone_numbers \
+     WHERE next_period_start IS NOT NULL AND next_period_start <= $1 \
+     AND status IN ('active', 'released') AND provider <> 'sip_trunk' \
+     AND release_requested_at IS NULL \
+     AND (released_at IS NULL OR next_period_start < released_at) \
+     ORDER BY next_period_start LIMIT $2";
+/// The renewal cursor moves first: it is both the claim and the write lock.
+pub(crate) const MOVE_RENEWAL_CURSOR: &str = "UPDATE phone_numbers SET next_period_index = $3, \
+     next_period_start = $4 WHERE id = $1 AND next_period_index = $2 \
+     AND release_requested_at IS NULL RETURNING workspace_id";
+pub(crate) const CHARGES_WHERE: &str = "workspace_id = $1 AND ($2 = '' OR phone_number_id = $2) \
+     AND period_start >= $3 AND period_start < $4";
+pub(crate) static COUNT_CHARGES: Sql = sql!("SELECT COUNT(*) FROM charges WHERE ", CHARGES_WHERE);
+pub(crate) static CHARGES: Sql = sql!(
+    "SELECT ",
+    CHARGE_COLUMNS,
+    " FROM charges WHERE ",
+    CHARGES_WHERE,
+    " ORDER BY period_start, id LIMIT $5 OFFSET $6"
+);
+
+// Idempotency keys.
+pub(crate) const FORGET_EXPIRED_KEY: &str = "DELETE FROM idempotency_keys \
+     WHERE workspace_id = $1 AND idem_key = $2 AND created_at < $3";
+pub(crate) const CLAIM_KEY: &str = "INSERT INTO idempotency_keys (workspace_id, idem_key, \
+     request_hash, created_at, locked_at) VALUES ($1, $2, $3, $4, $4) \
+     ON CONFLICT (workspace_id, idem_key) DO NOTHING";
+pub(crate) const KEY_STATE: &str = "SELECT request_hash, status_code, response_body, created_at, \
+     locked_at FROM idempotency_keys WHERE workspace_id = $1 AND idem_key = $2";
+pub(crate) const TAKE_OVER_KEY: &str = "UPDATE idempotency_keys SET locked_at = $3 \
+     WHERE workspace_id = $1 AND idem_key = $2 AND locked_at = $4 AND status_code IS NULL";
+pub(crate) const COMPLETE_KEY: &str = "UPDATE idempotency_keys SET status_code = $3, \
+     response_body = $4 WHERE workspace_id = $1 AND idem_key = $2";
+pub(crate) const ABANDON_KEY: &str = "DELETE FROM idempotency_keys \
+     WHERE workspace_id = $1 AND idem_key = $2 AND status_code IS NULL";
+
+// Agents.
+pub(crate) static INSERT_AGENT: Sql = sql!(
+    "INSERT INTO agents (id, workspace_id, name, created_at, updated_at) \
+     VALUES ($1, $2, $3, $4, $4) RETURNING ",
+    AGENT_COLUMNS
+);
+pub(crate) static AGENT: Sql = sql!(
+    "SELECT ",
+    AGENT_COLUMNS,
+    " FROM agents WHERE id = $1 AND workspace_id = $2"
+);
+pub(crate) const COUNT_AGENTS: &str = "SELECT COUNT(*) FROM agents WHERE workspace_id = $1";
+pub(crate) static AGENTS: Sql = sql!(
+    "SELECT ",
+    AGENT_COLUMNS,
+    " FROM agents WHERE workspace_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3"
+);
+pub(crate) const AGENT_EXISTS: &str = "SELECT id FROM agents WHERE id = $1 AND workspace_id = $2";
+pub(crate) const RENAME_AGENT: &str = "UPDATE agents SET name = $3, updated_at = $4 \
+     WHERE id = $1 AND workspace_id = $2";
+pub(crate) const NUMBER_STATE: &str = "SELECT status, release_requested_at FROM phone_numbers \
+     WHERE id = $1 AND workspace_id = $2";
+pub(crate) static AGENT_IN_USE_BY: Sql = sql!(
+    "SELECT id, phone_number, country_code FROM phone_numbers WHERE workspace_id = $1 AND ",
+    LIVE,
+    " AND (inbound_agent_id = $2 OR outbound_agent_id = $2) ORDER BY created_at, id"
+);
+pub(crate) const DELETE_AGENT: &str = "DELETE FROM agents WHERE id = $1 AND workspace_id = $2";
+
+/// `id, inbound_agent_id, outbound_agent_id` of the live numbers routing to any of `n` agents
+/// (`$2`..): one query for a whole page of agents.
+pub(crate) fn agents_numbers(n: usize) -> String {
+    let list = (0..n)
+        .map(|i| format!("${}", i + 2))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "SELECT id, inbound_agent_id, outbound_agent_id FROM phone_numbers \
+         WHERE workspace_id = $1 AND {LIVE} \
+         AND (inbound_agent_id IN ({list}) OR outbound_agent_id IN ({list})) \
+         ORDER BY created_at DESC, id DESC"
+    )
+}
+
+/// The agent's other live-or-not numbers of this direction let go (`$4` is the number that is
+/// about to bind, or `''`).
+pub(crate) fn unbind_agent(direction: Direction) -> String {
+    let column = direction.column();
+    format!(
+        "UPDATE phone_numbers SET {column} = NULL, updated_at = $3 \
+         WHERE workspace_id = $1 AND {column} = $2 AND id <> $4"
+    )
+}
+
+pub(crate) fn bind_agent(direction: Direction) -> String {
+    let column = direction.column();
+    format!(
+        "UPDATE phone_numbers SET {column} = $3, updated_at = $4 \
+         WHERE id = $1 AND workspace_id = $2 AND {LIVE}"
+    )
+}
+
+/// Every row, live or not, stops naming a deleted agent.
+pub(crate) fn forget_agent(direction: Direction) -> String {
+    let column = direction.column();
+    format!(
+        "UPDATE phone_numbers SET {column} = NULL, updated_at = $3 \
+         WHERE workspace_id = $1 AND {column} = $2"
+    )
+}
+
+// Lifecycle.
+pub(crate) const CLEAR_DEFAULT: &str =
+    "UPDATE workspaces SET default_phone_number_id = NULL WHERE id = $1";
+pub(crate) const SET_DEFAULT: &str = "UPDATE workspaces SET default_phone_number_id = $2 \
+     WHERE id = $1 AND EXISTS (SELECT 1 FROM phone_numbers p WHERE p.id = $2 \
+     AND p.workspace_id = $1 AND p.status = 'active' AND p.release_requested_at IS NULL)";
+pub(crate) static CLAIM_RELEASE: Sql = sql!(
+    "UPDATE phone_numbers SET release_requested_at = $3 \
+     WHERE id = $1 AND workspace_id = $2 AND status = 'active' \
+     AND release_requested_at IS NULL AND NOT EXISTS \
+     (SELECT 1 FROM workspaces w WHERE w.id = $2 AND w.default_phone_number_id = $1) \
+     RETURNING ",
+    NUMBER_COLUMNS
+);
+/// The release takes effect when its intent was saved: the carrier let go of the number in
+/// between, so no period that starts after the intent is ever charged.
+pub(crate) static FINISH_RELEASE: Sql = sql!(
+    "UPDATE phone_numbers SET status = 'released', \
+     released_at = COALESCE(release_requested_at, $2), updated_at = $2, \
+     release_requested_at = NULL, inbound_agent_id = NULL, outbound_agent_id = NULL \
+     WHERE id = $1 AND status = 'active' RETURNING ",
+    NUMBER_COLUMNS
+);
+pub(crate) const DELETE_SIP_TRUNK: &str = "DELETE FROM sip_trunks WHERE phone_number_id = $1";
+pub(crate) const FORGET_DEFAULT: &str = "UPDATE workspaces SET default_phone_number_id = NULL \
+     WHERE default_phone_number_id = $1";
+pub(crate) const ABANDON_RELEASE: &str = "UPDATE phone_numbers SET release_requested_at = NULL \
+     WHERE id = $1 AND status = 'active'";
+pub(crate) static STALE_RELEASES: Sql = sql!(
+    "SELECT ",
+    NUMBER_COLUMNS,
+    " FROM phone_numbers WHERE release_requested_at IS NOT NULL \
+     AND release_requested_at < $1 AND status = 'active' \
+     ORDER BY release_requested_at LIMIT $2"
+);
+
+// SIP trunks.
+pub(crate) static INSERT_SIP_NUMBER: Sql = sql!(
+    "INSERT INTO phone_numbers (id, workspace_id, phone_number, country_code, number_type, \
+     capabilities, monthly_cost_micros, provider, status, nickname, created_at, updated_at, \
+     activated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'active', $9, $10, $10, $10) \
+     RETURNING ",
+    NUMBER_COLUMNS
+);
+pub(crate) const INSERT_SIP_TRUNK: &str = "INSERT INTO sip_trunks (phone_number_id, \
+     workspace_id, termination_uri, auth_mode, username, password_encrypted, created_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7)";
+pub(crate) static SIP_TRUNK: Sql = sql!(
+    "SELECT ",
+    SIP_TRUNK_COLUMNS,
+    " FROM sip_trunks WHERE phone_number_id = $1 AND workspace_id = $2"
+);
+
+// Reconciliation.
+pub(crate) static LIVE_BY_PROVIDER: Sql = sql!(
+    "SELECT ",
+    NUMBER_COLUMNS,
+    " FROM phone_numbers WHERE provider = $1 AND status IN ('pending', 'active') \
+     ORDER BY phone_number"
+);
+pub(crate) const RELEASE_GHOST: &str = "UPDATE phone_numbers SET status = 'released', \
+     released_at = COALESCE(release_requested_at, $2), updated_at = $2, \
+     release_requested_at = NULL, \
+     inbound_agent_id = NULL, outbound_agent_id = NULL, \
+     failure_reason = 'gone at the carrier (reconciliation)' WHERE id = $1 AND status = 'active'";
+pub(crate) const SET_CARRIER_REF: &str = "UPDATE phone_numbers SET carrier_ref = $2 WHERE id = $1";
+
+// Health.
+pub(crate) const HEARTBEAT: &str = "UPDATE store_heartbeat SET at = $1 WHERE id = 1";
+
+/// A statement argument whose kind is known only at run time (the dynamic statements below).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Value {
+    Text(String),
+    NullText,
+    Int(i64),
+}
+
+/// A WHERE clause built from optional filters, numbering its `$n` placeholders as it grows.
+struct Where {
+    clauses: Vec<String>,
+    args: Vec<Value>,
+}
+
+impl Where {
+    /// Every `?` in `clause` becomes the same new placeholder bound to `arg`.
+    fn push(&mut self, clause: &str, arg: &str) {
+        self.args.push(Value::Text(arg.to_owned()));
+        self.clauses
+            .push(clause.replace('?', &format!("${}", self.args.len())));
+    }
+}
+
+/// A list page of numbers: the count and the page, with their arguments.
+pub(crate) struct NumberList {
+    /// Counts the matching rows, or sums the kept counters when only the status filters.
+    pub count_sql: String,
+    pub count_args: Vec<Value>,
+    pub page_sql: String,
+    pub page_args: Vec<Value>,
+}
+
+/// `LIKE` matches `%` and `_` as wildcards: a search for them must match them literally.
+fn like_pattern(q: &str) -> String {
+    let mut pattern = String::with_capacity(q.len() + 2);
+    pattern.push('%');
+    for c in q.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+pub(crate) fn number_list(
+    workspace: &WorkspaceId,
+    filter: &NumberFilter,
+    page: Page,
+) -> NumberList {
+    let mut w = Where {
+        clauses: vec!["workspace_id = $1".to_owned()],
+        args: vec![Value::Text(workspace.as_str().to_owned())],
+    };
+    match filter.status {
+        Some(status) => w.push("status = ?", status.as_str()),
+        None => w.clauses.push(LIVE.to_owned()),
+    }
+    let only_status = filter.country.is_none()
+        && filter.number_type.is_none()
+        && filter.provider.is_none()
+        && filter.agent_id.is_none()
+        && filter.q.as_deref().is_none_or(str::is_empty);
+    if let Some(c) = filter.country {
+        w.push("country_code = ?", c.as_str());
+    }
+    if let Some(t) = filter.number_type {
+        w.push("number_type = ?", t.as_str());
+    }
+    if let Some(p) = filter.provider {
+        w.push("provider = ?", p.as_str());
+    }
+    if let Some(a) = &filter.agent_id {
+        w.push(
+            "(inbound_agent_id = ? OR outbound_agent_id = ?)",
+            a.as_str(),
+        );
+    }
+    if let Some(q) = filter.q.as_deref().filter(|q| !q.is_empty()) {
+        w.push(
+            "(LOWER(phone_number) LIKE ? ESCAPE '\\' \
+             OR LOWER(COALESCE(nickname, '')) LIKE ? ESCAPE '\\' \
+             OR LOWER(COALESCE(label, '')) LIKE ? ESCAPE '\\')",
+            &like_pattern(q),
+        );
+    }
+    let Where { clauses, args } = w;
+    let where_sql = clauses.join(" AND ");
+    // Filtered by status alone, the total is the sum of the counters the triggers keep per
+    // workspace and status: a few rows instead of a count of them all.
+    let count_sql = if only_status {
+        format!(
+            "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM phone_number_counts WHERE {where_sql}"
+        )
+    } else {
+        format!("SELECT COUNT(*) FROM phone_numbers WHERE {where_sql}")
+    };
+    let n = args.len();
+    let page_sql = format!(
+        "SELECT {NUMBER_COLUMNS} FROM phone_numbers WHERE {where_sql} \
+         ORDER BY created_at DESC, id DESC LIMIT ${} OFFSET ${}",
+        n + 1,
+        n + 2
+    );
+    let mut page_args = args.clone();
+    page_args.push(Value::Int(i64::from(page.limit)));
+    page_args.push(Value::Int(page.offset() as i64));
+    NumberList {
+        count_sql,
+        count_args: args,
+        page_sql,
+        page_args,
+    }
+}
+
+/// A partial update of a live number, with the agents it names (each must belong to the
+/// workspace at the moment of the write: an `EXISTS` in the same statement).
+pub(crate) struct NumberUpdate {
+    pub sql: String,
+    pub args: Vec<Value>,
+    pub agents: Vec<AgentId>,
+}
+
+pub(crate) fn number_update(
+    workspace: &WorkspaceId,
+    id: &PhoneNumberId,
+    changes: &NumberChanges,
+    now: Timestamp,
+) -> NumberUpdate {
+    let mut args = vec![
+        Value::Text(id.as_str().to_owned()),
+        Value::Text(workspace.as_str().to_owned()),
+        Value::Int(now.as_millisecond()),
+    ];
+    let mut sets = vec!["updated_at = $3".to_owned()];
+    let mut conditions = vec![
+        "id = $1".to_owned(),
+        "workspace_id = $2".to_owned(),
+        LIVE.to_owned(),
+    ];
+    let mut agents = Vec::new();
+    let text = |v: &Option<String>| v.clone().map_or(Value::NullText, Value::Text);
+    for (column, change) in [("nickname", &changes.nickname), ("label", &changes.label)] {
+        if let Some(value) = change {
+            args.push(text(value));
+            sets.push(format!("{column} = ${}", args.len()));
+        }
+    }
+    let agent_fields = [
+        ("inbound_agent_id", &changes.inbound_agent_id),
+        ("outbound_agent_id", &changes.outbound_agent_id),
+    ];
+    for (column, change) in agent_fields {
+        if let Some(value) = change {
+            args.push(text(&value.as_ref().map(|a| a.as_str().to_owned())));
+            let n = args.len();
+            sets.push(format!("{column} = ${n}"));
+            if let Some(agent) = value {
+                conditions.push(format!(
+                    "EXISTS (SELECT 1 FROM agents WHERE agents.id = ${n} AND agents.workspace_id = $2)"
+                ));
+                agents.push(agent.clone());
+            }
+        }
+    }
+    NumberUpdate {
+        sql: format!(
+            "UPDATE phone_numbers SET {} WHERE {} RETURNING {NUMBER_COLUMNS}",
+            sets.join(", "),
+            conditions.join(" AND ")
+        ),
+        args,
+        agents,
+    }
+}

@@ -1,0 +1,194 @@
+//! The store on a SQLite file, through rusqlite.
+//!
+//! Reads run on the calling thread, on a connection from a shelf of idle ones with their
+//! prepared statements cached: an index lookup costs less than any hand-off to another thread
+//! would. Writes go to one writer thread that commits everything waiting in one transaction
+//! (group commit, `writer.rs`) and answers each write only after that commit succeeded.
+//!
+//! WAL with `synchronous = FULL`: a commit is on the disk when it is answered, and group commit
+//! makes the one fsync per batch cheap under load.
+
+mod agents;
+mod billing;
+mod catalog;
+mod conn;
+mod idempotency;
+mod lifecycle;
+mod numbers;
+mod reconcile;
+mod sip_trunks;
+mod workspaces;
+mod writer;
+
+use crate::faults::StoreFaults;
+use crate::rows::Columns;
+use crate::{StoreError, StoreOptions, StoreResult, WorkspaceId};
+use async_trait::async_trait;
+use conn::{Args, open};
+use rusqlite::Connection;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+/// Every connection's settings. WAL lets readers run beside the writer; FULL makes a commit
+/// durable before it returns; the busy timeout covers other processes (the CLI) holding the
+/// write lock; statement and savepoint journals stay in memory (every write of a group commit
+/// runs in a savepoint, and past 64 KB SQLite would spill them to a temporary file).
+pub(crate) const PRAGMAS: &[&str] = &[
+    "PRAGMA journal_mode = WAL",
+    "PRAGMA synchronous = FULL",
+    "PRAGMA busy_timeout = 5000",
+    "PRAGMA foreign_keys = ON",
+    "PRAGMA temp_store = MEMORY",
+];
+
+pub(crate) struct SqliteStore {
+    path: PathBuf,
+    /// Idle read connections; more are opened when requests overlap.
+    readers: Mutex<Vec<Connection>>,
+    max_idle_readers: usize,
+    /// A connection kept for `PRAGMA data_version` alone, so its answers compare over time
+    /// (each connection counts on its own).
+    probe: Mutex<Option<Connection>>,
+    writer: writer::Writer,
+}
+
+impl SqliteStore {
+    pub(crate) fn open(options: &StoreOptions) -> StoreResult<Self> {
+        let path = file_path(&options.url)?;
+        // Creates the file and switches it to WAL before any other connection looks at it.
+        drop(open(&path, false)?);
+        Ok(SqliteStore {
+            writer: writer::Writer::start(path.clone(), options.faults.clone())?,
+            path,
+            readers: Mutex::new(Vec::new()),
+            max_idle_readers: options.max_connections.max(2) as usize,
+            probe: Mutex::new(None),
+        })
+    }
+
+    /// Run `f` on an idle read connection (opening one if none is idle). A connection that
+    /// failed is not put back: the next read opens a fresh one.
+    fn read<T>(&self, f: impl FnOnce(&Connection) -> StoreResult<T>) -> StoreResult<T> {
+        let idle = self.readers.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let conn = match idle {
+            Some(conn) => conn,
+            None => open(&self.path, true)?,
+        };
+        let result = f(&conn);
+        if !matches!(result, Err(StoreError::Unavailable(_))) {
+            let mut shelf = self.readers.lock().unwrap_or_else(|p| p.into_inner());
+            if shelf.len() < self.max_idle_readers {
+                shelf.push(conn);
+            }
+        }
+        result
+    }
+
+    fn read_one<T>(
+        &self,
+        sql: &str,
+        args: Args<'_>,
+        map: impl Fn(&dyn Columns) -> StoreResult<T>,
+    ) -> StoreResult<Option<T>> {
+        self.read(|c| conn::one(c, sql, args, map))
+    }
+
+    fn read_all<T>(
+        &self,
+        sql: &str,
+        args: Args<'_>,
+        map: impl Fn(&dyn Columns) -> StoreResult<T>,
+    ) -> StoreResult<Vec<T>> {
+        self.read(|c| conn::all(c, sql, args, map))
+    }
+
+    /// Run `f` as one all-or-nothing part of the next group commit; its answer comes once that
+    /// commit succeeded, or as the commit's error.
+    async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    ) -> StoreResult<T> {
+        self.writer.write(f).await
+    }
+}
+
+/// The database file behind a `sqlite:` URL. An in-memory database is refused: each of the
+/// store's connections would see a database of its own.
+fn file_path(url: &str) -> StoreResult<PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url);
+    let path = rest.split('?').next().unwrap_or_default();
+    if path.is_empty() || path.contains(":memory:") || url.contains("mode=memory") {
+        return Err(StoreError::Other(
+            "an in-memory SQLite database is not supported: give a file, e.g. sqlite://dialnexa.db"
+                .into(),
+        ));
+    }
+    Ok(PathBuf::from(path))
+}
+
+#[async_trait]
+impl crate::Store for SqliteStore {
+    async fn ping(&self) -> StoreResult<()> {
+        self.read_one("SELECT 1", &[], |row| row.int(0)).map(drop)
+    }
+
+    async fn ready(&self) -> StoreResult<()> {
+        self.ping().await?;
+        let now = jiff::Timestamp::now().as_millisecond();
+        self.write(move |c| conn::exec(c, crate::queries::HEARTBEAT, &[&now]).map(drop))
+            .await
+    }
+
+    async fn change_token(&self, _workspace: &WorkspaceId) -> StoreResult<Option<u64>> {
+        // `data_version` moves whenever another connection (this process's writer, or another
+        // process) has committed since the probe's previous look; the probe never writes.
+        let mut probe = self.probe.lock().unwrap_or_else(|p| p.into_inner());
+        let conn = match probe.take() {
+            Some(conn) => conn,
+            None => open(&self.path, true)?,
+        };
+        let version = conn::one(&conn, "PRAGMA data_version", &[], |row| row.int(0))?;
+        *probe = Some(conn);
+        Ok(Some(version.unwrap_or_default() as u64))
+    }
+
+    async fn migrate(&self) -> StoreResult<()> {
+        // sqlx's migrator, on a pool of one connection that lives as long as the migration.
+        let options = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(&self.path)
+            .busy_timeout(std::time::Duration::from_secs(5));
+        let pool = sqlx::sqlite::SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await
+            .map_err(|e| StoreError::Unavailable(format!("cannot open the database: {e}")))?;
+        let ran = MIGRATIONS.run(&pool).await;
+        pool.close().await;
+        ran.map_err(|e| StoreError::Other(format!("migration failed: {e}")))
+    }
+
+    async fn close(&self) {
+        self.writer.stop();
+        self.readers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+        *self.probe.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("path", &self.path)
+            .finish()
+    }
+}
+
+/// The faults handle, for the writer.
+pub(crate) type Faults = Arc<StoreFaults>;
