@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Prism (Stoplight's OpenAPI mock server) for the carrier contract tests: the Twilio and Plivo
-# adapters are checked against the carriers' own published specs, and Prism rejects any request
-# those specs do not allow.
+# Prism (Stoplight's OpenAPI mock and validating proxy) for the carrier contract tests: the
+# adapters and the emulator are checked against the carriers' documents, and Prism rejects any
+# request or answer those documents do not allow. Twilio's own OpenAPI document comes from the
+# npm registry too (the package @twilio-alpha/mcp ships Twilio's twilio-oai specs); Plivo and
+# Telnyx are checked against the project's contracts in crates/carriers/contracts/.
 #
-#   scripts/prism.sh install                 install Prism once into the cache dir (idempotent)
+#   scripts/prism.sh install                 install Prism and Twilio's document once (idempotent)
+#   scripts/prism.sh twilio-spec             print the path of Twilio's api_v2010 document
 #   scripts/prism.sh bin                     print the path of the prism binary (installs first)
 #   scripts/prism.sh start NAME SPEC PORT    start a mock in the background, wait until it listens
 #   scripts/prism.sh stop NAME               stop one mock started by this script
@@ -18,6 +21,15 @@ PRISM_VERSION="5.14.2"
 PRISM_DIR="${PRISM_DIR:-${HOME:-/root}/.cache/dialnexa-prism}"
 PRISM_RUN_DIR="${PRISM_RUN_DIR:-$PRISM_DIR/run}"
 PRISM_BIN="$PRISM_DIR/node_modules/.bin/prism"
+# Twilio's document, taken out of the package tarball (its dependencies are not needed) and
+# checked against the registry's integrity hash for this exact version.
+TWILIO_PACKAGE="@twilio-alpha/mcp"
+TWILIO_PACKAGE_VERSION="0.7.0"
+TWILIO_PACKAGE_INTEGRITY="sha512-YsUde1pMXwqHm8Cvq9JdtsyvclVCC/f/V+FmxTNN04u5Qt5aapkbQgcfqBYQ0xcmvATBNswgPDo3MPVaCtZK8Q=="
+TWILIO_SPEC_IN_PACKAGE="package/twilio-oai/spec/json/twilio_api_v2010.json"
+TWILIO_SPEC="$PRISM_DIR/twilio-$TWILIO_PACKAGE_VERSION/twilio_api_v2010.json"
+# Where the tests look for it, whatever the pinned version.
+TWILIO_SPEC_LINK="$PRISM_DIR/twilio_api_v2010.json"
 
 die() { echo "prism.sh: $*" >&2; exit 1; }
 
@@ -29,6 +41,11 @@ installed_version() {
 }
 
 install() {
+    install_prism
+    install_twilio_spec
+}
+
+install_prism() {
     if [[ "$(installed_version 2>/dev/null || true)" == "$PRISM_VERSION" ]]; then
         return 0
     fi
@@ -39,6 +56,30 @@ install() {
     npm install --prefix "$PRISM_DIR" --no-fund --no-audit --loglevel=error \
         "@stoplight/prism-cli@$PRISM_VERSION" </dev/null >&2
     [[ "$(installed_version)" == "$PRISM_VERSION" ]] || die "install finished but $PRISM_BIN is missing"
+}
+
+install_twilio_spec() {
+    [[ -s "$TWILIO_SPEC" ]] || fetch_twilio_spec
+    ln -sfn "$TWILIO_SPEC" "$TWILIO_SPEC_LINK"
+}
+
+fetch_twilio_spec() {
+    command -v npm >/dev/null || die "npm is not installed (Node 20 or newer is needed)"
+    local work
+    work="$(mktemp -d)"
+    echo "prism.sh: fetching Twilio's OpenAPI document ($TWILIO_PACKAGE@$TWILIO_PACKAGE_VERSION)" >&2
+    # `npm pack` downloads the package tarball alone, through npm's own registry settings.
+    (cd "$work" && npm pack --silent "$TWILIO_PACKAGE@$TWILIO_PACKAGE_VERSION" </dev/null >/dev/null)
+    local tarball
+    tarball="$(ls "$work"/*.tgz)"
+    local integrity
+    integrity="sha512-$(openssl dgst -sha512 -binary "$tarball" | base64 -w0)"
+    [[ "$integrity" == "$TWILIO_PACKAGE_INTEGRITY" ]] \
+        || { rm -rf "$work"; die "$TWILIO_PACKAGE@$TWILIO_PACKAGE_VERSION has integrity $integrity, expected $TWILIO_PACKAGE_INTEGRITY"; }
+    tar -xzf "$tarball" -C "$work" "$TWILIO_SPEC_IN_PACKAGE"
+    mkdir -p "$(dirname "$TWILIO_SPEC")"
+    mv "$work/$TWILIO_SPEC_IN_PACKAGE" "$TWILIO_SPEC.tmp" && mv "$TWILIO_SPEC.tmp" "$TWILIO_SPEC"
+    rm -rf "$work"
 }
 
 port_open() {
@@ -109,8 +150,9 @@ stop_all() {
 case "${1:-}" in
     install) install ;;
     bin) install; echo "$PRISM_BIN" ;;
+    twilio-spec) install_twilio_spec; echo "$TWILIO_SPEC" ;;
     start) [[ $# -eq 4 ]] || die "usage: prism.sh start NAME SPEC PORT"; start "$2" "$3" "$4" ;;
     stop) [[ $# -eq 2 ]] || die "usage: prism.sh stop NAME"; stop "$2" ;;
     stop-all) stop_all ;;
-    *) die "usage: prism.sh install | bin | start NAME SPEC PORT | stop NAME | stop-all" ;;
+    *) die "usage: prism.sh install | bin | twilio-spec | start NAME SPEC PORT | stop NAME | stop-all" ;;
 esac

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The project's test command: every test, on SQLite and on PostgreSQL.
-# Needs PostgreSQL on 127.0.0.1:5432 (trust auth) for the second pass and Prism for the carrier
-# contract tests (scripts/prism.sh install); .ci/run prepares both.
+# Needs PostgreSQL on 127.0.0.1:5432 (trust auth) for the second pass, Prism and Twilio's
+# OpenAPI document for the carrier contract tests (scripts/prism.sh install), and python3 for
+# the official-SDK test, which installs its pinned SDKs itself (scripts/python-sdks.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -17,6 +17,7 @@ pub(crate) enum Op {
     ListOwned,
     Update,
     Release,
+    Reserve,
 }
 
 impl Op {
@@ -28,13 +29,14 @@ impl Op {
             Op::ListOwned => "list_owned",
             Op::Update => "update",
             Op::Release => "release",
+            Op::Reserve => "reserve",
         }
     }
 
     /// Whether the call changes state at the carrier. Once such a request has left us, a lost
     /// answer means we cannot tell whether it took effect.
     pub(crate) fn mutates(self) -> bool {
-        matches!(self, Op::Buy | Op::Update | Op::Release)
+        matches!(self, Op::Buy | Op::Update | Op::Release | Op::Reserve)
     }
 }
 
@@ -106,6 +108,15 @@ fn refusal(provider: Provider, op: Op, status: u16, fault: Fault) -> CarrierErro
             (_, 404) => CarrierError::NotFound,
             _ => CarrierError::Rejected(fault.message),
         },
+        Provider::Telnyx => match (op, status) {
+            // Telnyx has no "number taken" code either: an order of a number it will not sell
+            // is refused as an invalid value, saying so in the detail.
+            (Op::Buy, 400 | 422) if says_not_available(&fault.message) => {
+                CarrierError::NotAvailable
+            }
+            (_, 404) => CarrierError::NotFound,
+            _ => CarrierError::Rejected(fault.message),
+        },
         Provider::SipTrunk => CarrierError::Rejected(fault.message),
     }
 }
@@ -137,12 +148,24 @@ impl Fault {
             Provider::Plivo => &["error", "message", "detail", "title"],
             _ => &["message", "error", "detail", "title"],
         };
-        let from_json = json.as_ref().and_then(|j| {
-            keys.iter().find_map(|k| match j.get(*k)? {
-                Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
-                Value::Null => None,
-                Value::String(_) => None,
-                other => Some(other.to_string()),
+        // Telnyx says `{errors: [{code, title, detail}]}`: the first error's detail or title.
+        let first_error = json
+            .as_ref()
+            .and_then(|j| j.pointer("/errors/0"))
+            .and_then(|e| {
+                ["detail", "title"]
+                    .iter()
+                    .find_map(|k| e.get(*k)?.as_str().filter(|s| !s.trim().is_empty()))
+            })
+            .map(|s| s.trim().to_owned());
+        let from_json = first_error.or_else(|| {
+            json.as_ref().and_then(|j| {
+                keys.iter().find_map(|k| match j.get(*k)? {
+                    Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
+                    Value::Null => None,
+                    Value::String(_) => None,
+                    other => Some(other.to_string()),
+                })
             })
         });
         let message = from_json
@@ -206,6 +229,36 @@ mod tests {
             StatusCode::from_u16(status).unwrap(),
             body.as_bytes(),
         )
+    }
+
+    fn telnyx(op: Op, status: u16, body: &str) -> CarrierError {
+        http(
+            Provider::Telnyx,
+            op,
+            StatusCode::from_u16(status).unwrap(),
+            body.as_bytes(),
+        )
+    }
+
+    #[test]
+    fn telnyx_errors() {
+        let taken = r#"{"errors":[{"code":"10015","title":"Invalid value","detail":"The phone number is not available."}]}"#;
+        assert_eq!(telnyx(Op::Buy, 422, taken), NotAvailable);
+        let other = r#"{"errors":[{"code":"10015","title":"Invalid value","detail":"connection_id is unknown"}]}"#;
+        assert_eq!(
+            telnyx(Op::Buy, 422, other),
+            Rejected("connection_id is unknown".into())
+        );
+        assert_eq!(
+            telnyx(
+                Op::Release,
+                404,
+                r#"{"errors":[{"code":"10005","title":"Resource not found"}]}"#
+            ),
+            NotFound
+        );
+        assert_eq!(telnyx(Op::Search, 401, "{}"), Unauthorized);
+        assert!(matches!(telnyx(Op::Reserve, 503, ""), UnknownOutcome(_)));
     }
 
     fn plivo(op: Op, status: u16, body: &str) -> CarrierError {

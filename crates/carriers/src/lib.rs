@@ -1,16 +1,19 @@
 //! What the service needs from a carrier, behind one trait, and the adapters that speak each
-//! carrier's own wire format. Adapters classify every failure so the purchase saga can decide
+//! carrier's own wire format (Twilio, Plivo, Telnyx). Adapters classify every failure so the purchase saga can decide
 //! between "refused", "retry" and "we do not know whether it happened".
 
 mod classify;
 pub mod plivo;
+pub mod telnyx;
 mod transport;
 pub mod twilio;
 
 use async_trait::async_trait;
 use dialnexa_domain::{Capabilities, CountryIso, E164, Money, NumberType, Provider};
+use std::time::Duration;
 
 pub use plivo::{PlivoCarrier, PlivoConfig};
+pub use telnyx::{TelnyxCarrier, TelnyxConfig};
 pub use twilio::{TwilioCarrier, TwilioConfig};
 
 /// An adapter could not be built from its configuration (bad base URL, header, TLS setup).
@@ -65,6 +68,19 @@ pub struct NumberUpdate {
     pub voice_url: Option<String>,
 }
 
+/// Numbers a carrier holds for our account, so nobody else can buy them until `expires_at`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reservation {
+    /// The carrier's handle for the hold.
+    pub id: String,
+    /// The numbers held for us.
+    pub held: Vec<E164>,
+    /// The numbers the carrier would not hold, each with its reason.
+    pub refused: Vec<(E164, String)>,
+    /// When the earliest hold runs out: the carrier may hold for less than asked.
+    pub expires_at: jiff::Timestamp,
+}
+
 /// How a carrier call failed, in the terms the purchase saga needs.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CarrierError {
@@ -109,4 +125,20 @@ pub trait Carrier: Send + Sync + 'static {
 
     /// Give the number back. `Err(NotFound)` when the carrier no longer has it on our account.
     async fn release(&self, owned: &OwnedNumber) -> Result<(), CarrierError>;
+
+    /// Whether [`Carrier::reserve`] holds numbers at this carrier. Where it does not, a
+    /// reservation can only be the service's own.
+    fn can_reserve(&self) -> bool {
+        false
+    }
+
+    /// Holds `numbers` for our account for at most `ttl`, so no other buyer takes them
+    /// meanwhile; numbers it cannot hold are listed as refused, not failed.
+    async fn reserve(&self, numbers: &[E164], ttl: Duration) -> Result<Reservation, CarrierError> {
+        let _ = (numbers, ttl);
+        Err(CarrierError::Rejected(format!(
+            "{} does not hold numbers for a buyer",
+            self.provider()
+        )))
+    }
 }

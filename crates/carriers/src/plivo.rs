@@ -2,7 +2,7 @@
 //! bodies and `limit`/`offset` paging, behind the `Carrier` trait.
 
 use crate::classify::Op;
-use crate::transport::{Body, Settings, Transport, redacted};
+use crate::transport::{Body, Scheme, Settings, Transport, redacted};
 use crate::{
     AvailableNumber, Carrier, CarrierError, ConfigError, NumberUpdate, OwnedNumber, SearchQuery,
 };
@@ -89,6 +89,7 @@ impl PlivoCarrier {
             base_url: &config.base_url,
             username: &config.auth_id,
             secret: &config.auth_token,
+            scheme: Scheme::Basic,
             timeout: config.timeout,
             extra_headers: &config.extra_headers,
             http2_prior_knowledge: config.http2_prior_knowledge,
@@ -290,7 +291,7 @@ impl Carrier for PlivoCarrier {
 }
 
 /// Twilio-style `contains`: digits anywhere in the number, `*` standing for any one digit.
-fn matches(pattern: &str, number: &E164) -> bool {
+pub(crate) fn matches(pattern: &str, number: &E164) -> bool {
     let pattern: Vec<u8> = pattern.bytes().filter(|b| *b != b'+').collect();
     let digits = number.digits().as_bytes();
     pattern.is_empty()

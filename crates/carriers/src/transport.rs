@@ -1,5 +1,6 @@
-//! The HTTP plumbing both adapters share: one client with timeouts, Basic auth, URL building,
-//! and the rule that every failure leaves here already classified and scrubbed of secrets.
+//! The HTTP plumbing the adapters share: one client with timeouts, Basic or bearer auth, URL
+//! building, and the rule that every failure leaves here already classified and scrubbed of
+//! secrets.
 
 use crate::classify::{self, Op};
 use crate::{CarrierError, ConfigError};
@@ -23,8 +24,17 @@ pub(crate) enum Body<'a> {
     None,
     /// `application/x-www-form-urlencoded` (Twilio).
     Form(&'a [(&'a str, String)]),
-    /// `application/json` (Plivo).
+    /// `application/json` (Plivo, Telnyx).
     Json(serde_json::Value),
+}
+
+/// How a carrier takes credentials.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scheme {
+    /// `Basic base64(username:secret)` (Twilio, Plivo).
+    Basic,
+    /// `Bearer secret`, the username unused (Telnyx's API keys).
+    Bearer,
 }
 
 /// Settings the two configs share, gathered so `Transport::new` validates them once.
@@ -33,6 +43,7 @@ pub(crate) struct Settings<'a> {
     pub base_url: &'a str,
     pub username: &'a str,
     pub secret: &'a str,
+    pub scheme: Scheme,
     pub timeout: Duration,
     pub extra_headers: &'a [(String, String)],
     pub http2_prior_knowledge: bool,
@@ -75,9 +86,9 @@ impl Transport {
         if !base.username().is_empty() || base.password().is_some() {
             return Err(ConfigError("base URL must not contain credentials".into()));
         }
-        if s.username.is_empty() || s.secret.is_empty() {
+        if (s.scheme == Scheme::Basic && s.username.is_empty()) || s.secret.is_empty() {
             return Err(ConfigError(
-                "the account id and auth token must not be empty".into(),
+                "the account id and auth token (or API key) must not be empty".into(),
             ));
         }
         if s.timeout.is_zero() {
@@ -108,8 +119,15 @@ impl Transport {
             .default_headers(headers)
             .build()
             .map_err(|e| ConfigError(format!("HTTP client: {e}")))?;
-        let encoded = BASE64.encode(format!("{}:{}", s.username, s.secret));
-        let mut authorization = HeaderValue::from_str(&format!("Basic {encoded}"))
+        let encoded = match s.scheme {
+            Scheme::Basic => BASE64.encode(format!("{}:{}", s.username, s.secret)),
+            Scheme::Bearer => s.secret.to_owned(),
+        };
+        let scheme = match s.scheme {
+            Scheme::Basic => "Basic",
+            Scheme::Bearer => "Bearer",
+        };
+        let mut authorization = HeaderValue::from_str(&format!("{scheme} {encoded}"))
             .map_err(|_| ConfigError("the account id or token has invalid characters".into()))?;
         authorization.set_sensitive(true);
         Ok(Transport {

@@ -2,7 +2,7 @@
 //! resources, form-encoded, behind the `Carrier` trait.
 
 use crate::classify::Op;
-use crate::transport::{Body, Settings, Transport, redacted};
+use crate::transport::{Body, Scheme, Settings, Transport, redacted};
 use crate::{
     AvailableNumber, Carrier, CarrierError, ConfigError, NumberUpdate, OwnedNumber, SearchQuery,
 };
@@ -78,6 +78,7 @@ impl TwilioCarrier {
             base_url: &config.base_url,
             username: &config.account_sid,
             secret: &config.auth_token,
+            scheme: Scheme::Basic,
             timeout: config.timeout,
             extra_headers: &config.extra_headers,
             http2_prior_knowledge: config.http2_prior_knowledge,

@@ -5,6 +5,7 @@
 use crate::config::{CarrierArgs, ServeArgs};
 use anyhow::Context;
 use dialnexa_carriers::plivo::{PlivoCarrier, PlivoConfig};
+use dialnexa_carriers::telnyx::{TelnyxCarrier, TelnyxConfig};
 use dialnexa_carriers::twilio::{TwilioCarrier, TwilioConfig};
 use dialnexa_emulator::{EmulatorConfig, RunningEmulator};
 use dialnexa_http::AppState;
@@ -268,6 +269,35 @@ fn build_carriers(args: &CarrierArgs, emulator_url: Option<String>) -> anyhow::R
         };
         carriers = carriers.with(Arc::new(
             PlivoCarrier::new(config).context("bad Plivo configuration")?,
+        ));
+    }
+
+    let telnyx_base = args
+        .telnyx_base_url
+        .clone()
+        .or_else(|| emulator_url.clone());
+    let telnyx = match (telnyx_base, &args.telnyx_api_key) {
+        (Some(base), Some(key)) => Some((base, key.expose().to_owned())),
+        (Some(base), None) if emulator_url.is_some() => {
+            Some((base, emu::DEFAULT_TELNYX_API_KEY.to_owned()))
+        }
+        (None, Some(key)) => Some((
+            TelnyxConfig::DEFAULT_BASE_URL.to_owned(),
+            key.expose().to_owned(),
+        )),
+        _ => None,
+    };
+    if let Some((base_url, api_key)) = telnyx {
+        let config = TelnyxConfig {
+            http2_prior_knowledge: emulator_url.as_ref() == Some(&base_url),
+            base_url,
+            timeout,
+            // A purchase waits for its order as long as for any carrier call.
+            order_wait: timeout,
+            ..TelnyxConfig::new(api_key)
+        };
+        carriers = carriers.with(Arc::new(
+            TelnyxCarrier::new(config).context("bad Telnyx configuration")?,
         ));
     }
     Ok(carriers)

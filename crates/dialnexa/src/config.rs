@@ -103,6 +103,11 @@ pub struct CarrierArgs {
     pub plivo_auth_id: Option<String>,
     #[arg(long, env = "DIALNEXA_PLIVO_AUTH_TOKEN", hide_env_values = true)]
     pub plivo_auth_token: Option<Secret>,
+    /// Telnyx API base URL, e.g. https://api.telnyx.com (the adapter adds /v2).
+    #[arg(long, env = "DIALNEXA_TELNYX_BASE_URL")]
+    pub telnyx_base_url: Option<String>,
+    #[arg(long, env = "DIALNEXA_TELNYX_API_KEY", hide_env_values = true)]
+    pub telnyx_api_key: Option<Secret>,
     /// Bound on every carrier call, in ms; a purchase whose answer does not come in time is
     /// left pending for recovery.
     #[arg(long, env = "DIALNEXA_CARRIER_TIMEOUT_MS", default_value_t = 10_000)]

@@ -30,6 +30,8 @@ fn args(dir: &std::path::Path) -> ServeArgs {
             plivo_base_url: None,
             plivo_auth_id: None,
             plivo_auth_token: None,
+            telnyx_base_url: None,
+            telnyx_api_key: None,
             carrier_timeout_ms: 2000,
         },
         admin_token: None,

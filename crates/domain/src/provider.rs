@@ -9,21 +9,23 @@ use std::str::FromStr;
 pub enum Provider {
     Twilio,
     Plivo,
+    Telnyx,
     SipTrunk,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{0}` is not a provider: use twilio or plivo")]
+#[error("`{0}` is not a provider: use twilio, plivo or telnyx")]
 pub struct UnknownProvider(pub String);
 
 impl Provider {
     /// The carriers numbers can be bought from.
-    pub const CARRIERS: [Provider; 2] = [Provider::Twilio, Provider::Plivo];
+    pub const CARRIERS: [Provider; 3] = [Provider::Twilio, Provider::Plivo, Provider::Telnyx];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Provider::Twilio => "twilio",
             Provider::Plivo => "plivo",
+            Provider::Telnyx => "telnyx",
             Provider::SipTrunk => "sip_trunk",
         }
     }
@@ -45,6 +47,7 @@ impl FromStr for Provider {
         match s.trim().to_ascii_lowercase().as_str() {
             "twilio" => Ok(Provider::Twilio),
             "plivo" => Ok(Provider::Plivo),
+            "telnyx" => Ok(Provider::Telnyx),
             "sip_trunk" => Ok(Provider::SipTrunk),
             _ => Err(UnknownProvider(s.to_owned())),
         }

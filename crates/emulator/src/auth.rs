@@ -1,4 +1,4 @@
-//! HTTP Basic credentials, the scheme both Twilio and Plivo use.
+//! Credentials as the carriers take them: HTTP Basic (Twilio, Plivo) and bearer keys (Telnyx).
 
 use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
@@ -20,6 +20,17 @@ pub(crate) fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)>
 /// Whether the request carries exactly `user`:`password`.
 pub(crate) fn has_credentials(headers: &HeaderMap, user: &str, password: &str) -> bool {
     basic_credentials(headers).is_some_and(|(u, p)| u == user && p == password)
+}
+
+/// Whether the request carries `Authorization: Bearer <key>` with exactly this key.
+pub(crate) fn has_bearer(headers: &HeaderMap, key: &str) -> bool {
+    let Some(value) = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    match value.trim().split_once(' ') {
+        Some((scheme, token)) => scheme.eq_ignore_ascii_case("bearer") && token.trim() == key,
+        None => false,
+    }
 }
 
 #[cfg(test)]
@@ -45,5 +56,12 @@ mod tests {
         assert_eq!(basic_credentials(&headers("Bearer abc")), None);
         assert_eq!(basic_credentials(&headers("Basic !!!")), None);
         assert_eq!(basic_credentials(&HeaderMap::new()), None);
+        assert!(has_bearer(&headers("Bearer KEY1_abc"), "KEY1_abc"));
+        assert!(has_bearer(&headers("bearer  KEY1_abc "), "KEY1_abc"));
+        assert!(!has_bearer(&headers("Bearer KEY1_abd"), "KEY1_abc"));
+        assert!(!has_bearer(
+            &headers(&format!("Basic {encoded}")),
+            "KEY1_abc"
+        ));
     }
 }

@@ -10,6 +10,11 @@ pub const DEFAULT_TWILIO_AUTH_TOKEN: &str = "e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0";
 /// The Plivo account every emulator knows unless told otherwise ("MA" and 18 characters).
 pub const DEFAULT_PLIVO_AUTH_ID: &str = "MADIALNEXAEMULATOR01";
 pub const DEFAULT_PLIVO_AUTH_TOKEN: &str = "ZW11bGF0b3ItcGxpdm8tYXV0aC10b2tlbi0wMDAw";
+/// The Telnyx account every emulator knows unless told otherwise: its id (a UUID, as Telnyx's
+/// are) tags the numbers it owns, and its API key ("KEY", 26 hex digits, "_", 22 characters)
+/// authenticates as a bearer token.
+pub const DEFAULT_TELNYX_ACCOUNT_ID: &str = "0d1a1ae0-7e1e-4a11-8e0a-e0a0e0a0e0a0";
+pub const DEFAULT_TELNYX_API_KEY: &str = "KEY01DIALNEXAE0E0E0E0E0E0E0E0_ZW11bGF0b3ItdGVsbnl4";
 
 #[derive(Clone, PartialEq, Eq)]
 pub struct TwilioAccount {
@@ -23,6 +28,12 @@ pub struct PlivoAccount {
     pub auth_token: String,
 }
 
+#[derive(Clone, PartialEq, Eq)]
+pub struct TelnyxAccount {
+    pub account_id: String,
+    pub api_key: String,
+}
+
 #[derive(Clone, Debug)]
 pub struct EmulatorConfig {
     /// Address to listen on; port 0 picks a free one.
@@ -31,6 +42,7 @@ pub struct EmulatorConfig {
     pub state_path: Option<PathBuf>,
     pub twilio: TwilioAccount,
     pub plivo: PlivoAccount,
+    pub telnyx: TelnyxAccount,
 }
 
 impl Default for TwilioAccount {
@@ -51,6 +63,15 @@ impl Default for PlivoAccount {
     }
 }
 
+impl Default for TelnyxAccount {
+    fn default() -> Self {
+        TelnyxAccount {
+            account_id: DEFAULT_TELNYX_ACCOUNT_ID.to_owned(),
+            api_key: DEFAULT_TELNYX_API_KEY.to_owned(),
+        }
+    }
+}
+
 impl Default for EmulatorConfig {
     fn default() -> Self {
         EmulatorConfig {
@@ -58,6 +79,7 @@ impl Default for EmulatorConfig {
             state_path: None,
             twilio: TwilioAccount::default(),
             plivo: PlivoAccount::default(),
+            telnyx: TelnyxAccount::default(),
         }
     }
 }
@@ -81,6 +103,15 @@ impl fmt::Debug for PlivoAccount {
     }
 }
 
+impl fmt::Debug for TelnyxAccount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TelnyxAccount")
+            .field("account_id", &self.account_id)
+            .field("api_key", &"<redacted>")
+            .finish()
+    }
+}
+
 impl TwilioAccount {
     /// The owner tag numbers bought by this account carry in the emulator's state.
     pub fn owner(&self) -> String {
@@ -91,6 +122,13 @@ impl TwilioAccount {
 impl PlivoAccount {
     pub fn owner(&self) -> String {
         format!("plivo:{}", self.auth_id)
+    }
+}
+
+impl TelnyxAccount {
+    /// By account id: the API key is a secret and owner tags are shown by the test controls.
+    pub fn owner(&self) -> String {
+        format!("telnyx:{}", self.account_id)
     }
 }
 
@@ -120,5 +158,6 @@ mod tests {
         assert!(printed.contains(DEFAULT_TWILIO_ACCOUNT_SID));
         assert!(!printed.contains(DEFAULT_TWILIO_AUTH_TOKEN));
         assert!(!printed.contains(DEFAULT_PLIVO_AUTH_TOKEN));
+        assert!(!printed.contains(DEFAULT_TELNYX_API_KEY));
     }
 }

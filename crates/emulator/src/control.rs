@@ -17,6 +17,7 @@ use crate::inventory::NumberType;
 use crate::market::{new_twilio_sid, normalize_e164};
 use crate::state::EmulatorState;
 use crate::store::{OwnedNumber, StoreError};
+use crate::telnyx::new_number_id;
 
 /// The owner tag of numbers "another buyer" holds.
 pub const OTHER_OWNER: &str = "other";
@@ -31,6 +32,7 @@ pub(crate) fn router() -> Router<EmulatorState> {
         .route("/_emulator/numbers/{number}/release", post(release))
         .route("/_emulator/owned", get(owned))
         .route("/_emulator/faults", get(faults).post(set_faults))
+        .route("/_emulator/clock", get(clock).post(advance_clock))
         .route("/_emulator/reset", post(reset))
 }
 
@@ -154,7 +156,7 @@ struct AssignBody {
     friendly_name: Option<String>,
 }
 
-/// `POST /_emulator/numbers/{e164}/assign {"carrier": "twilio"|"plivo"}`: the configured
+/// `POST /_emulator/numbers/{e164}/assign {"carrier": "twilio"|"plivo"|"telnyx"}`: the configured
 /// account owns the number without having bought it (an orphan for reconciliation tests).
 async fn assign(
     State(state): State<EmulatorState>,
@@ -164,16 +166,17 @@ async fn assign(
     let e164 = e164(&raw)?;
     let body: AssignBody = serde_json::from_slice(&body).map_err(|e| {
         bad_request(format!(
-            "expected {{\"carrier\": \"twilio\"|\"plivo\"}}: {e}"
+            "expected {{\"carrier\": \"twilio\"|\"plivo\"|\"telnyx\"}}: {e}"
         ))
     })?;
     let config = state.config();
     let (owner, sid) = match body.carrier.as_str() {
         "twilio" => (config.twilio.owner(), Some(new_twilio_sid())),
         "plivo" => (config.plivo.owner(), None),
+        "telnyx" => (config.telnyx.owner(), Some(new_number_id())),
         other => {
             return Err(bad_request(format!(
-                "unknown carrier {other}; use twilio or plivo"
+                "unknown carrier {other}; use twilio, plivo or telnyx"
             )));
         }
     };
@@ -240,6 +243,33 @@ async fn set_faults(
         .map_err(|e| bad_request(e.to_string()))?;
     tracing::info!(?settings, "faults set");
     Ok(Json(settings))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClockUpdate {
+    advance_secs: u64,
+}
+
+/// `GET /_emulator/clock`: the emulator's time and how far tests moved it.
+async fn clock(State(state): State<EmulatorState>) -> Json<Value> {
+    Json(json!({
+        "now": state.now().to_string(),
+        "offset_secs": state.clock_offset() / 1000,
+    }))
+}
+
+/// `POST /_emulator/clock {"advance_secs": N}`: moves the emulator's clock forward, so held
+/// numbers (Telnyx reservations) run out without waiting.
+async fn advance_clock(
+    State(state): State<EmulatorState>,
+    body: Bytes,
+) -> Result<Json<Value>, ControlError> {
+    let update: ClockUpdate = serde_json::from_slice(&body)
+        .map_err(|e| bad_request(format!("expected {{\"advance_secs\": N}}: {e}")))?;
+    state.advance_clock(std::time::Duration::from_secs(update.advance_secs));
+    tracing::info!(advance_secs = update.advance_secs, "emulator clock moved");
+    Ok(clock(State(state)).await)
 }
 
 /// `POST /_emulator/reset`: no owners, no faults.

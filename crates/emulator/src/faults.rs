@@ -24,6 +24,10 @@ pub struct FaultSettings {
     pub fail_status: u16,
     /// The next N buys commit, then hang for a minute before answering.
     pub timeout_after_commit_next: u32,
+    /// Telnyx: how many polls each new number order answers `pending` before it completes.
+    pub order_pending_polls: u32,
+    /// Telnyx: the next N number orders end in `failure` (their numbers go back on sale).
+    pub order_fail_next: u32,
 }
 
 impl Default for FaultSettings {
@@ -34,6 +38,8 @@ impl Default for FaultSettings {
             fail_next: 0,
             fail_status: 500,
             timeout_after_commit_next: 0,
+            order_pending_polls: 0,
+            order_fail_next: 0,
         }
     }
 }
@@ -48,6 +54,8 @@ pub struct FaultUpdate {
     pub fail_next: Option<u32>,
     pub fail_status: Option<u16>,
     pub timeout_after_commit_next: Option<u32>,
+    pub order_pending_polls: Option<u32>,
+    pub order_fail_next: Option<u32>,
     #[serde(default)]
     pub reset: bool,
 }
@@ -96,6 +104,8 @@ impl Faults {
         s.timeout_after_commit_next = update
             .timeout_after_commit_next
             .unwrap_or(s.timeout_after_commit_next);
+        s.order_pending_polls = update.order_pending_polls.unwrap_or(s.order_pending_polls);
+        s.order_fail_next = update.order_fail_next.unwrap_or(s.order_fail_next);
         Ok(s.clone())
     }
 
@@ -123,6 +133,17 @@ impl Faults {
             s.timeout_after_commit_next -= 1;
         }
         hang
+    }
+
+    /// How a new Telnyx number order will go: the polls it stays `pending` for, and whether it
+    /// ends in failure (consuming one `order_fail_next`).
+    pub fn on_order(&self) -> (u32, bool) {
+        let mut s = self.lock();
+        let fail = s.order_fail_next > 0;
+        if fail {
+            s.order_fail_next -= 1;
+        }
+        (s.order_pending_polls, fail)
     }
 
     /// Returns a hang taken by a buy that then sold nothing, for the next buy to use.

@@ -3,7 +3,6 @@
 //! Twilio and Plivo sell from one stock and one ownership table, so a number bought through
 //! one is gone from the other; only the wire formats differ.
 
-use jiff::Timestamp;
 use rand::Rng;
 
 use crate::error::Error;
@@ -69,7 +68,7 @@ impl EmulatorState {
                 Error::InvalidNumber
             });
         }
-        let now = Timestamp::now();
+        let now = self.now();
         let number = OwnedNumber {
             e164: e164.to_owned(),
             owner,

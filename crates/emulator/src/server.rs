@@ -1,4 +1,4 @@
-//! Serving an emulator: the router that joins both carriers and the test controls, and a
+//! Serving an emulator: the router that joins the carriers and the test controls, and a
 //! handle on a running server that tests start on port 0 and stop when done.
 //!
 //! One port speaks HTTP/1.1 and HTTP/2 with prior knowledge (h2c, what a client told to use
@@ -30,6 +30,7 @@ use crate::control;
 use crate::error::Error;
 use crate::plivo::{self, PlivoError};
 use crate::state::EmulatorState;
+use crate::telnyx::{self, TelnyxError};
 use crate::twilio::{self, TwilioError};
 
 /// The whole emulator as one router, for embedding it in another server.
@@ -37,6 +38,7 @@ pub fn router(state: EmulatorState) -> Router {
     Router::new()
         .merge(twilio::router(state.clone()))
         .merge(plivo::router(state.clone()))
+        .merge(telnyx::router(state.clone()))
         .merge(control::router())
         .fallback(unknown_path)
         .with_state(state)
@@ -142,6 +144,8 @@ async fn unknown_path(uri: Uri) -> Response {
         TwilioError(Error::not_found(path)).into_response()
     } else if path.starts_with(plivo::API_ROOT) {
         PlivoError(Error::not_found(path)).into_response()
+    } else if path.starts_with(telnyx::API_ROOT) {
+        TelnyxError(Error::not_found(path)).into_response()
     } else {
         let body = Json(serde_json::json!({ "error": format!("no emulator endpoint at {path}") }));
         (StatusCode::NOT_FOUND, body).into_response()

@@ -1,6 +1,9 @@
 //! Everything a request handler can reach: configuration, stock, ownership and faults.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use jiff::{SignedDuration, Timestamp};
 
 use tokio::sync::watch;
 
@@ -23,6 +26,9 @@ struct Inner {
     faults: Faults,
     /// Flips to `true` when the emulator stops, so hanging buys give up at once.
     stopping: watch::Sender<bool>,
+    /// How far tests have moved the emulator's clock (`/_emulator/clock`), so a 30-minute
+    /// reservation can run out without a test waiting 30 minutes.
+    clock_offset_ms: AtomicI64,
 }
 
 impl EmulatorState {
@@ -40,6 +46,7 @@ impl EmulatorState {
                 store,
                 faults: Faults::default(),
                 stopping,
+                clock_offset_ms: AtomicI64::new(0),
             }),
         })
     }
@@ -58,6 +65,25 @@ impl EmulatorState {
 
     pub(crate) fn faults(&self) -> &Faults {
         &self.inner.faults
+    }
+
+    /// The emulator's time: the system's, plus however far tests moved it.
+    pub fn now(&self) -> Timestamp {
+        let offset = SignedDuration::from_millis(self.clock_offset());
+        Timestamp::now()
+            .checked_add(offset)
+            .unwrap_or(Timestamp::MAX)
+    }
+
+    /// Milliseconds the clock has been moved forward.
+    pub fn clock_offset(&self) -> i64 {
+        self.inner.clock_offset_ms.load(Ordering::Relaxed)
+    }
+
+    /// Moves the clock forward (never back: stored times must not end up in the future).
+    pub fn advance_clock(&self, by: std::time::Duration) {
+        let ms = i64::try_from(by.as_millis()).unwrap_or(i64::MAX);
+        self.inner.clock_offset_ms.fetch_add(ms, Ordering::Relaxed);
     }
 
     /// Tells long-running handlers to finish now.

@@ -24,9 +24,20 @@ use std::sync::{Arc, Mutex, RwLock, TryLockError};
 
 use anyhow::Context;
 use jiff::Timestamp;
-use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::inventory::NumberSet;
+
+mod sql;
+mod telnyx;
+#[cfg(test)]
+mod tests;
+
+use sql::{
+    INSERT, RawRow, SCHEMA, SELECT_ALL, SELECT_BY_E164, SELECT_BY_SID, SELECT_OWNED_BY,
+    insert_batch, insert_row, raw_row, settings_json,
+};
+pub use telnyx::{HoldRefused, OrderRow};
 
 /// A number someone owns. `owner` is `twilio:AC…`, `plivo:MA…` or `other`.
 #[derive(Clone, Debug, PartialEq)]
@@ -102,53 +113,6 @@ struct Buys {
 /// default and the WAL stays near its 4 MB.
 const CHECKPOINT_EVERY: u32 = 100;
 
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS owned_numbers (
-    e164          TEXT PRIMARY KEY NOT NULL,
-    owner         TEXT NOT NULL,
-    sid           TEXT UNIQUE,
-    friendly_name TEXT,
-    voice_url     TEXT,
-    app_id        TEXT,
-    settings      TEXT NOT NULL DEFAULT '{}',
-    created_at    TEXT NOT NULL,
-    updated_at    TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS owned_numbers_owner ON owned_numbers (owner);
-";
-
-/// The columns of an [`OwnedNumber`] in [`raw_row`]'s order, as a literal for `concat!`: the
-/// statements are constants, prepared once per connection (`prepare_cached`).
-macro_rules! columns {
-    () => {
-        "e164, owner, sid, friendly_name, voice_url, app_id, settings, created_at, updated_at"
-    };
-}
-
-const SELECT_BY_E164: &str = concat!("SELECT ", columns!(), " FROM owned_numbers WHERE e164 = ?1");
-const SELECT_BY_SID: &str = concat!("SELECT ", columns!(), " FROM owned_numbers WHERE sid = ?1");
-const SELECT_OWNED_BY: &str = concat!(
-    "SELECT ",
-    columns!(),
-    " FROM owned_numbers WHERE e164 = ?1 AND owner = ?2"
-);
-const SELECT_ALL: &str = concat!(
-    "SELECT ",
-    columns!(),
-    " FROM owned_numbers WHERE ?1 IS NULL OR owner = ?1 ORDER BY rowid"
-);
-const INSERT: &str = concat!(
-    "INSERT INTO owned_numbers (",
-    columns!(),
-    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
-);
-/// A buy: inserts nothing if anyone owns the number already.
-const INSERT_NEW: &str = concat!(
-    "INSERT INTO owned_numbers (",
-    columns!(),
-    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (e164) DO NOTHING"
-);
-
 impl Store {
     /// Opens (and creates) the state file, or an in-memory database when `path` is `None`.
     pub fn open(path: Option<&Path>) -> anyhow::Result<Store> {
@@ -171,6 +135,8 @@ impl Store {
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA)
             .context("creating the emulator schema")?;
+        conn.execute_batch(telnyx::SCHEMA)
+            .context("creating the emulator's Telnyx schema")?;
         let mut owned = NumberSet::default();
         let mut numbers = conn.prepare("SELECT e164 FROM owned_numbers")?;
         let mut rows = numbers.query([])?;
@@ -428,52 +394,15 @@ impl Store {
     /// Forgets every owner.
     pub async fn clear(&self) -> Result<(), StoreError> {
         self.scan(|conn, owned| {
-            conn.execute("DELETE FROM owned_numbers", [])?;
+            conn.execute_batch(
+                "DELETE FROM owned_numbers; DELETE FROM held_numbers; \
+                 DELETE FROM telnyx_orders; DELETE FROM telnyx_reservations;",
+            )?;
             write_lock(owned).clear();
             Ok(())
         })
         .await
     }
-}
-
-/// One batch of [`Store::insert`]: every buy in one transaction, answered after the commit.
-/// The number committed.
-fn insert_batch(conn: &mut Connection, owned: &RwLock<NumberSet>, batch: Vec<Buy>) -> u32 {
-    let refuse = |batch: Vec<Buy>, why: String| {
-        for (_, answer) in batch {
-            let _ = answer.send(Err(StoreError::NotCommitted(why.clone())));
-        }
-    };
-    let tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
-        Ok(tx) => tx,
-        Err(e) => {
-            refuse(batch, e.to_string());
-            return 0;
-        }
-    };
-    let outcomes: Vec<Result<(), StoreError>> = batch
-        .iter()
-        .map(|(number, _)| match insert_row(&tx, INSERT_NEW, number) {
-            Ok(0) => Err(StoreError::Taken),
-            Ok(_) => Ok(()),
-            Err(e) => Err(e),
-        })
-        .collect();
-    if let Err(e) = tx.commit() {
-        tracing::warn!(error = %e, buys = batch.len(), "a batch of buys did not commit");
-        refuse(batch, e.to_string());
-        return 0;
-    }
-    let mut committed = 0;
-    let mut set = write_lock(owned);
-    for ((number, answer), outcome) in batch.into_iter().zip(outcomes) {
-        if outcome.is_ok() {
-            set.insert(&number.e164);
-            committed += 1;
-        }
-        let _ = answer.send(outcome.map(|()| number));
-    }
-    committed
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -486,216 +415,4 @@ fn write_lock(owned: &RwLock<NumberSet>) -> std::sync::RwLockWriteGuard<'_, Numb
     owned
         .write()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-fn settings_json(settings: &BTreeMap<String, String>) -> Result<String, StoreError> {
-    serde_json::to_string(settings).map_err(|e| StoreError::Corrupt(e.to_string()))
-}
-
-/// Runs [`INSERT`] or [`INSERT_NEW`] for `n`; the number of rows written.
-fn insert_row(conn: &Connection, sql: &str, n: &OwnedNumber) -> Result<usize, StoreError> {
-    let written = conn.prepare_cached(sql)?.execute(params![
-        n.e164,
-        n.owner,
-        n.sid,
-        n.friendly_name,
-        n.voice_url,
-        n.app_id,
-        settings_json(&n.settings)?,
-        n.created_at.to_string(),
-        n.updated_at.to_string(),
-    ])?;
-    Ok(written)
-}
-
-/// A row as SQLite hands it over, before the text columns are parsed.
-struct RawRow {
-    number: OwnedNumber,
-    settings: String,
-    created_at: String,
-    updated_at: String,
-}
-
-fn raw_row(row: &Row<'_>) -> rusqlite::Result<RawRow> {
-    Ok(RawRow {
-        number: OwnedNumber {
-            e164: row.get(0)?,
-            owner: row.get(1)?,
-            sid: row.get(2)?,
-            friendly_name: row.get(3)?,
-            voice_url: row.get(4)?,
-            app_id: row.get(5)?,
-            settings: BTreeMap::new(),
-            created_at: Timestamp::UNIX_EPOCH,
-            updated_at: Timestamp::UNIX_EPOCH,
-        },
-        settings: row.get(6)?,
-        created_at: row.get(7)?,
-        updated_at: row.get(8)?,
-    })
-}
-
-impl RawRow {
-    fn parse(self) -> Result<OwnedNumber, StoreError> {
-        let corrupt = |what: &str, e: &dyn std::fmt::Display| {
-            StoreError::Corrupt(format!("{what} of {}: {e}", self.number.e164))
-        };
-        let settings = serde_json::from_str(&self.settings).map_err(|e| corrupt("settings", &e))?;
-        let created_at = self
-            .created_at
-            .parse()
-            .map_err(|e| corrupt("created_at", &e))?;
-        let updated_at = self
-            .updated_at
-            .parse()
-            .map_err(|e| corrupt("updated_at", &e))?;
-        Ok(OwnedNumber {
-            settings,
-            created_at,
-            updated_at,
-            ..self.number
-        })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn number(e164: &str, owner: &str) -> OwnedNumber {
-        let now = Timestamp::now();
-        OwnedNumber {
-            e164: e164.into(),
-            owner: owner.into(),
-            sid: None,
-            friendly_name: None,
-            voice_url: None,
-            app_id: None,
-            settings: BTreeMap::new(),
-            created_at: now,
-            updated_at: now,
-        }
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn buys_at_once_are_committed_together_with_one_owner_per_number() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("state.db");
-        let store = Store::open(Some(&path)).unwrap();
-        // 200 buyers of 50 numbers at once, four for each number.
-        let buys = (0..200).map(|i| {
-            let store = store.clone();
-            async move {
-                let e164 = format!("+1415555{:04}", i % 50);
-                let outcome = store.insert(number(&e164, &format!("twilio:AC{i}"))).await;
-                (e164, outcome)
-            }
-        });
-        let outcomes = futures::future::join_all(buys).await;
-        let mut owners: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for (e164, outcome) in outcomes {
-            match outcome {
-                Ok(bought) => owners.entry(e164).or_default().push(bought.owner),
-                Err(StoreError::Taken) => {}
-                Err(e) => panic!("{e164}: {e}"),
-            }
-        }
-        assert_eq!(owners.len(), 50);
-        assert!(owners.values().all(|o| o.len() == 1), "{owners:?}");
-        // What the buyers were told is what the file holds, after a reopen too.
-        drop(store);
-        let reopened = Store::open(Some(&path)).unwrap();
-        let held = reopened.list(None).await.unwrap();
-        assert_eq!(held.len(), 50);
-        for n in held {
-            assert_eq!(owners[&n.e164], std::slice::from_ref(&n.owner));
-        }
-        assert_eq!(reopened.with_owned(|set| set.len()), 50);
-    }
-
-    #[tokio::test]
-    async fn a_number_has_one_owner_at_a_time() {
-        let store = Store::open(None).unwrap();
-        store
-            .insert(number("+14155552671", "twilio:AC1"))
-            .await
-            .unwrap();
-        let again = store.insert(number("+14155552671", "plivo:MA1")).await;
-        assert!(matches!(again, Err(StoreError::Taken)));
-        assert!(
-            !store
-                .release("+14155552671", Some("plivo:MA1"))
-                .await
-                .unwrap()
-        );
-        assert!(
-            store
-                .release("+14155552671", Some("twilio:AC1"))
-                .await
-                .unwrap()
-        );
-        store
-            .insert(number("+14155552671", "plivo:MA1"))
-            .await
-            .unwrap();
-        let put = store.put(number("+14155552671", "other")).await.unwrap();
-        assert_eq!(store.get("+14155552671").await.unwrap(), Some(put));
-    }
-
-    #[tokio::test]
-    async fn the_wal_is_checkpointed_and_starts_over() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("emulator.db");
-        let store = Store::open(Some(&path)).unwrap();
-        for line in 0..10 * CHECKPOINT_EVERY {
-            let e164 = format!("+1415555{line:04}");
-            store.insert(number(&e164, "twilio:AC1")).await.unwrap();
-        }
-        // A final checkpoint may still be copying: the next statement waits for it.
-        assert!(store.get("+14155550000").await.unwrap().is_some());
-        let wal = std::fs::metadata(dir.path().join("emulator.db-wal"))
-            .unwrap()
-            .len();
-        // Without checkpoints the WAL would hold every page written: some 17 MB.
-        assert!(wal < 8 << 20, "the WAL has grown to {wal} bytes");
-        drop(store);
-        let reopened = Store::open(Some(&path)).unwrap();
-        assert_eq!(reopened.list(None).await.unwrap().len(), 1_000);
-    }
-
-    #[tokio::test]
-    async fn updates_merge_settings_and_survive_a_reopen() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("state/emulator.db");
-        let store = Store::open(Some(&path)).unwrap();
-        store
-            .insert(number("+442071234567", "twilio:AC1"))
-            .await
-            .unwrap();
-        let changes = NumberChanges {
-            friendly_name: Some("Front desk".into()),
-            settings: [("voice_method".to_owned(), "GET".to_owned())].into(),
-            ..NumberChanges::default()
-        };
-        assert!(
-            store
-                .update("+442071234567", "twilio:AC2", changes.clone())
-                .await
-                .unwrap()
-                .is_none()
-        );
-        store
-            .update("+442071234567", "twilio:AC1", changes)
-            .await
-            .unwrap()
-            .unwrap();
-        drop(store);
-        let reopened = Store::open(Some(&path)).unwrap();
-        let got = reopened.get("+442071234567").await.unwrap().unwrap();
-        assert_eq!(got.friendly_name.as_deref(), Some("Front desk"));
-        assert_eq!(got.settings["voice_method"], "GET");
-        assert!(reopened.with_owned(|o| o.contains_e164("+442071234567") && o.len() == 1));
-        assert!(reopened.release("+442071234567", None).await.unwrap());
-        assert_eq!(reopened.with_owned(NumberSet::len), 0);
-    }
 }

@@ -124,7 +124,7 @@ async fn assigned_numbers_show_up_as_the_accounts_own() {
     let (status, _) = h
         .control_post(
             "/numbers/+14155552671/assign",
-            &json!({"carrier": "telnyx"}),
+            &json!({"carrier": "vonage"}),
         )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);

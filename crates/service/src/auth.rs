@@ -136,7 +136,7 @@ impl Services {
         if !spec.default_provider.is_carrier() {
             return Err(ServiceError::bad_request(
                 "invalid_provider",
-                "The default provider must be a carrier: twilio or plivo.",
+                "The default provider must be a carrier: twilio, plivo or telnyx.",
             ));
         }
         let now = self.clock.now();

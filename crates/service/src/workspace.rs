@@ -42,7 +42,7 @@ impl Services {
         if !default_provider.is_carrier() {
             return Err(ServiceError::bad_request(
                 "invalid_provider",
-                "default_provider must be a carrier: twilio or plivo.",
+                "default_provider must be a carrier: twilio, plivo or telnyx.",
             )
             .on("default_provider"));
         }

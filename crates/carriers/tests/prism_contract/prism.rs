@@ -10,48 +10,55 @@ use std::time::{Duration, Instant};
 
 const START_TIMEOUT: Duration = Duration::from_secs(90);
 
-/// The Prism binary, or `None` when the environment explicitly opts out of the contract
-/// tests. A missing install fails loudly so CI can never pass without running them.
-pub fn binary() -> Option<PathBuf> {
-    let found = std::env::var_os("PRISM_BIN")
+/// Where `scripts/prism.sh install` puts Prism and Twilio's document.
+fn install_dir() -> Option<PathBuf> {
+    std::env::var_os("PRISM_DIR")
         .map(PathBuf::from)
         .or_else(|| {
-            let dir = std::env::var_os("PRISM_DIR")
-                .map(PathBuf::from)
-                .or_else(|| {
-                    std::env::var_os("HOME")
-                        .map(|home| Path::new(&home).join(".cache/dialnexa-prism"))
-                })?;
-            Some(dir.join("node_modules/.bin/prism"))
-        });
-    match found {
+            std::env::var_os("HOME").map(|home| Path::new(&home).join(".cache/dialnexa-prism"))
+        })
+}
+
+/// Whether the environment asked, explicitly, to run without Prism.
+fn skipping() -> bool {
+    std::env::var("DIALNEXA_SKIP_PRISM").as_deref() == Ok("1")
+}
+
+/// `path` if it is a file; otherwise `None` when skipping was asked for (said on stderr), and
+/// a panic when not, so a machine without Prism can never pass these tests by accident.
+fn installed(what: &str, path: Option<PathBuf>, test: &str) -> Option<PathBuf> {
+    match path {
         Some(path) if path.is_file() => Some(path),
-        _ if std::env::var("DIALNEXA_SKIP_PRISM").as_deref() == Ok("1") => {
-            eprintln!("DIALNEXA_SKIP_PRISM=1: skipping the Prism contract test");
+        _ if skipping() => {
+            eprintln!("DIALNEXA_SKIP_PRISM=1: {test} SKIPPED (no {what}); it did not run");
             None
         }
         other => panic!(
-            "Prism is not installed (looked at {other:?}). Run `scripts/prism.sh install`, \
-             set PRISM_BIN to a prism binary, or set DIALNEXA_SKIP_PRISM=1 to skip on purpose."
+            "{what} is not installed (looked at {other:?}). Run `bash scripts/prism.sh install`, \
+             or set DIALNEXA_SKIP_PRISM=1 to skip the Prism tests on purpose."
         ),
     }
 }
 
-/// `shared/specs/NAME`, found beside the repository (or under `DIALNEXA_SPECS_DIR`).
-pub fn spec(name: &str) -> PathBuf {
-    if let Some(dir) = std::env::var_os("DIALNEXA_SPECS_DIR") {
-        return Path::new(&dir).join(name);
-    }
+/// The Prism binary (`PRISM_BIN`, or the install dir), or `None` when skipping on purpose.
+pub fn binary(test: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PRISM_BIN")
+        .map(PathBuf::from)
+        .or_else(|| Some(install_dir()?.join("node_modules/.bin/prism")));
+    installed("Prism", path, test)
+}
+
+/// Twilio's own api_v2010 document from the npm registry, as installed by `prism.sh`.
+pub fn twilio_document(test: &str) -> Option<PathBuf> {
+    let path = install_dir().map(|dir| dir.join("twilio_api_v2010.json"));
+    installed("Twilio's OpenAPI document", path, test)
+}
+
+/// One of the project's own contract documents, `crates/carriers/contracts/NAME`.
+pub fn contract(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .map(|dir| dir.join("shared/specs").join(name))
-        .find(|path| path.is_file())
-        .unwrap_or_else(|| {
-            panic!(
-                "no shared/specs/{name} above {}",
-                env!("CARGO_MANIFEST_DIR")
-            )
-        })
+        .join("contracts")
+        .join(name)
 }
 
 /// A running `prism mock`, killed on drop.
@@ -65,9 +72,19 @@ impl Prism {
     /// Starts a mock of `spec` and waits until it listens. Retries on a new port when another
     /// process grabbed the one we picked in between.
     pub fn start(binary: &Path, spec: &Path) -> Prism {
+        Prism::start_with(binary, spec, None)
+    }
+
+    /// Starts a validating proxy in front of `upstream`: Prism forwards every request and
+    /// reports what breaks `spec`, in the request or in the answer, in `sl-violations`.
+    pub fn proxy(binary: &Path, spec: &Path, upstream: &str) -> Prism {
+        Prism::start_with(binary, spec, Some(upstream))
+    }
+
+    fn start_with(binary: &Path, spec: &Path, upstream: Option<&str>) -> Prism {
         let mut last_log = String::new();
         for _ in 0..3 {
-            match Prism::try_start(binary, spec) {
+            match Prism::try_start(binary, spec, upstream) {
                 Ok(prism) => return prism,
                 Err(log) => last_log = log,
             }
@@ -75,11 +92,14 @@ impl Prism {
         panic!("Prism did not start for {}:\n{last_log}", spec.display());
     }
 
-    fn try_start(binary: &Path, spec: &Path) -> Result<Prism, String> {
+    fn try_start(binary: &Path, spec: &Path, upstream: Option<&str>) -> Result<Prism, String> {
         let port = free_port();
+        // `prism mock DOCUMENT` or `prism proxy DOCUMENT UPSTREAM`.
+        let command = if upstream.is_some() { "proxy" } else { "mock" };
         let mut child = Command::new(binary)
-            .args(["mock", "-h", "127.0.0.1", "-p", &port.to_string()])
+            .args([command, "-h", "127.0.0.1", "-p", &port.to_string()])
             .arg(spec)
+            .args(upstream)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

@@ -71,6 +71,16 @@ impl Recorder {
         self.exchanges.lock().unwrap().last().cloned()
     }
 
+    /// The statuses of the exchanges recorded since the last `take`, without consuming them.
+    pub fn last_statuses(&self) -> Vec<u16> {
+        self.exchanges
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|e| e.status)
+            .collect()
+    }
+
     /// Everything recorded since the last call.
     pub fn take(&self) -> Vec<Exchange> {
         std::mem::take(&mut *self.exchanges.lock().unwrap())

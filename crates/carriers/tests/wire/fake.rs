@@ -178,3 +178,17 @@ pub fn plivo_with(base_url: &str, timeout: Duration, app_id: Option<&str>) -> Pl
 pub fn e164(s: &str) -> E164 {
     E164::parse(s).unwrap()
 }
+
+pub const TELNYX_KEY: &str = "KEY0123456789ABCDEF0123456789_tok-very-secret";
+
+/// A Telnyx adapter against `base_url` that polls orders every few milliseconds.
+pub fn telnyx(base_url: &str) -> dialnexa_carriers::TelnyxCarrier {
+    dialnexa_carriers::TelnyxCarrier::new(dialnexa_carriers::TelnyxConfig {
+        base_url: base_url.to_owned(),
+        order_poll_interval: Duration::from_millis(5),
+        order_wait: Duration::from_millis(200),
+        connection_id: Some("1684641123236054244".to_owned()),
+        ..dialnexa_carriers::TelnyxConfig::new(TELNYX_KEY)
+    })
+    .unwrap()
+}

@@ -5,4 +5,5 @@
 mod errors;
 mod fake;
 mod plivo;
+mod telnyx;
 mod twilio;

@@ -27,7 +27,7 @@ pub struct Cli {
 pub enum Command {
     /// Run the HTTP API (and, by default, an embedded carrier emulator).
     Serve(Box<ServeArgs>),
-    /// Run the carrier emulator on its own (Twilio and Plivo wire formats).
+    /// Run the carrier emulator on its own (Twilio, Plivo and Telnyx wire formats).
     CarrierEmulator {
         #[arg(
             long,

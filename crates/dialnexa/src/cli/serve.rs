@@ -13,7 +13,7 @@ pub(super) async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let app = Application::build(args).await?;
     println!("DialNexa Numbers listening on http://{}", app.local_addr());
     if let Some(url) = app.emulator_url() {
-        println!("carrier emulator (Twilio and Plivo wire formats) on {url}");
+        println!("carrier emulator (Twilio, Plivo and Telnyx wire formats) on {url}");
     }
     if let Some(demo) = app.demo_key() {
         println!(

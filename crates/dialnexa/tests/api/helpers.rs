@@ -52,6 +52,8 @@ pub fn serve_args(database_url: String, dir: &std::path::Path) -> ServeArgs {
             plivo_base_url: None,
             plivo_auth_id: None,
             plivo_auth_token: None,
+            telnyx_base_url: None,
+            telnyx_api_key: None,
             carrier_timeout_ms: 2_000,
         },
         admin_token: Some("test-admin-token".into()),

@@ -21,4 +21,5 @@ mod sip_trunk;
 mod startup;
 #[path = "../support/mod.rs"]
 mod support;
+mod telnyx;
 mod workspace;

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use axum::body::Bytes;
 use axum::extract::{Path, Request, State};
-use axum::http::{Method, StatusCode};
+use axum::http::{Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -109,11 +109,19 @@ impl From<StoreError> for PlivoError {
     }
 }
 
+/// What Plivo answers a request whose credentials it refuses: plain text, not its JSON error
+/// shape. (The `plivo` SDK reads a JSON 401 of a list call as a page, and fails on it.)
+const UNAUTHORIZED_TEXT: &str = "Authentication failed: check the Auth ID and Auth Token.";
+
 impl IntoResponse for PlivoError {
     fn into_response(self) -> Response {
         self.0.log();
+        if let Error::Unauthorized = self.0 {
+            let plain = [(header::CONTENT_TYPE, "text/plain; charset=utf-8")];
+            return (StatusCode::UNAUTHORIZED, plain, UNAUTHORIZED_TEXT).into_response();
+        }
         let (status, message) = match &self.0 {
-            Error::Unauthorized => (StatusCode::UNAUTHORIZED, "authentication failed".to_owned()),
+            Error::Unauthorized => (StatusCode::UNAUTHORIZED, UNAUTHORIZED_TEXT.to_owned()),
             // Plivo answers "not found" for any number it will not sell (plivo-ruby #8).
             Error::InvalidNumber
             | Error::NotAvailable

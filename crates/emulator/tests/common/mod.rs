@@ -1,5 +1,6 @@
 //! Shared test harness: a fresh emulator on port 0 per test and a client that speaks to it
-//! the way the carriers' SDKs would (Basic auth, forms for Twilio, JSON for Plivo).
+//! the way the carriers' SDKs would (Basic auth, forms for Twilio, JSON for Plivo, a bearer
+//! key and JSON for Telnyx).
 
 #![allow(dead_code)] // Each test binary uses its own part of the harness.
 
@@ -95,6 +96,39 @@ impl Harness {
 
     pub async fn plivo_delete(&self, path: &str) -> (StatusCode, Value) {
         send(self.plivo_auth(self.http.delete(self.plivo(path)))).await
+    }
+
+    /// A Telnyx URL: `telnyx("/phone_numbers")`.
+    pub fn telnyx(&self, path: &str) -> String {
+        self.url(&format!("/v2{path}"))
+    }
+
+    fn telnyx_auth(&self, request: RequestBuilder) -> RequestBuilder {
+        request.bearer_auth(&self.emulator.config().telnyx.api_key)
+    }
+
+    pub async fn telnyx_get(&self, path: &str) -> (StatusCode, Value) {
+        send(self.telnyx_auth(self.http.get(self.telnyx(path)))).await
+    }
+
+    pub async fn telnyx_post(&self, path: &str, body: &Value) -> (StatusCode, Value) {
+        send(
+            self.telnyx_auth(self.http.post(self.telnyx(path)))
+                .json(body),
+        )
+        .await
+    }
+
+    pub async fn telnyx_patch(&self, path: &str, body: &Value) -> (StatusCode, Value) {
+        send(
+            self.telnyx_auth(self.http.patch(self.telnyx(path)))
+                .json(body),
+        )
+        .await
+    }
+
+    pub async fn telnyx_delete(&self, path: &str) -> (StatusCode, Value) {
+        send(self.telnyx_auth(self.http.delete(self.telnyx(path)))).await
     }
 
     pub async fn control_get(&self, path: &str) -> (StatusCode, Value) {

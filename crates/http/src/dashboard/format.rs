@@ -66,6 +66,7 @@ pub fn provider(p: Provider) -> &'static str {
     match p {
         Provider::Twilio => "Twilio",
         Provider::Plivo => "Plivo",
+        Provider::Telnyx => "Telnyx",
         Provider::SipTrunk => "Own SIP trunk",
     }
 }

@@ -62,6 +62,7 @@ fn provider_name(p: Provider) -> &'static str {
     match p {
         Provider::Twilio => "Twilio",
         Provider::Plivo => "Plivo",
+        Provider::Telnyx => "Telnyx",
         Provider::SipTrunk => "SIP trunk",
     }
 }
