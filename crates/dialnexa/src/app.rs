@@ -65,6 +65,7 @@ impl Application {
                 failpoints: args.failpoints.clone(),
                 encryption_key: Some(encryption_key),
                 api_key_cache_ttl: Duration::from_millis(args.api_key_cache_ms),
+                sip_allow_private: args.guards.sip_allow_private,
                 ..ServiceConfig::default()
             },
         )

@@ -142,6 +142,8 @@ pub struct ServeArgs {
     /// database, after at most this long. 0 reads the database on every request.
     #[arg(long, env = "DIALNEXA_API_KEY_CACHE_MS", default_value_t = 5_000)]
     pub api_key_cache_ms: u64,
+    #[command(flatten)]
+    pub guards: GuardArgs,
     /// Do not create the demo workspace on first start.
     #[arg(long, env = "DIALNEXA_NO_DEMO")]
     pub no_demo: bool,
@@ -173,4 +175,39 @@ pub struct ServeArgs {
         allow_negative_numbers = true
     )]
     pub clock_offset_secs: i64,
+}
+
+/// What protects the service from its callers: rate limits, slow clients, private targets.
+#[derive(Debug, Clone, Args)]
+pub struct GuardArgs {
+    /// Requests per second each API key may make to this server (a token bucket holding twice
+    /// as many, so a burst passes); a carrier search costs several. 0 turns the limit off.
+    #[arg(long, env = "DIALNEXA_RATE_LIMIT_RPS", default_value_t = 100)]
+    pub rate_limit_rps: u32,
+    /// A connection that has not sent a whole request header this long after it opened (or
+    /// after the first byte of its next request) is closed, in ms.
+    #[arg(
+        long,
+        env = "DIALNEXA_HEADER_READ_TIMEOUT_MS",
+        default_value_t = 10_000
+    )]
+    pub header_read_timeout_ms: u64,
+    /// A kept-alive connection with no request for this long is closed, in ms.
+    #[arg(long, env = "DIALNEXA_IDLE_TIMEOUT_MS", default_value_t = 60_000)]
+    pub idle_timeout_ms: u64,
+    /// Accept SIP trunks whose terminationUri is a loopback, private or link-local address
+    /// (refused by default: the platform would place calls into its own network).
+    #[arg(long, env = "DIALNEXA_SIP_ALLOW_PRIVATE")]
+    pub sip_allow_private: bool,
+}
+
+impl Default for GuardArgs {
+    fn default() -> Self {
+        GuardArgs {
+            rate_limit_rps: 100,
+            header_read_timeout_ms: 10_000,
+            idle_timeout_ms: 60_000,
+            sip_allow_private: false,
+        }
+    }
 }

@@ -37,6 +37,7 @@ fn args(dir: &std::path::Path) -> ServeArgs {
         admin_token: None,
         encryption_key: None,
         api_key_cache_ms: 5_000,
+        guards: Default::default(),
         no_demo: true,
         no_migrate: false,
         failpoints: Default::default(),

@@ -5,6 +5,7 @@ pub mod billing;
 pub mod ids;
 pub mod keypad;
 pub mod money;
+pub mod net;
 pub mod number_kind;
 pub mod phone;
 pub mod phone_error;

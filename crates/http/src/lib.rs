@@ -12,11 +12,13 @@ pub mod views;
 
 use axum::Router;
 use axum::http::StatusCode;
+use axum::http::{HeaderValue, header};
 use axum::response::IntoResponse;
 use dialnexa_service::{ServiceError, Services};
 use std::sync::Arc;
 use std::time::Duration;
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -75,6 +77,11 @@ pub fn router(state: AppState) -> Router {
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(60),
+        ))
+        // No browser may guess another type than the one stated (a JSON error read as HTML).
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
         ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

@@ -127,6 +127,7 @@ impl Services {
 
     pub async fn create_workspace(&self, spec: WorkspaceSpec) -> ServiceResult<Workspace> {
         let name = spec.name.trim();
+        crate::input::no_nul("name", name)?;
         if name.is_empty() || name.chars().count() > 255 {
             return Err(ServiceError::bad_request(
                 "invalid_name",
@@ -163,6 +164,7 @@ impl Services {
         workspace: &WorkspaceId,
         name: &str,
     ) -> ServiceResult<CreatedKey> {
+        crate::input::no_nul("name", name)?;
         if self.store.get_workspace(workspace).await?.is_none() {
             return Err(ServiceError::not_found("Workspace"));
         }

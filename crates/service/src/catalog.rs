@@ -50,6 +50,11 @@ pub struct PriceQuery {
 
 impl PriceQuery {
     pub fn parse(&self) -> ServiceResult<PriceFilter> {
+        input::no_nul_in(&[
+            ("country_iso", &self.country_iso),
+            ("provider", &self.provider),
+            ("type", &self.number_type),
+        ])?;
         Ok(PriceFilter {
             country: present(&self.country_iso)
                 .map(|c| input::country("country_iso", c))

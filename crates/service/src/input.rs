@@ -10,6 +10,27 @@ pub fn present(raw: &Option<String>) -> Option<&str> {
     raw.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
+/// A NUL character cannot be stored in PostgreSQL's text (SQLite would keep it and cut it off
+/// in C strings), and no name, filter or credential needs one: refused wherever text comes in.
+pub fn no_nul(field: &'static str, raw: &str) -> ServiceResult<()> {
+    if raw.contains('\0') {
+        return Err(ServiceError::bad_request(
+            "invalid_characters",
+            format!("{field} must not contain a NUL character (\\u0000)."),
+        )
+        .on(field));
+    }
+    Ok(())
+}
+
+/// `no_nul` over every text field of a request, named as the request names them.
+pub fn no_nul_in(fields: &[(&'static str, &Option<String>)]) -> ServiceResult<()> {
+    fields
+        .iter()
+        .filter_map(|(field, raw)| raw.as_deref().map(|r| (*field, r)))
+        .try_for_each(|(field, raw)| no_nul(field, raw))
+}
+
 pub fn e164(field: &'static str, raw: Option<&str>) -> ServiceResult<E164> {
     let raw = raw.ok_or_else(|| {
         ServiceError::bad_request(
@@ -106,6 +127,10 @@ mod tests {
             "invalid_query"
         );
         assert_eq!(present(&Some("  ".into())), None);
+        let e = no_nul_in(&[("name", &Some("ok".into())), ("q", &Some("a\0".into()))]);
+        let e = e.unwrap_err();
+        assert_eq!((e.code, e.field), ("invalid_characters", Some("q")));
+        assert!(no_nul_in(&[("q", &None), ("name", &Some("fine".into()))]).is_ok());
         assert_eq!(present(&Some(" US ".into())), Some("US"));
     }
 }

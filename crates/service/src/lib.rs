@@ -48,6 +48,9 @@ pub struct ServiceConfig {
     /// How long a verified API key is trusted without reading the database again; a key
     /// revoked through another process keeps working that long. Zero: read every time.
     pub api_key_cache_ttl: Duration,
+    /// Accept SIP trunks on loopback, private and link-local addresses (an operator whose
+    /// trunks live on its own network); refused otherwise.
+    pub sip_allow_private: bool,
 }
 
 impl Default for ServiceConfig {
@@ -57,6 +60,7 @@ impl Default for ServiceConfig {
             api_key_cache_ttl: Duration::from_secs(5),
             failpoints: Default::default(),
             encryption_key: None,
+            sip_allow_private: false,
         }
     }
 }

@@ -54,6 +54,16 @@ pub struct NumberListing {
 
 impl NumberQuery {
     pub fn parse(&self) -> ServiceResult<NumberListing> {
+        input::no_nul_in(&[
+            ("page", &self.page),
+            ("limit", &self.limit),
+            ("status", &self.status),
+            ("country_code", &self.country_code),
+            ("type", &self.number_type),
+            ("provider", &self.provider),
+            ("agent_id", &self.agent_id),
+            ("q", &self.q),
+        ])?;
         let number = |field, raw: &Option<String>| {
             present(raw)
                 .map(|r| input::whole_number(field, r))

@@ -51,6 +51,16 @@ pub struct SearchRequest {
 
 impl SearchQuery {
     pub fn parse(&self) -> ServiceResult<SearchRequest> {
+        input::no_nul_in(&[
+            ("country_iso", &self.country_iso),
+            ("type", &self.number_type),
+            ("area_code", &self.area_code),
+            ("contains", &self.contains),
+            ("region", &self.region),
+            ("capabilities", &self.capabilities),
+            ("limit", &self.limit),
+            ("provider", &self.provider),
+        ])?;
         let country = present(&self.country_iso).ok_or_else(|| {
             ServiceError::bad_request("missing_field", "country_iso is required").on("country_iso")
         })?;

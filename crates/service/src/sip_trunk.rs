@@ -136,6 +136,27 @@ fn check_host(whole: &str, host: &str) -> Result<String, String> {
     Ok(host.to_ascii_lowercase())
 }
 
+/// A trunk inside the platform's own network (loopback, private ranges, the cloud metadata
+/// service) would have the platform place calls at its own machines; only an operator who runs
+/// trunks there (`--sip-allow-private`) may allow it.
+fn refuse_private_target(termination_uri: &str) -> ServiceResult<()> {
+    let host = match termination_uri.split_once(']') {
+        Some((v6, _)) => &termination_uri[..=v6.len()],
+        None => termination_uri.split(':').next().unwrap_or(termination_uri),
+    };
+    match dialnexa_domain::net::private_host(host) {
+        None => Ok(()),
+        Some(why) => Err(bad(
+            "terminationUri",
+            "private_termination_uri",
+            format!(
+                "terminationUri `{termination_uri}` is {why}: give the public host name or \
+                 address of your SIP trunk, e.g. trunk.example.com:5060"
+            ),
+        )),
+    }
+}
+
 fn check_credential(field: &'static str, value: &str) -> ServiceResult<()> {
     if value.is_empty()
         || value.chars().count() > MAX_CREDENTIAL_CHARS
@@ -163,6 +184,9 @@ impl Services {
         let number = input::e164("phoneNumber", req.phone_number.as_deref())?;
         let termination_uri = parse_termination_uri(req.termination_uri.as_deref().unwrap_or(""))
             .map_err(|m| bad("terminationUri", "invalid_termination_uri", m))?;
+        if !self.config.sip_allow_private {
+            refuse_private_target(&termination_uri)?;
+        }
         let auth_mode = match req.auth_mode.as_deref().map(str::trim) {
             None | Some("") => SipAuthMode::UserPass,
             Some(mode) => SipAuthMode::parse(mode)

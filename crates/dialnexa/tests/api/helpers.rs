@@ -59,6 +59,7 @@ pub fn serve_args(database_url: String, dir: &std::path::Path) -> ServeArgs {
         admin_token: Some("test-admin-token".into()),
         encryption_key,
         api_key_cache_ms: 5_000,
+        guards: Default::default(),
         no_demo: true,
         no_migrate: false,
         failpoints: Default::default(),

@@ -3,11 +3,13 @@
 
 mod agents;
 mod billing;
+mod browser;
 mod catalog;
 mod cli;
 mod dashboard;
 mod durability;
 mod helpers;
+mod hostile_input;
 mod idempotency;
 mod lifecycle;
 mod lifecycle_helpers;

@@ -262,5 +262,24 @@ pub fn redirect_with(path: &str, notice: &str) -> Response {
         None => (path, String::new()),
     };
     let sep = if base.contains('?') { '&' } else { '?' };
-    axum::response::Redirect::to(&format!("{base}{sep}notice={notice}{fragment}")).into_response()
+    redirect(&format!("{base}{sep}notice={notice}{fragment}"))
+}
+
+/// A 303 to `location`; one that cannot be a header (a control character that came in with a
+/// path id or `next=`) is a 400 page, where axum's `Redirect` would answer a plain-text 500.
+pub fn redirect(location: &str) -> Response {
+    if location.chars().any(char::is_control) {
+        return bad_address();
+    }
+    axum::response::Redirect::to(location).into_response()
+}
+
+/// The page for an address carrying characters no dashboard address has.
+pub fn bad_address() -> Response {
+    message_page(
+        StatusCode::BAD_REQUEST,
+        "This address is not valid",
+        "It contains control characters, which no dashboard address has. Check the link you \
+         followed, or start again from your phone numbers.",
+    )
 }

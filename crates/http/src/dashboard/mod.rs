@@ -68,6 +68,18 @@ pub fn router() -> Router<AppState> {
         .layer(middleware::from_fn(security_headers))
 }
 
+/// Whether a percent-encoded path decodes to a control character (`%00`–`%1F`, `%7F`).
+fn encodes_control_character(path: &str) -> bool {
+    let bytes = path.as_bytes();
+    bytes.windows(3).any(|w| {
+        w[0] == b'%'
+            && std::str::from_utf8(&w[1..])
+                .ok()
+                .and_then(|hex| u8::from_str_radix(hex, 16).ok())
+                .is_some_and(|b| b < 0x20 || b == 0x7f)
+    })
+}
+
 async fn home() -> Redirect {
     Redirect::to("/dashboard/numbers")
 }
@@ -91,9 +103,14 @@ async fn not_found() -> Response {
     )
 }
 
-/// No scripts, no framing, nothing cached that may show a secret, no page address leaked.
+/// No scripts, no framing, nothing cached that may show a secret, no page address leaked; and
+/// an address with control characters in it (a path id of `%0A`) refused before any page.
 async fn security_headers(req: Request, next: Next) -> Response {
-    let mut response = next.run(req).await;
+    let mut response = if encodes_control_character(req.uri().path()) {
+        layout::bad_address()
+    } else {
+        next.run(req).await
+    };
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
@@ -115,4 +132,18 @@ async fn security_headers(req: Request, next: Next) -> Response {
         .entry(header::CACHE_CONTROL)
         .or_insert(HeaderValue::from_static("no-store"));
     response
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn control_characters_in_paths_are_found() {
+        use super::encodes_control_character as control;
+        assert!(control("/dashboard/numbers/%0A/default"));
+        assert!(control("/dashboard/numbers/phn_%00"));
+        assert!(control("/dashboard/x%7f"));
+        assert!(!control("/dashboard/numbers/phn_abc%20d"));
+        assert!(!control("/dashboard/numbers/%E2%82%AC"));
+        assert!(!control("/dashboard/100%"));
+    }
 }

@@ -11,7 +11,7 @@ use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use dialnexa_service::ErrorKind;
 use maud::html;
 use serde::Deserialize;
@@ -23,6 +23,14 @@ pub struct SignInQuery {
 }
 
 /// Only paths of this dashboard: never another host, so the link cannot send anyone away.
+/// `Err` (a 400) for one with control characters, which no address of ours has.
+fn checked_next(next: Option<&str>) -> Result<String, Response> {
+    if next.is_some_and(|n| n.chars().any(char::is_control)) {
+        return Err(super::layout::bad_address());
+    }
+    Ok(safe_next(next))
+}
+
 fn safe_next(next: Option<&str>) -> String {
     match next {
         Some(n)
@@ -82,7 +90,7 @@ async fn already_signed_in(state: &AppState, headers: &HeaderMap, next: &str) ->
         .authenticate(secret)
         .await
         .ok()
-        .map(|_| Redirect::to(next).into_response())
+        .map(|_| super::layout::redirect(next))
 }
 
 #[tracing::instrument(skip_all)]
@@ -91,7 +99,10 @@ pub async fn show(
     headers: HeaderMap,
     Query(q): Query<SignInQuery>,
 ) -> Response {
-    let next = safe_next(q.next.as_deref());
+    let next = match checked_next(q.next.as_deref()) {
+        Ok(next) => next,
+        Err(refused) => return refused,
+    };
     if let Some(already) = already_signed_in(&state, &headers, &next).await {
         return already;
     }
@@ -102,7 +113,10 @@ pub async fn show(
 #[tracing::instrument(skip_all)]
 pub async fn submit(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let data = FormData::parse(&body).unwrap_or_default();
-    let next = safe_next(data.get("next"));
+    let next = match checked_next(data.get("next")) {
+        Ok(next) => next,
+        Err(refused) => return refused,
+    };
     if !signin_token_ok(&headers, data.get(CSRF_FIELD)) {
         tracing::info!("dashboard sign-in refused: missing or invalid CSRF token");
         return form(
@@ -128,7 +142,7 @@ pub async fn submit(State(state): State<AppState>, headers: HeaderMap, body: Byt
     }
     match state.services.authenticate(secret).await {
         Ok(_) => {
-            let mut response = Redirect::to(&next).into_response();
+            let mut response = super::layout::redirect(&next);
             if let Ok(v) = session_cookie(&headers, secret).parse() {
                 response.headers_mut().append(header::SET_COOKIE, v);
             }
