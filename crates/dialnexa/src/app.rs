@@ -20,6 +20,7 @@ use tokio::net::TcpListener;
 
 pub struct Application {
     listener: TcpListener,
+    deadlines: crate::slow_clients::Deadlines,
     workers: crate::workers::WorkerConfig,
     state: AppState,
     store: SqlStore,
@@ -99,8 +100,13 @@ impl Application {
             renewal_interval: Duration::from_millis(args.renewal_interval_ms),
             reconcile_interval: Duration::from_millis(args.reconcile_interval_ms),
         };
+        let deadlines = crate::slow_clients::Deadlines {
+            header: Duration::from_millis(args.guards.header_read_timeout_ms),
+            idle: Duration::from_millis(args.guards.idle_timeout_ms),
+        };
         Ok(Application {
             listener,
+            deadlines,
             workers,
             state,
             store,
@@ -144,7 +150,7 @@ impl Application {
         let stop = tokio_util::sync::CancellationToken::new();
         let workers =
             crate::workers::spawn(self.state.services.clone(), self.workers, stop.clone());
-        crate::serve::serve(self.listener, router, shutdown).await;
+        crate::serve::serve(self.listener, router, self.deadlines, shutdown).await;
         stop.cancel();
         for w in workers {
             let _ = w.await;

@@ -7,4 +7,5 @@ pub mod config;
 pub mod demo;
 pub mod secret_key;
 pub mod serve;
+pub mod slow_clients;
 pub mod workers;

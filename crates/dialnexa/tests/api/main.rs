@@ -20,6 +20,7 @@ mod saga;
 mod search;
 mod search_filters;
 mod sip_trunk;
+mod slow_clients;
 mod startup;
 #[path = "../support/mod.rs"]
 mod support;
