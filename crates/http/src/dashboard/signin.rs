@@ -23,12 +23,12 @@ pub struct SignInQuery {
 }
 
 /// Only paths of this dashboard: never another host, so the link cannot send anyone away.
-/// `Err` (a 400) for one with control characters, which no address of ours has.
-fn checked_next(next: Option<&str>) -> Result<String, Response> {
+/// `None` (answered with a 400) for one with control characters, which no address of ours has.
+fn checked_next(next: Option<&str>) -> Option<String> {
     if next.is_some_and(|n| n.chars().any(char::is_control)) {
-        return Err(super::layout::bad_address());
+        return None;
     }
-    Ok(safe_next(next))
+    Some(safe_next(next))
 }
 
 fn safe_next(next: Option<&str>) -> String {
@@ -99,9 +99,8 @@ pub async fn show(
     headers: HeaderMap,
     Query(q): Query<SignInQuery>,
 ) -> Response {
-    let next = match checked_next(q.next.as_deref()) {
-        Ok(next) => next,
-        Err(refused) => return refused,
+    let Some(next) = checked_next(q.next.as_deref()) else {
+        return super::layout::bad_address();
     };
     if let Some(already) = already_signed_in(&state, &headers, &next).await {
         return already;
@@ -113,9 +112,8 @@ pub async fn show(
 #[tracing::instrument(skip_all)]
 pub async fn submit(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let data = FormData::parse(&body).unwrap_or_default();
-    let next = match checked_next(data.get("next")) {
-        Ok(next) => next,
-        Err(refused) => return refused,
+    let Some(next) = checked_next(data.get("next")) else {
+        return super::layout::bad_address();
     };
     if !signin_token_ok(&headers, data.get(CSRF_FIELD)) {
         tracing::info!("dashboard sign-in refused: missing or invalid CSRF token");
