@@ -88,9 +88,10 @@ impl Application {
 
         let listener =
             listen(args.listen).with_context(|| format!("cannot listen on {}", args.listen))?;
-        let state = AppState::new(
+        let state = AppState::with_rate_limit(
             services,
             args.admin_token.as_ref().map(|t| Arc::from(t.expose())),
+            args.guards.rate_limit_rps,
         );
         // Twice the carrier timeout: a purchase still waiting on its carrier is never judged.
         let carrier_timeout = Duration::from_millis(args.carriers.carrier_timeout_ms);

@@ -51,8 +51,33 @@ impl FromRequestParts<AppState> for Authenticated {
 #[derive(Debug, Clone, Copy)]
 pub struct Operator;
 
+/// Why the operator API refused a request: the envelope, or too many wrong tokens from here.
+pub enum OperatorRefused {
+    Api(ApiError),
+    TooMany(std::time::Duration),
+}
+
+impl From<ApiError> for OperatorRefused {
+    fn from(e: ApiError) -> Self {
+        OperatorRefused::Api(e)
+    }
+}
+
+impl axum::response::IntoResponse for OperatorRefused {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            OperatorRefused::Api(e) => e.into_response(),
+            OperatorRefused::TooMany(retry_after) => crate::rate_limit::too_many(
+                "Too many wrong admin tokens from this address: wait and retry after the time \
+                 in Retry-After.",
+                retry_after,
+            ),
+        }
+    }
+}
+
 impl FromRequestParts<AppState> for Operator {
-    type Rejection = ApiError;
+    type Rejection = OperatorRefused;
 
     async fn from_request_parts(
         parts: &mut Parts,
@@ -66,10 +91,15 @@ impl FromRequestParts<AppState> for Operator {
             ))
         })?;
         let given = bearer(parts).ok_or_else(unauthorized)?;
+        let ip = crate::rate_limit::client_ip(parts);
+        if let Some(retry_after) = state.limits.guessing(ip) {
+            return Err(OperatorRefused::TooMany(retry_after));
+        }
         if constant_time_eq(given.as_bytes(), expected.as_bytes()) {
             Ok(Operator)
         } else {
-            Err(unauthorized())
+            state.limits.guessed_wrong(ip);
+            Err(unauthorized().into())
         }
     }
 }

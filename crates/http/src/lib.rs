@@ -7,6 +7,7 @@ pub mod extract;
 pub mod idempotency;
 pub mod openapi;
 pub mod page_cache;
+pub mod rate_limit;
 pub mod routes;
 pub mod views;
 
@@ -34,14 +35,23 @@ pub struct Shared {
     /// Rendered list pages and numbers, kept while the database and the clock say they are
     /// still true.
     pub pages: page_cache::PageCache,
+    /// Token buckets per API key and wrong secrets per client address.
+    pub limits: rate_limit::RateLimits,
 }
 
 impl AppState {
+    /// No limit per API key (wrong secrets are still counted); see `with_rate_limit`.
     pub fn new(services: Services, admin_token: Option<Arc<str>>) -> Self {
+        Self::with_rate_limit(services, admin_token, 0)
+    }
+
+    /// `rps` requests a second per API key (bursts of twice that); 0 for no limit.
+    pub fn with_rate_limit(services: Services, admin_token: Option<Arc<str>>, rps: u32) -> Self {
         AppState(Arc::new(Shared {
             services,
             admin_token,
             pages: page_cache::PageCache::new(page_cache::CAPACITY_BYTES),
+            limits: rate_limit::RateLimits::new(rps),
         }))
     }
 }
@@ -72,6 +82,10 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             idempotency::layer,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            rate_limit::layer,
         ))
         .layer(RequestBodyLimitLayer::new(64 * 1024))
         .layer(TimeoutLayer::with_status_code(

@@ -13,6 +13,8 @@ pub enum ErrorKind {
     NotFound,
     Conflict,
     Unprocessable,
+    /// The caller sent too much, too fast (a rate limit, or too many wrong secrets).
+    TooManyRequests,
     /// A dependency (carrier) misbehaved.
     BadGateway,
     /// Temporarily unavailable (database down, carrier overloaded): retry later.
@@ -112,6 +114,7 @@ impl ServiceError {
             ErrorKind::NotFound => "not found",
             ErrorKind::Conflict => "conflict",
             ErrorKind::Unprocessable => "unprocessable",
+            ErrorKind::TooManyRequests => "too many requests",
             ErrorKind::BadGateway => "bad gateway",
             ErrorKind::Unavailable => "unavailable",
             ErrorKind::Internal => "internal",

@@ -15,6 +15,7 @@ mod lifecycle;
 mod lifecycle_helpers;
 mod list_pages;
 mod purchase;
+mod rate_limit;
 mod reconcile;
 mod saga;
 mod search;

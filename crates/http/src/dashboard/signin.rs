@@ -8,6 +8,7 @@ use super::session::{
     signin_token, signin_token_ok,
 };
 use crate::AppState;
+use crate::rate_limit::ClientIp;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -110,7 +111,12 @@ pub async fn show(
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn submit(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ClientIp(ip): ClientIp,
+    body: Bytes,
+) -> Response {
     let data = FormData::parse(&body).unwrap_or_default();
     let Some(next) = checked_next(data.get("next")) else {
         return super::layout::bad_address();
@@ -138,6 +144,26 @@ pub async fn submit(State(state): State<AppState>, headers: HeaderMap, body: Byt
             StatusCode::BAD_REQUEST,
         );
     }
+    if let Some(retry_after) = state.limits.guessing(ip) {
+        tracing::info!("dashboard sign-in refused: too many wrong keys from this address");
+        let minutes = retry_after.as_secs().div_ceil(60).max(1);
+        let mut response = form(
+            &headers,
+            &next,
+            None,
+            Some(&format!(
+                "Too many wrong keys were tried from your address. Wait {minutes} minute{} and \
+                 try again.",
+                if minutes == 1 { "" } else { "s" }
+            )),
+            StatusCode::TOO_MANY_REQUESTS,
+        );
+        let secs = retry_after.as_secs().max(1);
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, axum::http::HeaderValue::from(secs));
+        return response;
+    }
     match state.services.authenticate(secret).await {
         Ok(_) => {
             let mut response = super::layout::redirect(&next);
@@ -146,15 +172,18 @@ pub async fn submit(State(state): State<AppState>, headers: HeaderMap, body: Byt
             }
             response
         }
-        Err(e) if e.kind == ErrorKind::Unauthorized => form(
-            &headers,
-            &next,
-            None,
-            Some(
-                "This API key is not valid: it may be mistyped or revoked. Check it and try again.",
-            ),
-            StatusCode::UNAUTHORIZED,
-        ),
+        Err(e) if e.kind == ErrorKind::Unauthorized => {
+            state.limits.guessed_wrong(ip);
+            form(
+                &headers,
+                &next,
+                None,
+                Some(
+                    "This API key is not valid: it may be mistyped or revoked. Check it and try again.",
+                ),
+                StatusCode::UNAUTHORIZED,
+            )
+        }
         Err(e) => {
             super::layout::log(&e);
             form(
