@@ -351,6 +351,22 @@ pub trait ReconcileStore: Send + Sync {
     async fn set_carrier_ref(&self, id: &PhoneNumberId, carrier_ref: &str) -> StoreResult<()>;
 }
 
+/// Dashboard sessions kept on the server, and the revocation counter every server checks.
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    async fn insert_session(&self, new: &NewSession) -> StoreResult<()>;
+    /// The session whose id hashes to `id_hash`, if it is live at `now` and its key is not
+    /// revoked.
+    async fn session(&self, id_hash: &str, now: Timestamp) -> StoreResult<Option<SessionRecord>>;
+    /// Sign-out: the session ends whether or not it was live.
+    async fn delete_session(&self, id_hash: &str) -> StoreResult<()>;
+    /// Forget sessions expired by `now`; answers how many.
+    async fn delete_expired_sessions(&self, now: Timestamp) -> StoreResult<u64>;
+    /// How many API keys were ever revoked, by any server: a key verified while this number
+    /// was the same is still valid unless it changed since.
+    async fn key_revocations(&self) -> StoreResult<u64>;
+}
+
 /// Everything the service needs from persistence.
 #[async_trait]
 pub trait Store:
@@ -363,6 +379,7 @@ pub trait Store:
     + LifecycleStore
     + SipTrunkStore
     + ReconcileStore
+    + SessionStore
 {
     /// A read round trip: the database answers.
     async fn ping(&self) -> StoreResult<()>;

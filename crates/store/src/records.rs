@@ -330,3 +330,22 @@ impl std::fmt::Debug for SipTrunkRecord {
             .finish()
     }
 }
+
+/// A dashboard session to keep: the hash of its random id, never the id itself.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub id_hash: String,
+    pub workspace_id: WorkspaceId,
+    /// The key it was opened with: revoking that key ends the session.
+    pub api_key_id: ApiKeyId,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+}
+
+/// A live dashboard session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    pub workspace_id: WorkspaceId,
+    pub api_key_id: ApiKeyId,
+    pub expires_at: Timestamp,
+}

@@ -558,3 +558,67 @@ async fn reference_data_is_seeded() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn sessions_live_until_they_expire_are_signed_out_or_lose_their_key() {
+    use dialnexa_domain::ApiKeyId;
+    use dialnexa_store::{NewApiKey, NewSession, SessionRecord};
+    on_both(|store| async move {
+        let ws = workspace(&store).await;
+        let key = |hash: &str| NewApiKey {
+            id: ApiKeyId::generate(),
+            workspace_id: ws.clone(),
+            name: "k".into(),
+            key_hash: hash.into(),
+            key_prefix: "dnx_live_abcd".into(),
+            created_at: t("2027-01-01T00:00:00Z"),
+        };
+        let (kept, revoked) = (key("hash-kept"), key("hash-revoked"));
+        for k in [&kept, &revoked] {
+            store.insert_api_key(k).await.unwrap();
+        }
+        let session = |id_hash: &str, key: &NewApiKey, expires: &str| NewSession {
+            id_hash: id_hash.into(),
+            workspace_id: ws.clone(),
+            api_key_id: key.id.clone(),
+            created_at: t("2027-01-01T00:00:00Z"),
+            expires_at: t(expires),
+        };
+        for s in [
+            session("s-live", &kept, "2027-01-02T00:00:00Z"),
+            session("s-out", &kept, "2027-01-02T00:00:00Z"),
+            session("s-old", &kept, "2027-01-01T06:00:00Z"),
+            session("s-revoked", &revoked, "2027-01-02T00:00:00Z"),
+        ] {
+            store.insert_session(&s).await.unwrap();
+        }
+        let noon = t("2027-01-01T12:00:00Z");
+        assert_eq!(
+            store.session("s-live", noon).await.unwrap(),
+            Some(SessionRecord {
+                workspace_id: ws.clone(),
+                api_key_id: kept.id.clone(),
+                expires_at: t("2027-01-02T00:00:00Z"),
+            })
+        );
+        assert_eq!(store.session("s-old", noon).await.unwrap(), None, "expired");
+        assert_eq!(store.session("nothing", noon).await.unwrap(), None);
+
+        store.delete_session("s-out").await.unwrap();
+        assert_eq!(store.session("s-out", noon).await.unwrap(), None);
+
+        // Revoking a key ends its sessions and moves the counter every server checks.
+        let before = store.key_revocations().await.unwrap();
+        assert!(store.session("s-revoked", noon).await.unwrap().is_some());
+        store.revoke_api_key(&ws, &revoked.id, noon).await.unwrap();
+        assert_eq!(store.session("s-revoked", noon).await.unwrap(), None);
+        assert_eq!(store.key_revocations().await.unwrap(), before + 1);
+        // A second revocation of the same key changes nothing.
+        assert!(store.revoke_api_key(&ws, &revoked.id, noon).await.is_err());
+        assert_eq!(store.key_revocations().await.unwrap(), before + 1);
+
+        assert_eq!(store.delete_expired_sessions(noon).await.unwrap(), 1);
+        assert!(store.session("s-live", noon).await.unwrap().is_some());
+    })
+    .await;
+}

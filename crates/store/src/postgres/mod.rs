@@ -14,6 +14,7 @@ mod idempotency;
 mod lifecycle;
 mod numbers;
 mod reconcile;
+mod sessions;
 mod sip_trunks;
 mod tokens;
 mod workspaces;

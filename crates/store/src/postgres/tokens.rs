@@ -7,6 +7,8 @@
 //! way a group commit batches writes: one task on a connection of its own takes every request
 //! waiting, reads all their workspaces' tokens in one query, answers them, and goes again for
 //! the requests that arrived meanwhile. A token is therefore never older than its request.
+//! The count of API key revocations (migration 0013), which every request's authentication
+//! checks, rides along in the same query.
 
 use crate::{StoreError, StoreResult, WorkspaceId};
 use std::collections::HashMap;
@@ -14,7 +16,8 @@ use std::sync::Mutex;
 use tokio::sync::{mpsc, oneshot};
 
 const TOKENS: &str = "SELECT workspace_id, CAST(SUM(n) AS BIGINT) FROM workspace_changes \
-     WHERE workspace_id = ANY($1) GROUP BY workspace_id";
+     WHERE workspace_id = ANY($1) GROUP BY workspace_id \
+     UNION ALL SELECT '', n FROM key_revocations WHERE id = 1";
 
 type Ask = (WorkspaceId, oneshot::Sender<StoreResult<u64>>);
 
@@ -45,6 +48,12 @@ impl TokenReader {
         answered
             .await
             .map_err(|_| StoreError::Unavailable("the token reader has stopped".into()))?
+    }
+
+    /// The count of API key revocations, asked for as the workspace with the empty id (no
+    /// workspace's id is empty).
+    pub(super) async fn revocations(&self) -> StoreResult<u64> {
+        self.read(&WorkspaceId::from_trusted(String::new())).await
     }
 
     pub(super) fn stop(&self) {

@@ -4,6 +4,7 @@
 //! the databases is written there.
 
 mod dynamic;
+pub(crate) mod sessions;
 
 pub(crate) use dynamic::{Value, number_list, number_update};
 

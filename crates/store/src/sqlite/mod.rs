@@ -16,6 +16,7 @@ mod idempotency;
 mod lifecycle;
 mod numbers;
 mod reconcile;
+mod sessions;
 mod sip_trunks;
 mod workspaces;
 mod writer;
