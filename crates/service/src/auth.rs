@@ -44,13 +44,22 @@ fn generate_secret() -> String {
 }
 
 /// Keys this process verified recently, by hash, so a request does not read the database to
-/// authenticate. A revocation through this process empties it at once; another process (several
-/// servers on one PostgreSQL) keeps accepting a revoked key for at most `ttl`. A zero `ttl`
-/// turns it off. Only keys that verified are kept, so wrong keys cannot fill it.
+/// authenticate. Every revocation, through any server, moves the store's revocation counter,
+/// which each request reads (cheaply: on PostgreSQL in the batched token query); a counter
+/// other than the one the cache was filled under empties it, so a revoked key is refused at
+/// once everywhere. A zero `ttl` turns it off. Only keys that verified are kept, so wrong keys
+/// cannot fill it.
 #[derive(Debug)]
 pub(crate) struct KeyCache {
     ttl: Duration,
-    entries: Mutex<HashMap<String, (WorkspaceId, Instant)>>,
+    entries: Mutex<Entries>,
+}
+
+#[derive(Debug, Default)]
+struct Entries {
+    /// The revocation counter the entries were verified under.
+    revocations: u64,
+    keys: HashMap<String, (WorkspaceId, Instant)>,
 }
 
 /// Past this many keys the cache starts again from empty rather than tracking age.
@@ -60,33 +69,48 @@ impl KeyCache {
     pub(crate) fn new(ttl: Duration) -> Self {
         KeyCache {
             ttl,
-            entries: Mutex::new(HashMap::new()),
+            entries: Mutex::new(Entries::default()),
         }
     }
 
-    fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<String, (WorkspaceId, Instant)>> {
+    fn entries(&self) -> std::sync::MutexGuard<'_, Entries> {
         self.entries.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn get(&self, hash: &str) -> Option<WorkspaceId> {
-        let entries = self.entries();
-        let (workspace, at) = entries.get(hash)?;
+    fn enabled(&self) -> bool {
+        !self.ttl.is_zero()
+    }
+
+    /// The key's workspace, if it was verified within `ttl` and no key was revoked since
+    /// (`revocations` is the store's counter, read for this request).
+    fn get(&self, hash: &str, revocations: u64) -> Option<WorkspaceId> {
+        let mut entries = self.entries();
+        if entries.revocations != revocations {
+            entries.keys.clear();
+            entries.revocations = revocations;
+            return None;
+        }
+        let (workspace, at) = entries.keys.get(hash)?;
         (at.elapsed() < self.ttl).then(|| workspace.clone())
     }
 
-    fn put(&self, hash: String, workspace: WorkspaceId) {
-        if self.ttl.is_zero() {
+    /// Remember a key verified under `revocations`.
+    fn put(&self, hash: String, workspace: WorkspaceId, revocations: u64) {
+        if !self.enabled() {
             return;
         }
         let mut entries = self.entries();
-        if entries.len() >= KEY_CACHE_MAX {
-            entries.clear();
+        if entries.revocations != revocations {
+            return;
         }
-        entries.insert(hash, (workspace, Instant::now()));
+        if entries.keys.len() >= KEY_CACHE_MAX {
+            entries.keys.clear();
+        }
+        entries.keys.insert(hash, (workspace, Instant::now()));
     }
 
     fn clear(&self) {
-        self.entries().clear();
+        self.entries().keys.clear();
     }
 }
 
@@ -113,15 +137,24 @@ impl Services {
             return Err(unauthorized());
         }
         let hash = hash_key(secret);
-        if let Some(workspace_id) = self.keys.get(&hash) {
-            return Ok(Caller { workspace_id });
-        }
+        // Read before the key: a revocation committed after this read is seen next request.
+        let revocations = if self.keys.enabled() {
+            let revocations = self.store.key_revocations().await?;
+            if let Some(workspace_id) = self.keys.get(&hash, revocations) {
+                return Ok(Caller { workspace_id });
+            }
+            Some(revocations)
+        } else {
+            None
+        };
         let (workspace_id, _key_id) = self
             .store
             .authenticate_key(&hash)
             .await?
             .ok_or_else(unauthorized)?;
-        self.keys.put(hash, workspace_id.clone());
+        if let Some(revocations) = revocations {
+            self.keys.put(hash, workspace_id.clone(), revocations);
+        }
         Ok(Caller { workspace_id })
     }
 

@@ -35,6 +35,15 @@ impl EncryptionKey {
     pub fn to_base64(&self) -> String {
         B64.encode(self.0)
     }
+
+    /// A key of its own for another purpose (`context`), so this one is never used twice.
+    pub(crate) fn derive(&self, context: &[u8]) -> [u8; 32] {
+        use hmac::{Hmac, Mac};
+        let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(&self.0)
+            .expect("HMAC accepts keys of any length");
+        mac.update(context);
+        mac.finalize().into_bytes().into()
+    }
 }
 
 impl fmt::Debug for EncryptionKey {

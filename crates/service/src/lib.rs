@@ -19,6 +19,7 @@ pub mod quote;
 pub mod reconcile;
 pub mod saga;
 pub mod search;
+pub mod sessions;
 pub mod sip_trunk;
 pub mod workspace;
 
@@ -81,6 +82,8 @@ pub struct Services {
     pub(crate) policy: Arc<RegulatoryPolicy>,
     pub(crate) config: Arc<ServiceConfig>,
     pub(crate) keys: Arc<auth::KeyCache>,
+    /// Signs the dashboard's sign-in forms (`sessions`).
+    pub(crate) sign_in_key: Arc<[u8; 32]>,
 }
 
 impl Services {
@@ -98,6 +101,7 @@ impl Services {
             clock,
             policy,
             keys: Arc::new(auth::KeyCache::new(config.api_key_cache_ttl)),
+            sign_in_key: Arc::new(sessions::sign_in_key(config.encryption_key.as_ref())),
             config: Arc::new(config),
         })
     }

@@ -20,6 +20,7 @@ mod reconcile;
 mod saga;
 mod search;
 mod search_filters;
+mod sessions;
 mod sip_trunk;
 mod slow_clients;
 mod startup;

@@ -49,7 +49,7 @@ impl FromRequestParts<AppState> for Session {
         let Some(secret) = cookie(&parts.headers, SESSION_COOKIE) else {
             return Err(to_sign_in(parts, false));
         };
-        match state.services.authenticate(secret).await {
+        match state.services.session(secret).await {
             Ok(caller) => {
                 let session = Session::new(caller, secret);
                 parts.extensions.insert(session.clone());

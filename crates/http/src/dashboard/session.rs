@@ -1,31 +1,30 @@
 //! Dashboard sessions and CSRF protection.
 //!
-//! The session cookie holds the workspace API key itself: HttpOnly (no script reads it),
-//! SameSite=Strict (no other site's page sends it), scoped to `/dashboard` (the JSON API never
-//! reads cookies). Nothing else is stored, so any `serve` process behind a load balancer accepts
-//! it, and revoking the key ends every session opened with it.
+//! The session cookie holds a random session id (`Services::open_session`), kept on the server
+//! as a hash with its expiry: HttpOnly (no script reads it), SameSite=Strict (no other site's
+//! page sends it), scoped to `/dashboard` (the JSON API never reads cookies). It ends on
+//! sign-out, at expiry, or when the key it was opened with is revoked, on every server at once.
 //!
-//! Each form carries a CSRF token: HMAC-SHA256 keyed by the session's API key. Only someone who
-//! holds the key can compute it, the page that embeds it is the only place it appears, and it
-//! reveals nothing about the key. The sign-in form, which has no session yet, uses a random
-//! double-submit cookie instead. The extractors that check all this on a request are in
-//! `extract`.
+//! Each form carries a CSRF token: HMAC-SHA256 keyed by the session id. Only the holder of the
+//! cookie can compute it, the page that embeds it is the only place it appears, and it reveals
+//! nothing about the id. The sign-in form, which has no session yet, is bound to a pre-session
+//! instead: a random id in its own cookie, and a token only the server can make for that id
+//! (`Services::sign_in_token`). The extractors that check all this are in `extract`.
 
 use axum::http::{HeaderMap, header};
-use dialnexa_service::Caller;
+use dialnexa_service::{Caller, Services};
 use hmac::{Hmac, Mac};
-use rand::RngCore;
 use sha2::Sha256;
 use std::sync::Arc;
 
 pub const SESSION_COOKIE: &str = "dnx_session";
 pub const SIGNIN_COOKIE: &str = "dnx_signin";
 pub const CSRF_FIELD: &str = "csrf";
-/// A session lasts a working day; signing in again is one paste.
-const SESSION_MAX_AGE_SECS: u32 = 12 * 60 * 60;
+/// The browser forgets the cookie when the server forgets the session.
+const SESSION_MAX_AGE_SECS: u64 = dialnexa_service::sessions::SESSION_TTL.as_secs();
 const CSRF_CONTEXT: &[u8] = b"dialnexa dashboard csrf v1";
 
-/// A signed-in person: the workspace they act for, and the key that opened it.
+/// A signed-in person: the workspace they act for, and their session's id.
 #[derive(Clone)]
 pub struct Session {
     pub caller: Caller,
@@ -68,7 +67,7 @@ impl Session {
             .is_some_and(|bytes| csrf_mac(&self.secret).verify_slice(&bytes).is_ok())
     }
 
-    /// The key, to check after a change whether this session still opens its workspace.
+    /// The session's id, to check after a change whether it is still live, or to end it.
     pub fn secret(&self) -> &str {
         &self.secret
     }
@@ -108,33 +107,29 @@ pub fn clear_session_cookie() -> String {
     format!("{SESSION_COOKIE}=; Path=/dashboard; HttpOnly; SameSite=Strict; Max-Age=0")
 }
 
-/// The sign-in form's double-submit token: the cookie's, or a fresh one.
-pub fn signin_token(headers: &HeaderMap) -> (String, Option<String>) {
+/// The sign-in form's token: made for the pre-session in the cookie, or for a new one (then
+/// with the cookie to set).
+pub fn signin_token(services: &Services, headers: &HeaderMap) -> (String, Option<String>) {
     if let Some(existing) = cookie(headers, SIGNIN_COOKIE)
         && existing.len() == 64
         && existing.bytes().all(|b| b.is_ascii_hexdigit())
     {
-        return (existing.to_owned(), None);
+        return (services.sign_in_token(existing), None);
     }
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    let token = hex::encode(bytes);
+    let pre_session = dialnexa_service::sessions::random_token();
     let set = format!(
-        "{SIGNIN_COOKIE}={token}; Path=/dashboard/sign-in; HttpOnly; SameSite=Strict; Max-Age=3600{}",
+        "{SIGNIN_COOKIE}={pre_session}; Path=/dashboard/sign-in; HttpOnly; SameSite=Strict; Max-Age=3600{}",
         secure_suffix(headers)
     );
-    (token, Some(set))
+    (services.sign_in_token(&pre_session), Some(set))
 }
 
-pub fn signin_token_ok(headers: &HeaderMap, given: Option<&str>) -> bool {
+/// Whether `given` is the token made for this browser's pre-session.
+pub fn signin_token_ok(services: &Services, headers: &HeaderMap, given: Option<&str>) -> bool {
     match (cookie(headers, SIGNIN_COOKIE), given) {
-        (Some(expected), Some(given)) => constant_time_eq(expected.as_bytes(), given.as_bytes()),
+        (Some(pre_session), Some(given)) => services.sign_in_token_ok(pre_session, given),
         _ => false,
     }
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// A submitted form, as ordered name/value pairs (repeated names kept, for checkboxes).

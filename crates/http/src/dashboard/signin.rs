@@ -1,5 +1,5 @@
-//! Signing in with an API key and out again. The key goes into the session cookie and nowhere
-//! else: it is never echoed back into a page, a URL or a log line.
+//! Signing in with an API key and out again. The key opens a server-side session (its random id
+//! is the cookie) and goes nowhere else: never into a cookie, a page, a URL or a log line.
 
 use super::extract::CsrfForm;
 use super::layout::{Nav, TextInput, page};
@@ -47,13 +47,14 @@ fn safe_next(next: Option<&str>) -> String {
 }
 
 fn form(
+    services: &dialnexa_service::Services,
     headers: &HeaderMap,
     next: &str,
     notice: Option<&str>,
     error: Option<&str>,
     status: StatusCode,
 ) -> Response {
-    let (token, set_cookie) = signin_token(headers);
+    let (token, set_cookie) = signin_token(services, headers);
     let mut key = TextInput::new("api_key", "api_key", "API key", "");
     key.kind = "password";
     key.required = true;
@@ -88,7 +89,7 @@ async fn already_signed_in(state: &AppState, headers: &HeaderMap, next: &str) ->
     let secret = cookie(headers, SESSION_COOKIE)?;
     state
         .services
-        .authenticate(secret)
+        .session(secret)
         .await
         .ok()
         .map(|_| super::layout::redirect(next))
@@ -107,7 +108,14 @@ pub async fn show(
         return already;
     }
     let notice = super::layout::notice_text(q.notice.as_deref());
-    form(&headers, &next, notice, None, StatusCode::OK)
+    form(
+        &state.services,
+        &headers,
+        &next,
+        notice,
+        None,
+        StatusCode::OK,
+    )
 }
 
 #[tracing::instrument(skip_all)]
@@ -121,9 +129,10 @@ pub async fn submit(
     let Some(next) = checked_next(data.get("next")) else {
         return super::layout::bad_address();
     };
-    if !signin_token_ok(&headers, data.get(CSRF_FIELD)) {
+    if !signin_token_ok(&state.services, &headers, data.get(CSRF_FIELD)) {
         tracing::info!("dashboard sign-in refused: missing or invalid CSRF token");
         return form(
+            &state.services,
             &headers,
             &next,
             None,
@@ -137,6 +146,7 @@ pub async fn submit(
     let secret = secret.trim();
     if secret.is_empty() {
         return form(
+            &state.services,
             &headers,
             &next,
             None,
@@ -148,6 +158,7 @@ pub async fn submit(
         tracing::info!("dashboard sign-in refused: too many wrong keys from this address");
         let minutes = retry_after.as_secs().div_ceil(60).max(1);
         let mut response = form(
+            &state.services,
             &headers,
             &next,
             None,
@@ -164,10 +175,10 @@ pub async fn submit(
             .insert(header::RETRY_AFTER, axum::http::HeaderValue::from(secs));
         return response;
     }
-    match state.services.authenticate(secret).await {
-        Ok(_) => {
+    match state.services.open_session(secret).await {
+        Ok(opened) => {
             let mut response = super::layout::redirect(&next);
-            if let Ok(v) = session_cookie(&headers, secret).parse() {
+            if let Ok(v) = session_cookie(&headers, &opened.token).parse() {
                 response.headers_mut().append(header::SET_COOKIE, v);
             }
             response
@@ -175,6 +186,7 @@ pub async fn submit(
         Err(e) if e.kind == ErrorKind::Unauthorized => {
             state.limits.guessed_wrong(ip);
             form(
+                &state.services,
                 &headers,
                 &next,
                 None,
@@ -187,6 +199,7 @@ pub async fn submit(
         Err(e) => {
             super::layout::log(&e);
             form(
+                &state.services,
                 &headers,
                 &next,
                 None,
@@ -197,7 +210,13 @@ pub async fn submit(
     }
 }
 
-pub async fn sign_out(CsrfForm { .. }: CsrfForm) -> Response {
+pub async fn sign_out(
+    State(state): State<AppState>,
+    CsrfForm { session, .. }: CsrfForm,
+) -> Response {
+    if let Err(e) = state.services.close_session(session.secret()).await {
+        return super::layout::error_page(&e);
+    }
     let mut response = super::layout::redirect_with("/dashboard/sign-in", "signed_out");
     if let Ok(v) = clear_session_cookie().parse() {
         response.headers_mut().append(header::SET_COOKIE, v);

@@ -235,7 +235,7 @@ pub async fn revoke_key(
     CsrfForm { session, .. }: CsrfForm,
 ) -> Response {
     match state.services.revoke_api_key(&session.caller, &id).await {
-        Ok(()) => match state.services.authenticate(session.secret()).await {
+        Ok(()) => match state.services.session(session.secret()).await {
             Ok(_) => redirect_with("/dashboard/settings#keys", "key_revoked"),
             Err(e) if e.kind == ErrorKind::Unauthorized => {
                 let mut response = redirect_with("/dashboard/sign-in", "key_revoked_self");
