@@ -61,6 +61,9 @@ impl Service {
             .arg(o.dir.join("emu.db"))
             .arg("--admin-token")
             .arg(o.admin_token)
+            // The load driver is one API key far past any per-key limit: measure, not throttle.
+            .arg("--rate-limit-rps")
+            .arg("0")
             .envs(o.env.iter().filter_map(|kv| kv.split_once('=')))
             .current_dir(o.dir)
             .stdout(Stdio::piped())

@@ -137,9 +137,9 @@ pub struct ServeArgs {
     /// a key is generated once and kept in dialnexa-secret.key beside the database.
     #[arg(long, env = "DIALNEXA_ENCRYPTION_KEY", hide_env_values = true)]
     pub encryption_key: Option<Secret>,
-    /// How long, in ms, a verified API key is trusted without reading the database again. A
-    /// key revoked through this server stops at once; through another server sharing the
-    /// database, after at most this long. 0 reads the database on every request.
+    /// How long, in ms, a verified API key is trusted without reading the database again (a
+    /// revocation through any server sharing the database still stops it at once: each request
+    /// checks the database's revocation counter). 0 reads the key on every request.
     #[arg(long, env = "DIALNEXA_API_KEY_CACHE_MS", default_value_t = 5_000)]
     pub api_key_cache_ms: u64,
     #[command(flatten)]

@@ -46,8 +46,9 @@ pub struct ServiceConfig {
     pub failpoints: failpoints::Failpoints,
     /// Seals SIP trunk passwords; linking a trunk with credentials needs it.
     pub encryption_key: Option<cipher::EncryptionKey>,
-    /// How long a verified API key is trusted without reading the database again; a key
-    /// revoked through another process keeps working that long. Zero: read every time.
+    /// How long a verified API key is trusted without reading the database again; a
+    /// revocation through any process still stops it at once (see `auth::KeyCache`). Zero:
+    /// read every time.
     pub api_key_cache_ttl: Duration,
     /// Accept SIP trunks on loopback, private and link-local addresses (an operator whose
     /// trunks live on its own network); refused otherwise.
