@@ -1,8 +1,9 @@
 //! The dashboard: server-rendered HTML at `/dashboard` for people, over the same service layer
 //! as the JSON API (no SQL and no carrier calls here). Pages are maud templates; there is no
-//! JavaScript. A session is the API key in an HttpOnly, SameSite=Strict cookie, every form
-//! carries a CSRF token derived from it (see `session`), and every service error is shown as
-//! its readable message beside the field it names (`ServiceError::field`) or the form.
+//! JavaScript. A session is kept on the server, its random id in an HttpOnly, SameSite=Strict
+//! cookie; every form carries a CSRF token derived from it (see `session`), and every service
+//! error is shown as its readable message beside the field it names (`ServiceError::field`) or
+//! the form.
 //!
 //! Each page is a `load` (one struct of what the service answered), a pure `view` of it, and
 //! a thin handler; a form's handler calls one service function and, when refused, shows its
