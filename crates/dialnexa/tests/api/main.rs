@@ -3,6 +3,7 @@
 
 mod agents;
 mod billing;
+mod burst;
 mod catalog;
 mod cli;
 mod dashboard;

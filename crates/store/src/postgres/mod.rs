@@ -11,6 +11,8 @@ mod billing;
 mod catalog;
 mod db;
 mod idempotency;
+mod lane;
+mod lanes;
 mod lifecycle;
 mod numbers;
 mod reconcile;
@@ -37,6 +39,8 @@ pub(crate) struct PgStore {
     pool: Pool,
     faults: Arc<StoreFaults>,
     tokens: tokens::TokenReader,
+    claims: lanes::Claims,
+    activations: lanes::Activations,
     url: String,
 }
 
@@ -66,7 +70,9 @@ impl PgStore {
         Ok(PgStore {
             pool,
             faults: options.faults.clone(),
-            tokens: tokens::TokenReader::start(config),
+            tokens: tokens::TokenReader::start(config.clone()),
+            claims: lanes::claims(config.clone(), options.faults.clone()),
+            activations: lanes::activations(config, options.faults.clone()),
             url: options.url.clone(),
         })
     }
@@ -163,6 +169,8 @@ impl crate::Store for PgStore {
 
     async fn close(&self) {
         self.tokens.stop();
+        self.claims.stop();
+        self.activations.stop();
         self.pool.close();
     }
 }
