@@ -15,6 +15,7 @@ mod lane;
 mod lanes;
 mod lifecycle;
 mod numbers;
+mod reads;
 mod reconcile;
 mod sip_trunks;
 mod tokens;
@@ -41,6 +42,8 @@ pub(crate) struct PgStore {
     tokens: tokens::TokenReader,
     claims: lanes::Claims,
     activations: lanes::Activations,
+    workspaces: reads::Workspaces,
+    sightings: reads::Sightings,
     url: String,
 }
 
@@ -72,7 +75,9 @@ impl PgStore {
             faults: options.faults.clone(),
             tokens: tokens::TokenReader::start(config.clone()),
             claims: lanes::claims(config.clone(), options.faults.clone()),
-            activations: lanes::activations(config, options.faults.clone()),
+            activations: lanes::activations(config.clone(), options.faults.clone()),
+            workspaces: reads::workspaces(config.clone()),
+            sightings: reads::sightings(config),
             url: options.url.clone(),
         })
     }
@@ -171,6 +176,8 @@ impl crate::Store for PgStore {
         self.tokens.stop();
         self.claims.stop();
         self.activations.stop();
+        self.workspaces.stop();
+        self.sightings.stop();
         self.pool.close();
     }
 }

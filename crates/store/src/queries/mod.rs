@@ -50,6 +50,12 @@ pub(crate) static WORKSPACE_BY_ID: Sql = sql!(
     WORKSPACE_COLUMNS,
     " FROM workspaces WHERE id = $1"
 );
+/// Many workspaces by id in one statement (PostgreSQL's read lane).
+pub(crate) static WORKSPACES_BY_IDS: Sql = sql!(
+    "SELECT ",
+    WORKSPACE_COLUMNS,
+    " FROM workspaces WHERE id = ANY($1::text[])"
+);
 pub(crate) static WORKSPACES: Sql = sql!(
     "SELECT ",
     WORKSPACE_COLUMNS,
@@ -86,6 +92,10 @@ pub(crate) const PRICE: &str = "SELECT monthly_micros FROM prices \
      WHERE provider = $1 AND country = $2 AND number_type = $3";
 pub(crate) const PRICES: &str = "SELECT provider, country, number_type, monthly_micros \
      FROM prices ORDER BY provider, country, number_type";
+/// Many (workspace, number) sightings in one statement (PostgreSQL's read lane).
+pub(crate) const SIGHTINGS_BY_KEYS: &str = "SELECT s.workspace_id, s.phone_number, s.provider, \
+     s.capabilities, s.seen_at FROM search_sightings s \
+     JOIN unnest($1::text[], $2::text[]) AS k(ws, pn) ON s.workspace_id = k.ws AND s.phone_number = k.pn";
 pub(crate) const SIGHTING: &str = "SELECT provider, capabilities, seen_at FROM search_sightings \
      WHERE workspace_id = $1 AND phone_number = $2";
 
