@@ -71,13 +71,13 @@ impl PgStore {
         // Fail at start-up, not on the first request, when the database is not there.
         drop(pool.get().await.map_err(pool_err)?);
         Ok(PgStore {
-            pool,
+            pool: pool.clone(),
             faults: options.faults.clone(),
-            tokens: tokens::TokenReader::start(config.clone()),
-            claims: lanes::claims(config.clone(), options.faults.clone()),
-            activations: lanes::activations(config.clone(), options.faults.clone()),
-            workspaces: reads::workspaces(config.clone()),
-            sightings: reads::sightings(config),
+            tokens: tokens::TokenReader::start(config),
+            claims: lanes::claims(pool.clone(), options.faults.clone()),
+            activations: lanes::activations(pool.clone(), options.faults.clone()),
+            workspaces: reads::workspaces(pool.clone()),
+            sightings: reads::sightings(pool),
             url: options.url.clone(),
         })
     }
