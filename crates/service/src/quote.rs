@@ -103,7 +103,7 @@ impl Services {
             None
         };
         let monthly_cost = if self.carriers.get(provider).is_ok() {
-            self.store.price(provider, country, number_type).await?
+            self.prices.get(&(provider, country, number_type)).copied()
         } else {
             None
         };

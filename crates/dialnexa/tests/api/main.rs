@@ -4,6 +4,7 @@
 mod agents;
 mod billing;
 mod browser;
+mod burst;
 mod catalog;
 mod cli;
 mod dashboard;
