@@ -79,7 +79,7 @@ describe('dashboard', () => {
     if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
-  test('signs in with the API key, kept in an HttpOnly SameSite=Strict cookie', async () => {
+  test('signs in with the API key into a server-side session, its id in an HttpOnly SameSite=Strict cookie', async () => {
     await page.goto(`${BASE}/dashboard/numbers`);
     assert.match(page.url(), /\/dashboard\/sign-in\?next=/);
     assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Sign in');
@@ -103,6 +103,7 @@ describe('dashboard', () => {
     assert.ok(session, 'a session cookie');
     assert.equal(session.httpOnly, true);
     assert.equal(session.sameSite, 'Strict');
+    assert.equal(session.value.includes(KEY), false, 'the cookie is a session id, not the key');
     assert.equal(await page.evaluate(() => document.cookie.includes('dnx_session')), false);
     assert.equal((await page.content()).includes(KEY), false, 'the key never appears in a page');
 
