@@ -101,6 +101,26 @@ impl IntoResponse for ApiError {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
+/// A duration in whole seconds, rounded up (for `Retry-After` and the rate-limit headers).
+pub fn whole_seconds(d: std::time::Duration) -> u64 {
+    d.as_secs() + u64::from(d.subsec_nanos() > 0)
+}
+
+/// 429 `rate_limited` in the envelope, with `Retry-After` in whole seconds (at least 1).
+pub fn too_many(message: &str, retry_after: std::time::Duration) -> Response {
+    let mut response = ApiError(ServiceError::new(
+        ErrorKind::TooManyRequests,
+        "rate_limited",
+        message,
+    ))
+    .into_response();
+    let secs = whole_seconds(retry_after).max(1);
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    response
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

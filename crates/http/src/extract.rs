@@ -67,7 +67,7 @@ impl axum::response::IntoResponse for OperatorRefused {
     fn into_response(self) -> axum::response::Response {
         match self {
             OperatorRefused::Api(e) => e.into_response(),
-            OperatorRefused::TooMany(retry_after) => crate::rate_limit::too_many(
+            OperatorRefused::TooMany(retry_after) => crate::error::too_many(
                 "Too many wrong admin tokens from this address: wait and retry after the time \
                  in Retry-After.",
                 retry_after,
@@ -91,7 +91,7 @@ impl FromRequestParts<AppState> for Operator {
             ))
         })?;
         let given = bearer(parts).ok_or_else(unauthorized)?;
-        let ip = crate::rate_limit::client_ip(parts);
+        let ip = client_ip(parts);
         if let Some(retry_after) = state.limits.guessing(ip) {
             return Err(OperatorRefused::TooMany(retry_after));
         }
@@ -112,6 +112,27 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
         .zip(hb.iter())
         .fold(0u8, |acc, (x, y)| acc | (x ^ y))
         == 0
+}
+
+/// The client's address, as the accept loop recorded it (`ConnectInfo`).
+pub fn client_ip(parts: &Parts) -> Option<std::net::IpAddr> {
+    parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|axum::extract::ConnectInfo(addr)| addr.ip())
+}
+
+/// The client's address as an extractor, for handlers that count wrong secrets; `None` when
+/// the app runs without the accept loop that records it.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientIp(pub Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(client_ip(parts)))
+    }
 }
 
 /// JSON body whose rejections use the error envelope.

@@ -6,18 +6,18 @@
 //! per client address instead: 10 wrong ones within a minute and that address gets 429s.
 
 use crate::AppState;
-use crate::error::ApiError;
+use crate::error::{too_many, whole_seconds};
 use crate::extract::bearer;
-use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, request::Parts};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
-use dialnexa_service::{Caller, ErrorKind, ServiceError};
+use axum::response::Response;
+use dialnexa_service::Caller;
 use governor::clock::{Clock, DefaultClock};
 use governor::middleware::StateInformationMiddleware;
 use governor::{Quota, RateLimiter};
 use std::collections::{HashMap, VecDeque};
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -120,10 +120,6 @@ struct Decision {
     retry_after: Duration,
 }
 
-fn whole_seconds(d: Duration) -> u64 {
-    d.as_secs() + u64::from(d.subsec_nanos() > 0)
-}
-
 impl Decision {
     fn write(&self, headers: &mut HeaderMap) {
         let mut set = |name: &'static str, value: u64| {
@@ -133,42 +129,6 @@ impl Decision {
         set("x-ratelimit-remaining", u64::from(self.remaining));
         set("x-ratelimit-reset", whole_seconds(self.reset));
     }
-}
-
-/// The client's address, as the accept loop recorded it.
-pub fn client_ip(parts: &Parts) -> Option<IpAddr> {
-    parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip())
-}
-
-/// The client's address as an extractor, for handlers that count wrong secrets; `None` when
-/// the app runs without the accept loop that records it.
-#[derive(Debug, Clone, Copy)]
-pub struct ClientIp(pub Option<IpAddr>);
-
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientIp {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientIp(client_ip(parts)))
-    }
-}
-
-/// 429 in the envelope, with `Retry-After` in whole seconds (at least 1).
-pub fn too_many(message: &str, retry_after: Duration) -> Response {
-    let mut response = ApiError(ServiceError::new(
-        ErrorKind::TooManyRequests,
-        "rate_limited",
-        message,
-    ))
-    .into_response();
-    let secs = whole_seconds(retry_after).max(1);
-    response
-        .headers_mut()
-        .insert(axum::http::header::RETRY_AFTER, HeaderValue::from(secs));
-    response
 }
 
 fn is_carrier_search(method: &Method, path: &str) -> bool {

@@ -8,7 +8,7 @@ use super::session::{
     signin_token, signin_token_ok,
 };
 use crate::AppState;
-use crate::rate_limit::ClientIp;
+use crate::extract::ClientIp;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
