@@ -150,7 +150,13 @@ async fn run(settings: Settings, report_timing: bool) -> anyhow::Result<()> {
     ];
 
     let router = dialnexa_http::router(AppState::new(services.clone(), None));
-    let cookie = format!("{}={secret}", dialnexa_http::dashboard::SESSION_COOKIE);
+    // Signed in as the dashboard does it: a server-side session opened with the key.
+    let session = services.open_session(&secret).await?;
+    let cookie = format!(
+        "{}={}",
+        dialnexa_http::dashboard::SESSION_COOKIE,
+        session.token
+    );
     let mut over = Vec::new();
     if report_timing {
         println!(
