@@ -12,6 +12,7 @@ mod catalog;
 mod db;
 mod idempotency;
 mod lifecycle;
+mod monitor;
 mod numbers;
 mod reconcile;
 mod sip_trunks;
@@ -71,6 +72,8 @@ impl PgStore {
         })
     }
 
+    /// A pooled connection; its span shows the wait in line for one.
+    #[tracing::instrument(level = "debug", name = "store.acquire", skip_all)]
     async fn conn(&self) -> StoreResult<deadpool_postgres::Object> {
         self.pool.get().await.map_err(pool_err)
     }
@@ -119,6 +122,7 @@ impl PgStore {
 
     /// Commit `tx`, or roll it back while the failpoint is armed; an error either way means
     /// nothing of it is kept (or, for a lost connection, that it is unknown).
+    #[tracing::instrument(level = "debug", name = "store.commit", skip_all)]
     async fn commit(&self, tx: deadpool_postgres::Transaction<'_>) -> StoreResult<()> {
         if let Err(e) = self.faults.commit() {
             let _ = tx.rollback().await;
