@@ -20,6 +20,7 @@ use dialnexa_domain::{
 use dialnexa_store::{NewCharge, NewEvent, NewNumber, PhoneNumberRecord, StoreError};
 use jiff::Timestamp;
 use std::time::Duration;
+use tracing::Instrument;
 
 /// After the claim is saved, before the carrier is called.
 pub const AFTER_CLAIM: &str = "purchase.after_claim";
@@ -83,6 +84,20 @@ pub struct RecoveryReport {
 impl Services {
     #[tracing::instrument(skip_all, fields(workspace = %caller.workspace_id, number = %req.phone_number))]
     pub async fn purchase(
+        &self,
+        caller: &Caller,
+        req: PurchaseRequest,
+    ) -> ServiceResult<PurchaseOutcome> {
+        let outcome = self.run_purchase(caller, req).await;
+        crate::telemetry::purchase(match &outcome {
+            Ok(PurchaseOutcome::Active(_)) => "active",
+            Ok(PurchaseOutcome::Pending(_)) => "pending",
+            Err(e) => e.code,
+        });
+        outcome
+    }
+
+    async fn run_purchase(
         &self,
         caller: &Caller,
         req: PurchaseRequest,
@@ -151,6 +166,7 @@ impl Services {
                 provider,
                 created_at: self.clock.now(),
             })
+            .instrument(tracing::info_span!("purchase.claim"))
             .await
             .map_err(|e| match e {
                 StoreError::NumberAlreadyHeld => taken(number),
@@ -159,11 +175,18 @@ impl Services {
         self.config.failpoints.hit(AFTER_CLAIM);
 
         // Step 2: the carrier.
-        match carrier.buy(number).await {
+        let bought = carrier
+            .buy(number)
+            .instrument(tracing::info_span!("purchase.carrier"))
+            .await;
+        match bought {
             Ok(owned) => {
                 self.config.failpoints.hit(AFTER_CARRIER);
                 // Step 3: the activation.
-                let active = match self.activate(&pending, &owned).await {
+                let activation = self
+                    .activate(&pending, &owned)
+                    .instrument(tracing::info_span!("purchase.activate"));
+                let active = match activation.await {
                     Ok(active) => active,
                     // The claim is durable and the carrier sold us the number: what is not
                     // known yet is only our own record of it, which recovery completes once
@@ -184,6 +207,7 @@ impl Services {
             Err(e) => {
                 self.store
                     .fail_pending(&pending.id, &e.to_string(), self.clock.now())
+                    .instrument(tracing::info_span!("purchase.unwind"))
                     .await?;
                 Err(self.refusal(provider, number, sighting.map(|s| s.seen_at), e))
             }
@@ -269,7 +293,13 @@ impl Services {
         let before = now.checked_sub(age).unwrap_or(now);
         let mut report = RecoveryReport::default();
         for pending in self.store.pending_before(before, 100).await? {
-            match self.settle(&pending).await {
+            let settled = self.settle(&pending).await;
+            crate::telemetry::recovery(match settled {
+                Ok(Settled::Activated) => "activated",
+                Ok(Settled::Failed) => "failed",
+                Ok(Settled::Undecided) | Err(_) => "undecided",
+            });
+            match settled {
                 Ok(Settled::Activated) => report.activated += 1,
                 Ok(Settled::Failed) => report.failed += 1,
                 Ok(Settled::Undecided) => report.undecided += 1,
