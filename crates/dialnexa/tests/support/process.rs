@@ -12,7 +12,7 @@ use tokio::sync::mpsc;
 pub const CHILD_WITHIN: Duration = Duration::from_secs(90);
 
 const LISTENING: &str = "DialNexa Numbers listening on ";
-const EMBEDDED_EMULATOR: &str = "carrier emulator (Twilio and Plivo wire formats) on ";
+const EMBEDDED_EMULATOR: &str = "carrier emulator (Twilio, Plivo and Telnyx wire formats) on ";
 const EMULATOR_LISTENING: &str = "carrier emulator listening on ";
 
 /// A long-running child, killed when dropped (also when the test panics).
