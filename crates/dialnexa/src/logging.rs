@@ -60,6 +60,7 @@ pub fn init(format: LogFormat, otlp_endpoint: Option<&str>) -> anyhow::Result<Te
         EnvFilter::try_from_env("DIALNEXA_LOG").unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
     let logs = match format {
         LogFormat::Text => tracing_subscriber::fmt::layer()
+            .with_ansi(std::io::stderr().is_terminal())
             .with_writer(std::io::stderr)
             .boxed(),
         LogFormat::Json => tracing_subscriber::fmt::layer()

@@ -84,7 +84,8 @@ pub async fn layer(mut req: Request, next: Next) -> Response {
     let latency = started.elapsed();
     let status = response.status();
     let workspace = attribution.0.get().map(WorkspaceId::as_str);
-    span.record("http.response.status_code", status.as_u16());
+    // As a signed integer: OpenTelemetry has no unsigned one, and u64 fields become strings.
+    span.record("http.response.status_code", i64::from(status.as_u16()));
     if let Some(workspace) = workspace {
         span.record("workspace_id", workspace);
     }
@@ -104,12 +105,12 @@ pub async fn layer(mut req: Request, next: Next) -> Response {
     histogram!(HTTP_REQUEST_DURATION, &labels).record(latency.as_secs_f64());
     tracing::info!(
         target: ACCESS_LOG,
-        route,
-        method,
+        route = %route,
+        method = %method,
         status = status.as_u16(),
         latency_ms = latency.as_micros() as f64 / 1000.0,
-        workspace_id = workspace,
-        request_id = id,
+        workspace_id = workspace.map(tracing::field::display),
+        request_id = %id,
         "request"
     );
     response
