@@ -2,6 +2,7 @@
 //! database and its own embedded carrier emulator, and talks to it over HTTP.
 
 mod agents;
+mod backup;
 mod billing;
 mod catalog;
 mod cli;
