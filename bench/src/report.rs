@@ -139,22 +139,36 @@ pub fn rate(x: f64) -> String {
     out
 }
 
-/// The issue's targets, against what was measured; a missing figure fails its target.
+/// How fast a burst must be absorbed, against the floor of the database it runs on: the 5,000
+/// purchases must all be answered within the carrier's added delay plus the time the floor
+/// would take to write 5,000 purchases at this multiple of its rate. On SQLite the service
+/// group-commits while store-floor commits one purchase at a time, so it must beat the floor;
+/// on PostgreSQL pg-floor already writes on 16 connections at once.
+const BURST_VS_STORE_FLOOR: f64 = 3.0;
+const BURST_VS_PG_FLOOR: f64 = 0.5;
+/// The carrier's added delay in `purchase-slow-carrier`, in seconds.
+const BURST_CARRIER_DELAY_S: f64 = 0.5;
+
+/// The targets of the benchmark issues, each a ratio against a floor measured in the same run
+/// (or a size or time that does not depend on the machine's speed), against what was
+/// measured; a missing figure fails its target.
 pub fn targets(r: &Results) -> Vec<Target> {
     let detail = |name: &str, key: &str| {
         r.scenario(name)
             .and_then(|s| s.details.get(key))
             .and_then(|v| v.as_f64())
     };
-    let search_p99 = r
-        .scenario("search")
-        .and_then(|s| s.latency.as_ref())
-        .map(|l| l.p99_ms);
+    let postgres = r.database == "PostgreSQL";
+    let (floor, get, list, purchase, burst) = if postgres {
+        ("pg-floor", 0.4, 0.25, 0.5, BURST_VS_PG_FLOOR)
+    } else {
+        ("store-floor", 0.5, 0.3, 0.25, BURST_VS_STORE_FLOOR)
+    };
     let mut out = vec![
-        ratio(r, "get", "http-floor", 0.5),
-        ratio(r, "list", "http-floor", 0.3),
-        at_most("search", "`search` p99 ≤ 20 ms", search_p99, 20.0, "ms"),
-        ratio(r, "purchase", "store-floor", 0.25),
+        ratio(r, "get", "http-floor", get),
+        ratio(r, "list", "http-floor", list),
+        ratio(r, "search", "http-floor", 0.01),
+        ratio(r, "purchase", floor, purchase),
     ];
     for name in ["purchase", "purchase-slow-carrier"] {
         let e = r.scenario(name).and_then(|s| s.errors);
@@ -165,14 +179,24 @@ pub fn targets(r: &Results) -> Vec<Target> {
             met: e == Some(0),
         });
     }
-    out.extend([
-        at_most(
-            "purchase-slow-carrier",
-            "`purchase-slow-carrier`: 5,000 answered within 1.5 s",
-            detail("purchase-slow-carrier", "wall_s"),
-            1.5,
-            "s",
+    let floor_rate = r.scenario(floor).and_then(|s| s.throughput_per_s);
+    let limit = floor_rate
+        .filter(|f| *f > 0.0)
+        .map(|f| BURST_CARRIER_DELAY_S + 5_000.0 / (burst * f));
+    let wall = detail("purchase-slow-carrier", "wall_s");
+    out.push(Target {
+        scenario: "purchase-slow-carrier".into(),
+        target: format!(
+            "`purchase-slow-carrier`: 5,000 answered within the carrier's 0.5 s plus 5,000 \
+             purchases at {burst} × `{floor}`"
         ),
+        measured: match (wall, limit) {
+            (Some(w), Some(l)) => format!("{w:.2} s (limit {l:.2} s)"),
+            _ => "not measured".into(),
+        },
+        met: matches!((wall, limit), (Some(w), Some(l)) if w <= l),
+    });
+    out.extend([
         at_most(
             "purchase-slow-carrier",
             "`purchase-slow-carrier`: peak RSS ≤ 250 MB",

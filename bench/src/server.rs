@@ -85,7 +85,7 @@ impl Service {
         let mut lines = BufReader::new(stdout).lines();
         let emulator_url = line_after(
             &mut lines,
-            "carrier emulator (Twilio and Plivo wire formats) on ",
+            "carrier emulator (Twilio, Plivo and Telnyx wire formats) on ",
         )
         .await?;
         let demo_key = line_after(&mut lines, "its API key, shown once: ").await?;

@@ -33,8 +33,9 @@ pub use model::{
     SipAuthMode, SipTrunk, Workspace,
 };
 
-use dialnexa_domain::{RegulatoryPolicy, WorkspaceId};
+use dialnexa_domain::{CountryIso, Money, NumberType, Provider, RegulatoryPolicy, WorkspaceId};
 use dialnexa_store::Store;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -81,12 +82,15 @@ pub struct Services {
     pub(crate) carriers: Arc<Carriers>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) policy: Arc<RegulatoryPolicy>,
+    /// The monthly rental of every (provider, country, type) sold: reference data, seeded by
+    /// migrations and never changed while serving, so read once instead of on every quote.
+    pub(crate) prices: Arc<HashMap<(Provider, CountryIso, NumberType), Money>>,
     pub(crate) config: Arc<ServiceConfig>,
     pub(crate) keys: Arc<auth::KeyCache>,
 }
 
 impl Services {
-    /// Loads the reference data it caches (the regulated table) from the store.
+    /// Loads the reference data it caches (the regulated table, the prices) from the store.
     pub async fn new(
         store: Arc<dyn Store>,
         carriers: Carriers,
@@ -94,11 +98,18 @@ impl Services {
         config: ServiceConfig,
     ) -> ServiceResult<Self> {
         let policy = Arc::new(store.regulatory_policy().await?);
+        let prices = store
+            .list_prices()
+            .await?
+            .into_iter()
+            .map(|p| ((p.provider, p.country, p.number_type), p.monthly_cost))
+            .collect();
         Ok(Services {
             store,
             carriers: Arc::new(carriers),
             clock,
             policy,
+            prices: Arc::new(prices),
             keys: Arc::new(auth::KeyCache::new(config.api_key_cache_ttl)),
             config: Arc::new(config),
         })

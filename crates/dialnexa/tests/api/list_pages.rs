@@ -97,3 +97,29 @@ async fn a_kept_page_or_number_shows_every_change_made_since_it_was_answered() {
     assert_eq!(theirs["total"], 0, "{theirs}");
     assert_eq!(app.get(&other, &first_path).await.0, 404);
 }
+
+#[tokio::test]
+async fn a_change_made_through_one_server_is_never_served_stale_by_another() {
+    let a = TestApp::spawn().await;
+    let b = a.beside(|_| {}).await;
+    let t = a.tenant(&["US"], &[]).await;
+    let number = bought(&a, &t, "+14155552671").await;
+    let path = number_path(&number);
+
+    // Server b answers, and keeps, the page and the number.
+    for _ in 0..2 {
+        assert_eq!(b.get(&t, LIST).await.1["total"], 1);
+        assert_eq!(b.get(&t, &path).await.1["nickname"], Value::Null);
+    }
+    // Server a changes them; server b's very next answers show it.
+    let (status, _) = a.patch(&t, &path, json!({"nickname": "Sales"})).await;
+    assert_eq!(status, 200);
+    assert_eq!(b.get(&t, &path).await.1["nickname"], "Sales");
+    assert_eq!(nicknames(&b.get(&t, LIST).await.1), [Some("Sales")]);
+    bought(&a, &t, "+14155552672").await;
+    assert_eq!(b.get(&t, LIST).await.1["total"], 2);
+    let (status, _) = a.delete(&t, &path).await;
+    assert_eq!(status, 200);
+    assert_eq!(b.get(&t, &path).await.1["status"], "released");
+    assert_eq!(b.get(&t, LIST).await.1["total"], 1);
+}

@@ -4,6 +4,7 @@
 mod agents;
 mod backup;
 mod billing;
+mod burst;
 mod catalog;
 mod cli;
 mod cli_client;

@@ -112,9 +112,17 @@ impl Services {
                 format!("{number} is a {country} number, not {claimed}."),
             ));
         }
-        let quote = self
-            .quote(caller, QuoteRequest::for_number(number, req.provider))
-            .await?;
+        // What a search showed this workspace of the number is read beside the quote: both are
+        // needed before the claim, and neither depends on the other.
+        let (quote, sighting) = tokio::try_join!(
+            self.quote(caller, QuoteRequest::for_number(number, req.provider)),
+            async {
+                self.store
+                    .sighting(&caller.workspace_id, number)
+                    .await
+                    .map_err(ServiceError::from)
+            }
+        )?;
         if let Some(blocked) = quote.blocked_by {
             return Err(blocked.error(country, quote.number_type));
         }
@@ -147,7 +155,6 @@ impl Services {
                 ),
             )
         })?;
-        let sighting = self.store.sighting(&caller.workspace_id, number).await?;
         let capabilities = sighting
             .as_ref()
             .map(|s| s.capabilities)

@@ -4,11 +4,11 @@
 use super::PgStore;
 use super::db::Args;
 use crate::queries as q;
-use crate::rows::{self, ms, parse_at, ts};
-use crate::{CatalogStore, PriceRow, Sighting, StoreError, StoreResult};
+use crate::rows::{self, ms};
+use crate::{CatalogStore, PriceRow, Sighting, StoreResult};
 use async_trait::async_trait;
 use dialnexa_domain::{
-    Capabilities, CountryIso, E164, Money, NumberType, Provider, RegulatoryPolicy, WorkspaceId,
+    CountryIso, E164, Money, NumberType, Provider, RegulatoryPolicy, WorkspaceId,
 };
 use jiff::Timestamp;
 use tokio_postgres::types::ToSql;
@@ -63,16 +63,8 @@ impl CatalogStore for PgStore {
         workspace: &WorkspaceId,
         number: &E164,
     ) -> StoreResult<Option<Sighting>> {
-        let args: Args = &[&workspace.as_str(), &number.as_str()];
-        self.read_one(q::SIGHTING, args, |row| {
-            Ok(Sighting {
-                phone_number: number.clone(),
-                provider: parse_at(row, 0, "provider")?,
-                capabilities: Capabilities::parse_csv(&row.text(1)?)
-                    .map_err(|e| StoreError::Other(e.to_string()))?,
-                seen_at: ts(row.int(2)?)?,
-            })
-        })
-        .await
+        self.sightings
+            .ask((workspace.clone(), number.clone()))
+            .await
     }
 }

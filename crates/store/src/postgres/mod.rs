@@ -11,9 +11,12 @@ mod billing;
 mod catalog;
 mod db;
 mod idempotency;
+mod lane;
+mod lanes;
 mod lifecycle;
 mod monitor;
 mod numbers;
+mod reads;
 mod reconcile;
 mod sip_trunks;
 mod tokens;
@@ -38,6 +41,10 @@ pub(crate) struct PgStore {
     pool: Pool,
     faults: Arc<StoreFaults>,
     tokens: tokens::TokenReader,
+    claims: lanes::Claims,
+    activations: lanes::Activations,
+    workspaces: reads::Workspaces,
+    sightings: reads::Sightings,
     url: String,
 }
 
@@ -65,9 +72,13 @@ impl PgStore {
         // Fail at start-up, not on the first request, when the database is not there.
         drop(pool.get().await.map_err(pool_err)?);
         Ok(PgStore {
-            pool,
+            pool: pool.clone(),
             faults: options.faults.clone(),
             tokens: tokens::TokenReader::start(config),
+            claims: lanes::claims(pool.clone(), options.faults.clone()),
+            activations: lanes::activations(pool.clone(), options.faults.clone()),
+            workspaces: reads::workspaces(pool.clone()),
+            sightings: reads::sightings(pool),
             url: options.url.clone(),
         })
     }
@@ -167,6 +178,10 @@ impl crate::Store for PgStore {
 
     async fn close(&self) {
         self.tokens.stop();
+        self.claims.stop();
+        self.activations.stop();
+        self.workspaces.stop();
+        self.sightings.stop();
         self.pool.close();
     }
 }

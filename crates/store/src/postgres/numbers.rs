@@ -3,13 +3,12 @@
 //! transaction, its failure, and the reads of numbers.
 
 use super::PgStore;
-use super::db::{Args, Db, err, err_unique, values};
+use super::db::{Args, Db, values};
+use super::lanes::Activation;
 use crate::queries as q;
-use crate::rows::already_activated;
 use crate::rows::{self, ms};
 use crate::{
-    NewCharge, NewEvent, NewNumber, NumberFilter, NumberStore, Page, PhoneNumberRecord, StoreError,
-    StoreResult,
+    NewCharge, NewEvent, NewNumber, NumberFilter, NumberStore, Page, PhoneNumberRecord, StoreResult,
 };
 use async_trait::async_trait;
 use dialnexa_domain::{PhoneNumberId, WorkspaceId};
@@ -44,22 +43,7 @@ pub(super) async fn number_by_id(
 #[async_trait]
 impl NumberStore for PgStore {
     async fn insert_pending(&self, new: &NewNumber) -> StoreResult<PhoneNumberRecord> {
-        let caps = new.capabilities.to_csv();
-        let args: Args = &[
-            &new.id.as_str(),
-            &new.workspace_id.as_str(),
-            &new.phone_number.as_str(),
-            &new.phone_number.country().as_str(),
-            &new.number_type.as_str(),
-            &caps,
-            &new.monthly_cost.micros(),
-            &new.provider.as_str(),
-            &ms(new.created_at),
-        ];
-        let held = err_unique(StoreError::NumberAlreadyHeld);
-        self.write_one(&q::INSERT_PENDING, args, rows::number, held)
-            .await?
-            .ok_or(StoreError::NotFound)
+        self.claims.ask(new.clone()).await
     }
 
     async fn activate_purchase(
@@ -70,35 +54,15 @@ impl NumberStore for PgStore {
         charge: &NewCharge,
         event: &NewEvent,
     ) -> StoreResult<PhoneNumberRecord> {
-        let mut c = self.conn().await?;
-        let tx = c.transaction().await.map_err(err)?;
-        let db = Db::tx(&tx);
-        let args: Args = &[
-            &id.as_str(),
-            &carrier_ref,
-            &ms(now),
-            &(i64::from(charge.period_index) + 1),
-            &ms(charge.period_end),
-        ];
-        let Some(record) = db.one(&q::ACTIVATE, args, rows::number).await? else {
-            let current = number_by_id(db, id).await?;
-            let _ = tx.rollback().await;
-            return already_activated(current);
-        };
-        let args: Args = &[
-            &charge.id.as_str(),
-            &record.workspace_id.as_str(),
-            &record.id.as_str(),
-            &i64::from(charge.period_index),
-            &ms(charge.period_start),
-            &ms(charge.period_end),
-            &charge.amount.micros(),
-            &ms(now),
-        ];
-        db.exec(q::INSERT_CHARGE, args).await?;
-        insert_event(db, &record.workspace_id, event, now).await?;
-        self.commit(tx).await?;
-        Ok(record)
+        self.activations
+            .ask(Activation {
+                id: id.clone(),
+                carrier_ref: carrier_ref.to_owned(),
+                now,
+                charge: charge.clone(),
+                event: event.clone(),
+            })
+            .await
     }
 
     async fn fail_pending(

@@ -28,8 +28,7 @@ impl WorkspaceStore for PgStore {
     }
 
     async fn get_workspace(&self, id: &WorkspaceId) -> StoreResult<Option<Workspace>> {
-        self.read_one(&q::WORKSPACE_BY_ID, &[&id.as_str()], rows::workspace)
-            .await
+        self.workspaces.ask(id.clone()).await
     }
 
     async fn list_workspaces(&self) -> StoreResult<Vec<Workspace>> {

@@ -50,6 +50,12 @@ pub(crate) static WORKSPACE_BY_ID: Sql = sql!(
     WORKSPACE_COLUMNS,
     " FROM workspaces WHERE id = $1"
 );
+/// Many workspaces by id in one statement (PostgreSQL's read lane).
+pub(crate) static WORKSPACES_BY_IDS: Sql = sql!(
+    "SELECT ",
+    WORKSPACE_COLUMNS,
+    " FROM workspaces WHERE id = ANY($1::text[])"
+);
 pub(crate) static WORKSPACES: Sql = sql!(
     "SELECT ",
     WORKSPACE_COLUMNS,
@@ -86,6 +92,10 @@ pub(crate) const PRICE: &str = "SELECT monthly_micros FROM prices \
      WHERE provider = $1 AND country = $2 AND number_type = $3";
 pub(crate) const PRICES: &str = "SELECT provider, country, number_type, monthly_micros \
      FROM prices ORDER BY provider, country, number_type";
+/// Many (workspace, number) sightings in one statement (PostgreSQL's read lane).
+pub(crate) const SIGHTINGS_BY_KEYS: &str = "SELECT s.workspace_id, s.phone_number, s.provider, \
+     s.capabilities, s.seen_at FROM search_sightings s \
+     JOIN unnest($1::text[], $2::text[]) AS k(ws, pn) ON s.workspace_id = k.ws AND s.phone_number = k.pn";
 pub(crate) const SIGHTING: &str = "SELECT provider, capabilities, seen_at FROM search_sightings \
      WHERE workspace_id = $1 AND phone_number = $2";
 
@@ -149,6 +159,50 @@ pub(crate) static LIVE_NUMBER: Sql = sql!(
     NUMBER_COLUMNS,
     " FROM phone_numbers WHERE workspace_id = $1 AND phone_number = $2 \
      AND status IN ('pending', 'active')"
+);
+/// The claims of many purchases in one statement (PostgreSQL): a row for each that no live row
+/// holds yet; a number already held (or twice in the batch) returns no row.
+pub(crate) static CLAIM_BATCH: Sql = sql!(
+    "INSERT INTO phone_numbers (id, workspace_id, phone_number, country_code, number_type, \
+     capabilities, monthly_cost_micros, provider, status, created_at, updated_at) \
+     SELECT t.id, t.ws, t.pn, t.cc, t.nt, t.caps, t.cost, t.prov, 'pending', t.at, t.at \
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], \
+     $7::int8[], $8::text[], $9::int8[]) AS t(id, ws, pn, cc, nt, caps, cost, prov, at) \
+     ON CONFLICT (phone_number) WHERE status IN ('pending', 'active') DO NOTHING RETURNING ",
+    NUMBER_COLUMNS
+);
+/// The activations of many purchases in one statement (PostgreSQL): each pending row turns
+/// active, with its first charge and its outbox event, all or nothing.
+pub(crate) static ACTIVATE_BATCH: Sql = std::sync::LazyLock::new(|| {
+    let returning: Vec<String> = NUMBER_COLUMNS
+        .split(',')
+        .map(|c| format!("p.{}", c.trim()))
+        .collect();
+    format!(
+        "WITH input AS (SELECT * FROM unnest($1::text[], $2::text[], $3::int8[], $4::int8[], \
+         $5::int8[], $6::text[], $7::int8[], $8::int8[], $9::int8[], $10::int8[], $11::text[], \
+         $12::text[], $13::text[]) AS i(id, carrier_ref, at, next_index, next_start, charge_id, \
+         period_index, period_start, period_end, amount, event_id, event_type, payload)), \
+         activated AS (UPDATE phone_numbers p SET status = 'active', \
+         carrier_ref = i.carrier_ref, activated_at = i.at, updated_at = i.at, \
+         next_period_index = i.next_index, next_period_start = i.next_start FROM input i \
+         WHERE p.id = i.id AND p.status = 'pending' RETURNING {}), \
+         charged AS (INSERT INTO charges (id, workspace_id, phone_number_id, period_index, \
+         period_start, period_end, amount_micros, created_at) SELECT i.charge_id, a.workspace_id, \
+         a.id, i.period_index, i.period_start, i.period_end, i.amount, i.at \
+         FROM activated a JOIN input i ON i.id = a.id \
+         ON CONFLICT (phone_number_id, period_start) DO NOTHING), \
+         evented AS (INSERT INTO outbox (id, workspace_id, event_type, payload, created_at) \
+         SELECT i.event_id, a.workspace_id, i.event_type, i.payload, i.at \
+         FROM activated a JOIN input i ON i.id = a.id) \
+         SELECT {NUMBER_COLUMNS} FROM activated",
+        returning.join(", ")
+    )
+});
+pub(crate) static NUMBERS_BY_IDS: Sql = sql!(
+    "SELECT ",
+    NUMBER_COLUMNS,
+    " FROM phone_numbers WHERE id = ANY($1::text[])"
 );
 pub(crate) const INSERT_EVENT: &str = "INSERT INTO outbox (id, workspace_id, event_type, \
      payload, created_at) VALUES ($1, $2, $3, $4, $5)";

@@ -1,0 +1,159 @@
+//! The purchase saga's two hot writes on PostgreSQL, through lanes (`lane.rs`): the claims
+//! waiting are one multi-row INSERT, the activations waiting are one statement that activates
+//! the rows and writes their first charges and outbox events. Each statement commits on its own
+//! (autocommit), so each request is answered after the commit that made its write durable.
+
+use super::db::err;
+use super::lane::Lane;
+use crate::faults::StoreFaults;
+use crate::queries as q;
+use crate::rows::{self, already_activated, ms};
+use crate::{NewCharge, NewEvent, NewNumber, PhoneNumberRecord, StoreError, StoreResult};
+use deadpool_postgres::{Object, Pool};
+use dialnexa_domain::PhoneNumberId;
+use jiff::Timestamp;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// One purchase's activation, as `NumberStore::activate_purchase` takes it.
+pub(super) struct Activation {
+    pub id: PhoneNumberId,
+    pub carrier_ref: String,
+    pub now: Timestamp,
+    pub charge: NewCharge,
+    pub event: NewEvent,
+}
+
+pub(super) type Claims = Lane<NewNumber, PhoneNumberRecord>;
+pub(super) type Activations = Lane<Activation, PhoneNumberRecord>;
+
+/// How many batches of each lane may commit at once.
+const WORKERS: usize = 4;
+
+pub(super) fn claims(pool: Pool, faults: Arc<StoreFaults>) -> Claims {
+    Lane::start(pool, WORKERS, move |c, batch| {
+        let faults = faults.clone();
+        async move {
+            faults.commit()?;
+            claim(&c, batch).await
+        }
+    })
+}
+
+pub(super) fn activations(pool: Pool, faults: Arc<StoreFaults>) -> Activations {
+    Lane::start(pool, WORKERS, move |c, batch| {
+        let faults = faults.clone();
+        async move {
+            faults.commit()?;
+            activate(&c, batch).await
+        }
+    })
+}
+
+async fn claim(
+    c: &Object,
+    batch: Vec<NewNumber>,
+) -> StoreResult<Vec<StoreResult<PhoneNumberRecord>>> {
+    let col = |f: fn(&NewNumber) -> String| batch.iter().map(f).collect::<Vec<_>>();
+    let ids = col(|n| n.id.as_str().to_owned());
+    let workspaces = col(|n| n.workspace_id.as_str().to_owned());
+    let numbers = col(|n| n.phone_number.as_str().to_owned());
+    let countries = col(|n| n.phone_number.country().as_str().to_owned());
+    let types = col(|n| n.number_type.as_str().to_owned());
+    let caps = col(|n| n.capabilities.to_csv());
+    let providers = col(|n| n.provider.as_str().to_owned());
+    let costs: Vec<i64> = batch.iter().map(|n| n.monthly_cost.micros()).collect();
+    let times: Vec<i64> = batch.iter().map(|n| ms(n.created_at)).collect();
+    let statement = c.prepare_cached(&q::CLAIM_BATCH).await.map_err(err)?;
+    let rows = c
+        .query(
+            &statement,
+            &[
+                &ids,
+                &workspaces,
+                &numbers,
+                &countries,
+                &types,
+                &caps,
+                &costs,
+                &providers,
+                &times,
+            ],
+        )
+        .await
+        .map_err(err)?;
+    let mut claimed: HashMap<String, PhoneNumberRecord> = HashMap::with_capacity(rows.len());
+    for row in &rows {
+        let record = rows::number(row)?;
+        claimed.insert(record.id.as_str().to_owned(), record);
+    }
+    Ok(ids
+        .iter()
+        .map(|id| claimed.remove(id).ok_or(StoreError::NumberAlreadyHeld))
+        .collect())
+}
+
+async fn activate(
+    c: &Object,
+    batch: Vec<Activation>,
+) -> StoreResult<Vec<StoreResult<PhoneNumberRecord>>> {
+    // One row per number: the same activation asked twice (a request and the recovery worker)
+    // must write one charge and one event.
+    let mut first: HashMap<&str, &Activation> = HashMap::with_capacity(batch.len());
+    for a in &batch {
+        first.entry(a.id.as_str()).or_insert(a);
+    }
+    let unique: Vec<&Activation> = first.values().copied().collect();
+    let col = |f: fn(&Activation) -> String| unique.iter().map(|a| f(a)).collect::<Vec<_>>();
+    let int = |f: fn(&Activation) -> i64| unique.iter().map(|a| f(a)).collect::<Vec<_>>();
+    let ids = col(|a| a.id.as_str().to_owned());
+    let statement = c.prepare_cached(&q::ACTIVATE_BATCH).await.map_err(err)?;
+    let rows = c
+        .query(
+            &statement,
+            &[
+                &ids,
+                &col(|a| a.carrier_ref.clone()),
+                &int(|a| ms(a.now)),
+                &int(|a| i64::from(a.charge.period_index) + 1),
+                &int(|a| ms(a.charge.period_end)),
+                &col(|a| a.charge.id.as_str().to_owned()),
+                &int(|a| i64::from(a.charge.period_index)),
+                &int(|a| ms(a.charge.period_start)),
+                &int(|a| ms(a.charge.period_end)),
+                &int(|a| a.charge.amount.micros()),
+                &col(|a| a.event.id.as_str().to_owned()),
+                &col(|a| a.event.event_type.clone()),
+                &col(|a| a.event.payload.to_string()),
+            ],
+        )
+        .await
+        .map_err(err)?;
+    let mut records: HashMap<String, PhoneNumberRecord> = HashMap::with_capacity(rows.len());
+    for row in &rows {
+        let record = rows::number(row)?;
+        records.insert(record.id.as_str().to_owned(), record);
+    }
+    // The rows that did not turn active now: already active (activated by an earlier attempt),
+    // or no longer pending.
+    let missing: Vec<String> = ids
+        .iter()
+        .filter(|id| !records.contains_key(*id))
+        .cloned()
+        .collect();
+    let mut current: HashMap<String, PhoneNumberRecord> = HashMap::new();
+    if !missing.is_empty() {
+        let statement = c.prepare_cached(&q::NUMBERS_BY_IDS).await.map_err(err)?;
+        for row in c.query(&statement, &[&missing]).await.map_err(err)? {
+            let record = rows::number(&row)?;
+            current.insert(record.id.as_str().to_owned(), record);
+        }
+    }
+    Ok(batch
+        .iter()
+        .map(|a| match records.get(a.id.as_str()) {
+            Some(record) => Ok(record.clone()),
+            None => already_activated(current.get(a.id.as_str()).cloned()),
+        })
+        .collect())
+}
