@@ -39,6 +39,8 @@ impl LogFormat {
 #[must_use = "call shutdown() before exiting, or queued spans are lost"]
 pub struct Telemetry {
     traces: Option<opentelemetry_sdk::trace::SdkTracerProvider>,
+    /// The log writer's thread: dropping it writes out the lines still queued.
+    _logs: tracing_appender::non_blocking::WorkerGuard,
 }
 
 impl Telemetry {
@@ -58,15 +60,22 @@ impl Telemetry {
 pub fn init(format: LogFormat, otlp_endpoint: Option<&str>) -> anyhow::Result<Telemetry> {
     let filter =
         EnvFilter::try_from_env("DIALNEXA_LOG").unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
+    // Lines are written by a thread of their own: a request formats its access-log line and
+    // queues it instead of making a write system call (a fifth of `get`'s time, measured).
+    // Never lossy: a full queue makes the logger wait rather than drop lines.
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(false)
+        .thread_name("log-writer")
+        .finish(std::io::stderr());
     let logs = match format {
         LogFormat::Text => tracing_subscriber::fmt::layer()
             .with_ansi(std::io::stderr().is_terminal())
-            .with_writer(std::io::stderr)
+            .with_writer(writer)
             .boxed(),
         LogFormat::Json => tracing_subscriber::fmt::layer()
             .json()
             .flatten_event(true)
-            .with_writer(std::io::stderr)
+            .with_writer(writer)
             .boxed(),
     }
     .with_filter(filter);
@@ -85,7 +94,10 @@ pub fn init(format: LogFormat, otlp_endpoint: Option<&str>) -> anyhow::Result<Te
         .with(logs)
         .with(spans)
         .try_init();
-    Ok(Telemetry { traces })
+    Ok(Telemetry {
+        traces,
+        _logs: guard,
+    })
 }
 
 /// The spans traces are made of: requests, use cases, saga steps and carrier calls (info), and
