@@ -129,6 +129,8 @@ pub struct ServeArgs {
     pub database: DatabaseArgs,
     #[command(flatten)]
     pub carriers: CarrierArgs,
+    #[command(flatten)]
+    pub ops: OpsArgs,
     /// Token for the operator API (`/v1/admin/…`); the operator API is off without one.
     #[arg(long, env = "DIALNEXA_ADMIN_TOKEN", hide_env_values = true)]
     pub admin_token: Option<Secret>,
@@ -208,6 +210,32 @@ impl Default for GuardArgs {
             header_read_timeout_ms: 10_000,
             idle_timeout_ms: 60_000,
             sip_allow_private: false,
+        }
+    }
+}
+
+/// What operators plug into: metrics, traces and the readiness check.
+#[derive(Debug, Clone, Args)]
+pub struct OpsArgs {
+    /// Serve `GET /metrics` (Prometheus text format) on this address instead of the public
+    /// listener, e.g. 127.0.0.1:9090; port 0 picks a free port.
+    #[arg(long, env = "DIALNEXA_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
+    /// Send traces over OTLP/HTTP (protobuf) to this collector, e.g. http://127.0.0.1:4318
+    /// (`/v1/traces` is added unless the URL ends with it). No traces without it.
+    #[arg(long, env = "DIALNEXA_OTLP_ENDPOINT")]
+    pub otlp_endpoint: Option<String>,
+    /// How long `GET /ready` waits for each carrier's answer, in ms.
+    #[arg(long, env = "DIALNEXA_READY_TIMEOUT_MS", default_value_t = 2_000)]
+    pub ready_timeout_ms: u64,
+}
+
+impl Default for OpsArgs {
+    fn default() -> Self {
+        OpsArgs {
+            metrics_listen: None,
+            otlp_endpoint: None,
+            ready_timeout_ms: 2_000,
         }
     }
 }

@@ -38,10 +38,12 @@ impl FromRequestParts<AppState> for Authenticated {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         if let Some(caller) = parts.extensions.get::<Caller>() {
+            crate::observe::attribute(parts, &caller.workspace_id);
             return Ok(Authenticated(caller.clone()));
         }
         let token = bearer(parts).ok_or_else(unauthorized)?;
         let caller = state.services.authenticate(token).await?;
+        crate::observe::attribute(parts, &caller.workspace_id);
         parts.extensions.insert(caller.clone());
         Ok(Authenticated(caller))
     }

@@ -1,10 +1,12 @@
 //! The HTTP face of DialNexa Numbers: each resource module exposes `router()`, merged here,
-//! with tracing, a request timeout and a body limit around all of them.
+//! with a request timeout, a body limit and observation (request id, span, metrics, one log
+//! line per request: `observe.rs`) around all of them.
 
 pub mod dashboard;
 pub mod error;
 pub mod extract;
 pub mod idempotency;
+pub mod observe;
 pub mod openapi;
 pub mod page_cache;
 pub mod rate_limit;
@@ -21,7 +23,6 @@ use std::time::Duration;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
 
 /// Shared state of every handler: one `Arc`, because axum clones the state for every extractor
 /// and middleware of every request.
@@ -97,7 +98,7 @@ pub fn router(state: AppState) -> Router {
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         ))
-        .layer(TraceLayer::new_for_http())
+        .layer(axum::middleware::from_fn(observe::layer))
         .with_state(state)
 }
 

@@ -4,6 +4,7 @@
 pub mod agents;
 pub mod auth;
 pub mod billing;
+mod carrier_calls;
 pub mod carriers;
 pub mod catalog;
 pub mod cipher;
@@ -16,11 +17,13 @@ pub mod lifecycle;
 pub mod model;
 pub mod numbers;
 pub mod quote;
+mod readiness;
 pub mod reconcile;
 pub mod saga;
 pub mod search;
 pub mod sessions;
 pub mod sip_trunk;
+pub mod telemetry;
 pub mod workspace;
 
 pub use carriers::Carriers;
@@ -54,6 +57,8 @@ pub struct ServiceConfig {
     /// Accept SIP trunks on loopback, private and link-local addresses (an operator whose
     /// trunks live on its own network); refused otherwise.
     pub sip_allow_private: bool,
+    /// How long `/ready` waits for each carrier's answer.
+    pub ready_timeout: Duration,
 }
 
 impl Default for ServiceConfig {
@@ -64,6 +69,7 @@ impl Default for ServiceConfig {
             failpoints: Default::default(),
             encryption_key: None,
             sip_allow_private: false,
+            ready_timeout: Duration::from_secs(2),
         }
     }
 }
@@ -128,9 +134,9 @@ impl Services {
     }
 
     /// Ready to serve: the database answers and commits (a full or read-only disk fails this
-    /// while reads still work).
+    /// while reads still work), and every configured carrier answers.
     pub async fn ready(&self) -> ServiceResult<()> {
         self.store.ready().await?;
-        Ok(())
+        self.carriers_ready().await
     }
 }

@@ -6,6 +6,7 @@
 
 mod connect;
 mod faults;
+mod monitor;
 mod postgres;
 mod queries;
 mod records;
@@ -16,6 +17,7 @@ pub mod testing;
 
 pub use connect::{Backend, SqlStore, StoreOptions};
 pub use faults::StoreFaults;
+pub use monitor::{MonitorStore, PoolStatus};
 pub use records::*;
 
 use async_trait::async_trait;
@@ -380,6 +382,7 @@ pub trait Store:
     + SipTrunkStore
     + ReconcileStore
     + SessionStore
+    + MonitorStore
 {
     /// A read round trip: the database answers.
     async fn ping(&self) -> StoreResult<()>;

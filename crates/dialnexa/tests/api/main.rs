@@ -2,11 +2,13 @@
 //! database and its own embedded carrier emulator, and talks to it over HTTP.
 
 mod agents;
+mod backup;
 mod billing;
 mod browser;
 mod burst;
 mod catalog;
 mod cli;
+mod cli_client;
 mod dashboard;
 mod durability;
 mod helpers;
@@ -15,6 +17,7 @@ mod idempotency;
 mod lifecycle;
 mod lifecycle_helpers;
 mod list_pages;
+mod ops;
 mod purchase;
 mod rate_limit;
 mod reconcile;

@@ -51,6 +51,7 @@ impl FromRequestParts<AppState> for Session {
         };
         match state.services.session(secret).await {
             Ok(caller) => {
+                crate::observe::attribute(parts, &caller.workspace_id);
                 let session = Session::new(caller, secret);
                 parts.extensions.insert(session.clone());
                 Ok(session)

@@ -40,6 +40,8 @@ impl<Req: Send + 'static, Out: Send + 'static> Lane<Req, Out> {
         }
     }
 
+    /// Its span, on the caller's task, covers the wait for the batch that carries `req`.
+    #[tracing::instrument(level = "debug", name = "store.batch", skip_all, fields(db.system = "postgresql"))]
     pub(super) async fn ask(&self, req: Req) -> StoreResult<Out> {
         let (answer, answered) = oneshot::channel();
         let sent = self

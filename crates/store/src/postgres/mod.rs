@@ -14,6 +14,7 @@ mod idempotency;
 mod lane;
 mod lanes;
 mod lifecycle;
+mod monitor;
 mod numbers;
 mod reads;
 mod reconcile;
@@ -83,6 +84,8 @@ impl PgStore {
         })
     }
 
+    /// A pooled connection; its span shows the wait in line for one.
+    #[tracing::instrument(level = "debug", name = "store.acquire", skip_all)]
     async fn conn(&self) -> StoreResult<deadpool_postgres::Object> {
         self.pool.get().await.map_err(pool_err)
     }
@@ -131,6 +134,7 @@ impl PgStore {
 
     /// Commit `tx`, or roll it back while the failpoint is armed; an error either way means
     /// nothing of it is kept (or, for a lost connection, that it is unknown).
+    #[tracing::instrument(level = "debug", name = "store.commit", skip_all)]
     async fn commit(&self, tx: deadpool_postgres::Transaction<'_>) -> StoreResult<()> {
         if let Err(e) = self.faults.commit() {
             let _ = tx.rollback().await;
