@@ -1,8 +1,9 @@
 //! API keys: random secrets shown once and stored as SHA-256 hashes, and the workspaces they
 //! open. A high-entropy key needs no slow password hash: nobody can brute-force 190 bits.
 
+use crate::audit::{AuditEntry, actions};
 use crate::model::{ApiKey, Workspace};
-use crate::{Caller, ServiceError, ServiceResult, Services};
+use crate::{Actor, Caller, ServiceError, ServiceResult, Services};
 use dialnexa_domain::{ApiKeyId, CountryIso, KycStatus, Provider, WorkspaceId};
 use dialnexa_store::{NewApiKey, NewWorkspace};
 use rand::Rng;
@@ -50,7 +51,7 @@ fn generate_secret() -> String {
 #[derive(Debug)]
 pub(crate) struct KeyCache {
     ttl: Duration,
-    entries: Mutex<HashMap<String, (WorkspaceId, Instant)>>,
+    entries: Mutex<HashMap<String, (Caller, Instant)>>,
 }
 
 /// Past this many keys the cache starts again from empty rather than tracking age.
@@ -64,17 +65,17 @@ impl KeyCache {
         }
     }
 
-    fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<String, (WorkspaceId, Instant)>> {
+    fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Caller, Instant)>> {
         self.entries.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn get(&self, hash: &str) -> Option<WorkspaceId> {
+    fn get(&self, hash: &str) -> Option<Caller> {
         let entries = self.entries();
-        let (workspace, at) = entries.get(hash)?;
-        (at.elapsed() < self.ttl).then(|| workspace.clone())
+        let (caller, at) = entries.get(hash)?;
+        (at.elapsed() < self.ttl).then(|| caller.clone())
     }
 
-    fn put(&self, hash: String, workspace: WorkspaceId) {
+    fn put(&self, hash: String, caller: Caller) {
         if self.ttl.is_zero() {
             return;
         }
@@ -82,7 +83,7 @@ impl KeyCache {
         if entries.len() >= KEY_CACHE_MAX {
             entries.clear();
         }
-        entries.insert(hash, (workspace, Instant::now()));
+        entries.insert(hash, (caller, Instant::now()));
     }
 
     fn clear(&self) {
@@ -100,7 +101,8 @@ pub struct WorkspaceSpec {
 }
 
 impl Services {
-    /// Resolve a bearer secret to its workspace; `Unauthorized` for anything else.
+    /// Resolve a bearer secret to its workspace and key; `Unauthorized` for anything else. The
+    /// caller's address and request id are the front-end's to add.
     pub async fn authenticate(&self, secret: &str) -> ServiceResult<Caller> {
         let unauthorized = || {
             ServiceError::new(
@@ -113,16 +115,17 @@ impl Services {
             return Err(unauthorized());
         }
         let hash = hash_key(secret);
-        if let Some(workspace_id) = self.keys.get(&hash) {
-            return Ok(Caller { workspace_id });
+        if let Some(caller) = self.keys.get(&hash) {
+            return Ok(caller);
         }
-        let (workspace_id, _key_id) = self
+        let (workspace_id, key_id) = self
             .store
             .authenticate_key(&hash)
             .await?
             .ok_or_else(unauthorized)?;
-        self.keys.put(hash, workspace_id.clone());
-        Ok(Caller { workspace_id })
+        let caller = Caller::with_key(workspace_id, key_id);
+        self.keys.put(hash, caller.clone());
+        Ok(caller)
     }
 
     pub async fn create_workspace(&self, spec: WorkspaceSpec) -> ServiceResult<Workspace> {
@@ -158,7 +161,28 @@ impl Services {
         Ok(workspace.into())
     }
 
+    /// A new key of `workspace`, made by `actor` (the operator, or someone signed in to the
+    /// workspace's dashboard); audited, without its secret.
     pub async fn create_api_key(
+        &self,
+        actor: &Actor,
+        workspace: &WorkspaceId,
+        name: &str,
+    ) -> ServiceResult<CreatedKey> {
+        let entry = AuditEntry::new(actions::API_KEY_CREATE, "api_key")
+            .with(serde_json::json!({ "name": name.trim() }));
+        let created = self.create_api_key_unaudited(workspace, name).await;
+        if matches!(&created, Err(e) if e.kind == crate::ErrorKind::NotFound) {
+            // No such workspace: there is no log to write it in.
+            return created;
+        }
+        self.audited_as(actor, workspace, entry, created, |k| {
+            Some(k.key.id.to_string())
+        })
+        .await
+    }
+
+    async fn create_api_key_unaudited(
         &self,
         workspace: &WorkspaceId,
         name: &str,
@@ -193,6 +217,12 @@ impl Services {
     }
 
     pub async fn revoke_api_key(&self, caller: &Caller, id: &str) -> ServiceResult<()> {
+        let entry = AuditEntry::new(actions::API_KEY_REVOKE, "api_key").on(id.trim());
+        let revoked = self.revoke_api_key_unaudited(caller, id).await;
+        self.audited(caller, entry, revoked, |_| None).await
+    }
+
+    async fn revoke_api_key_unaudited(&self, caller: &Caller, id: &str) -> ServiceResult<()> {
         let id = ApiKeyId::parse(id).ok_or_else(|| ServiceError::not_found("API key"))?;
         match self
             .store

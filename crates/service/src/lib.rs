@@ -1,7 +1,10 @@
 //! Use cases of DialNexa Numbers. Handlers call exactly one function here; this layer decides
 //! who may do what, orchestrates the store and the carriers, and never sees HTTP types.
 
+pub mod actor;
+pub mod agent_input;
 pub mod agents;
+pub mod audit;
 pub mod auth;
 pub mod billing;
 pub mod carriers;
@@ -22,6 +25,7 @@ pub mod search;
 pub mod sip_trunk;
 pub mod workspace;
 
+pub use actor::{Actor, ActorKind, Caller};
 pub use carriers::Carriers;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{ErrorKind, ServiceError, ServiceResult};
@@ -30,7 +34,7 @@ pub use model::{
     SipAuthMode, SipTrunk, Workspace,
 };
 
-use dialnexa_domain::{CountryIso, Money, NumberType, Provider, RegulatoryPolicy, WorkspaceId};
+use dialnexa_domain::{CountryIso, Money, NumberType, Provider, RegulatoryPolicy};
 use dialnexa_store::Store;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -60,12 +64,6 @@ impl Default for ServiceConfig {
             encryption_key: None,
         }
     }
-}
-
-/// The authenticated caller of a workspace-scoped use case.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Caller {
-    pub workspace_id: WorkspaceId,
 }
 
 /// Everything the use cases need, cheap to clone: a handful of `Arc`s (axum clones it for

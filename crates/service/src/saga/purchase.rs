@@ -7,6 +7,7 @@
 //! A lost carrier answer, or a crash between the steps, leaves the row `pending`; recovery asks
 //! the carrier who owns the number and finishes (owned by us) or unwinds (not owned).
 
+use crate::audit::{AuditEntry, actions};
 use crate::carriers::carrier_error;
 use crate::input::{self, present};
 use crate::model::PhoneNumber;
@@ -81,8 +82,28 @@ pub struct RecoveryReport {
 }
 
 impl Services {
+    /// Buy a number; audited with its outcome (the number's id once it has one).
     #[tracing::instrument(skip_all, fields(workspace = %caller.workspace_id, number = %req.phone_number))]
     pub async fn purchase(
+        &self,
+        caller: &Caller,
+        req: PurchaseRequest,
+    ) -> ServiceResult<PurchaseOutcome> {
+        let entry = AuditEntry::new(actions::NUMBER_PURCHASE, "phone_number")
+            .on(req.phone_number.as_str())
+            .with(serde_json::json!({
+                "phone_number": req.phone_number.as_str(),
+                "provider": req.provider.map(|p| p.as_str()),
+            }));
+        let bought = self.purchase_unaudited(caller, req).await;
+        self.audited(caller, entry, bought, |outcome| {
+            let (PurchaseOutcome::Active(n) | PurchaseOutcome::Pending(n)) = outcome;
+            Some(n.id.to_string())
+        })
+        .await
+    }
+
+    async fn purchase_unaudited(
         &self,
         caller: &Caller,
         req: PurchaseRequest,

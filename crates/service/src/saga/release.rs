@@ -7,6 +7,7 @@
 //! Any other carrier failure forgets the intent and answers 5xx with the number still active,
 //! so nothing is lost. A request that dies between the steps is finished by recovery.
 
+use crate::audit::{AuditEntry, actions};
 use crate::carriers::owned_number;
 use crate::model::PhoneNumber;
 use crate::numbers::number_not_found;
@@ -48,6 +49,16 @@ impl Services {
     /// Release a number at its carrier (or unlink a SIP trunk) and stop routing it.
     #[tracing::instrument(skip_all, fields(workspace = %caller.workspace_id, number = %id))]
     pub async fn release_number(&self, caller: &Caller, id: &str) -> ServiceResult<PhoneNumber> {
+        let entry = AuditEntry::new(actions::NUMBER_RELEASE, "phone_number").on(id.trim());
+        let released = self.release_number_unaudited(caller, id).await;
+        self.audited(caller, entry, released, |_| None).await
+    }
+
+    async fn release_number_unaudited(
+        &self,
+        caller: &Caller,
+        id: &str,
+    ) -> ServiceResult<PhoneNumber> {
         let number_id = PhoneNumberId::parse(id).ok_or_else(number_not_found)?;
         // Step 1: the claim.
         let record = match self
