@@ -7,12 +7,14 @@
 
 use axum::Router;
 use axum::body::Body;
+use axum::extract::ConnectInfo;
 use axum::http::Request;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
+use std::net::SocketAddr;
 use std::pin::pin;
 use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
@@ -28,9 +30,9 @@ pub async fn serve(listener: TcpListener, app: Router, stop: impl Future<Output 
     let connections = GracefulShutdown::new();
     let mut stop = pin!(stop);
     loop {
-        let stream = tokio::select! {
+        let accepted = tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
+                Ok(accepted) => accepted,
                 Err(e) => {
                     accept_failed(e).await;
                     continue;
@@ -38,17 +40,18 @@ pub async fn serve(listener: TcpListener, app: Router, stop: impl Future<Output 
             },
             () = &mut stop => break,
         };
-        serve_connection(&builder, &connections, stream, app.clone());
+        serve_connection(&builder, &connections, accepted, app.clone());
     }
     drop(listener);
     connections.shutdown().await;
 }
 
 /// Serves one accepted connection on a task of its own, watched for the graceful shutdown.
+/// Each request carries the peer's address (`ConnectInfo`), which the audit log records.
 fn serve_connection(
     builder: &http1::Builder,
     connections: &GracefulShutdown,
-    stream: TcpStream,
+    (stream, peer): (TcpStream, SocketAddr),
     app: Router,
 ) {
     // An answer goes out as soon as it is written, not after Nagle's algorithm waits for an
@@ -56,7 +59,11 @@ fn serve_connection(
     if let Err(e) = stream.set_nodelay(true) {
         tracing::debug!(error = %e, "could not disable Nagle's algorithm");
     }
-    let service = app.map_request(|request: Request<Incoming>| request.map(Body::new));
+    let service = app.map_request(move |request: Request<Incoming>| {
+        let mut request = request.map(Body::new);
+        request.extensions_mut().insert(ConnectInfo(peer));
+        request
+    });
     let connection =
         builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
     let connection = connections.watch(connection);

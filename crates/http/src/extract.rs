@@ -8,7 +8,7 @@ use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Query, Request};
 use axum::http::header;
 use axum::http::request::Parts;
-use dialnexa_service::{Caller, ErrorKind, ServiceError};
+use dialnexa_service::{Actor, Caller, ErrorKind, ServiceError};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 
@@ -41,15 +41,25 @@ impl FromRequestParts<AppState> for Authenticated {
             return Ok(Authenticated(caller.clone()));
         }
         let token = bearer(parts).ok_or_else(unauthorized)?;
-        let caller = state.services.authenticate(token).await?;
+        let mut caller = state.services.authenticate(token).await?;
+        identify(&mut caller.actor, parts);
         parts.extensions.insert(caller.clone());
         Ok(Authenticated(caller))
     }
 }
 
-/// The operator: a request carrying the admin token.
-#[derive(Debug, Clone, Copy)]
-pub struct Operator;
+/// Where the request came from and its id, for the audit log.
+pub(crate) fn identify(actor: &mut Actor, parts: &Parts) {
+    actor.ip = parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|axum::extract::ConnectInfo(peer)| peer.ip());
+    actor.request_id = crate::request_id::of(parts);
+}
+
+/// The operator: a request carrying the admin token; who it is, for the audit log.
+#[derive(Debug, Clone)]
+pub struct Operator(pub Actor);
 
 impl FromRequestParts<AppState> for Operator {
     type Rejection = ApiError;
@@ -67,7 +77,9 @@ impl FromRequestParts<AppState> for Operator {
         })?;
         let given = bearer(parts).ok_or_else(unauthorized)?;
         if constant_time_eq(given.as_bytes(), expected.as_bytes()) {
-            Ok(Operator)
+            let mut actor = Actor::operator("admin_token");
+            identify(&mut actor, parts);
+            Ok(Operator(actor))
         } else {
             Err(unauthorized())
         }

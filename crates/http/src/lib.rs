@@ -7,6 +7,7 @@ pub mod extract;
 pub mod idempotency;
 pub mod openapi;
 pub mod page_cache;
+pub mod request_id;
 pub mod routes;
 pub mod views;
 
@@ -61,11 +62,13 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::purchase::router())
         .merge(routes::sip_trunks::router())
         .merge(routes::agents::router())
+        .merge(routes::audit::router())
         .merge(routes::catalog::router())
         .merge(routes::workspace::router())
         .merge(routes::admin::router())
         .merge(openapi::router())
         .merge(dashboard::router())
+        .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -77,7 +80,17 @@ pub fn router(state: AppState) -> Router {
             Duration::from_secs(60),
         ))
         .layer(TraceLayer::new_for_http())
+        .layer(axum::middleware::from_fn(request_id::layer))
         .with_state(state)
+}
+
+/// A known path asked with a method it does not take: the envelope (axum adds `Allow`).
+async fn method_not_allowed() -> impl IntoResponse {
+    error::ApiError(ServiceError::new(
+        dialnexa_service::ErrorKind::MethodNotAllowed,
+        "method_not_allowed",
+        "This endpoint does not take that method; the Allow header lists the ones it does.",
+    ))
 }
 
 async fn not_found() -> impl IntoResponse {

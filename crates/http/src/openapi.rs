@@ -3,7 +3,8 @@
 //! copy, and a test fails when the two drift.
 
 use crate::routes::{
-    admin, agents, available, billing, catalog, health, numbers, purchase, sip_trunks, workspace,
+    admin, agents, audit, available, billing, catalog, health, numbers, purchase, sip_trunks,
+    workspace,
 };
 use axum::Json;
 use axum::routing::get;
@@ -35,6 +36,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         agents::get_one,
         agents::update,
         agents::delete,
+        audit::list,
         catalog::pricing,
         catalog::countries,
         catalog::enabled_network_groups,

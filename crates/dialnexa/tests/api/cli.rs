@@ -110,10 +110,7 @@ async fn admin_commands_create_workspaces_keys_and_kyc_decisions() {
     let secret = key.ok().trim().to_owned();
     assert!(secret.starts_with("dnx_live_"), "{key:#?}");
     assert!(!key.stderr.contains(&secret), "the secret is printed once");
-    let tenant = Tenant {
-        id: workspace,
-        key: secret,
-    };
+    let tenant = Tenant::new(workspace, secret);
     let (status, ws) = app.get(&tenant, "/v1/workspace").await;
     assert_eq!(status, 200, "the new key works: {ws}");
     assert_eq!(ws["id"], id.as_str());

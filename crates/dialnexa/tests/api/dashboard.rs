@@ -275,7 +275,11 @@ async fn forms_without_a_valid_csrf_token_are_refused() {
         .await;
     assert_eq!(status, 201, "{agent}");
     let agent = agent["id"].as_str().unwrap().to_owned();
-    let spare = app.services.create_api_key(&t.id, "spare").await.unwrap();
+    let spare = app
+        .services
+        .create_api_key(&crate::helpers::operator(), &t.id, "spare")
+        .await
+        .unwrap();
     let spare = spare.key.id.to_string();
 
     // Every other form refuses too, and changes nothing.
@@ -677,13 +681,7 @@ async fn a_new_api_key_is_shown_once_and_revoking_the_sessions_own_key_signs_out
         .collect();
     assert!(secret.starts_with("dnx_live_"));
     let (status, _) = app
-        .get(
-            &Tenant {
-                id: t.id.clone(),
-                key: secret.clone(),
-            },
-            "/v1/workspace",
-        )
+        .get(&Tenant::new(t.id.clone(), secret.clone()), "/v1/workspace")
         .await;
     assert_eq!(status, 200);
     let settings = b.get("/dashboard/settings").await;

@@ -3,13 +3,15 @@
 //! token matches it, or a refusal before the handler runs).
 
 use super::layout;
-use super::session::{CSRF_FIELD, FormData, SESSION_COOKIE, Session, clear_session_cookie, cookie};
+use super::session::{
+    self, CSRF_FIELD, FormData, SESSION_COOKIE, Session, clear_session_cookie, cookie,
+};
 use crate::AppState;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{Method, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use dialnexa_service::ErrorKind;
+use dialnexa_service::{ActorKind, Caller, ErrorKind};
 
 const MAX_FORM_BYTES: usize = 16 * 1024;
 
@@ -39,6 +41,18 @@ fn to_sign_in(parts: &Parts, expired: bool) -> Response {
     response
 }
 
+/// Who acts through a dashboard session, for the audit log: the session (named by
+/// [`session::session_id`]), the key that opened it, the address and the request id.
+fn as_dashboard(caller: &mut Caller, secret: &str, parts: &Parts) {
+    if let ActorKind::ApiKey(key) = &caller.actor.kind {
+        caller.actor.kind = ActorKind::Dashboard {
+            session: session::session_id(secret),
+            key: key.clone(),
+        };
+    }
+    crate::extract::identify(&mut caller.actor, parts);
+}
+
 impl FromRequestParts<AppState> for Session {
     type Rejection = Response;
 
@@ -50,7 +64,8 @@ impl FromRequestParts<AppState> for Session {
             return Err(to_sign_in(parts, false));
         };
         match state.services.authenticate(secret).await {
-            Ok(caller) => {
+            Ok(mut caller) => {
+                as_dashboard(&mut caller, secret, parts);
                 let session = Session::new(caller, secret);
                 parts.extensions.insert(session.clone());
                 Ok(session)

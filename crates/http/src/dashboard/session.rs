@@ -74,6 +74,15 @@ impl Session {
     }
 }
 
+/// The audit log's name for a dashboard session: derived from what the cookie holds (today
+/// the key itself), never revealing it. Server-side sessions will name themselves by their id.
+pub fn session_id(secret: &str) -> String {
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC accepts keys of any length");
+    mac.update(b"dialnexa dashboard session id v1");
+    format!("ses_{}", &hex::encode(mac.finalize().into_bytes())[..20])
+}
+
 /// The value of one cookie of the request.
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
@@ -175,9 +184,10 @@ mod tests {
 
     fn session(secret: &str) -> Session {
         Session::new(
-            Caller {
-                workspace_id: WorkspaceId::generate(),
-            },
+            Caller::with_key(
+                WorkspaceId::generate(),
+                dialnexa_domain::ApiKeyId::generate(),
+            ),
             secret,
         )
     }

@@ -35,15 +35,23 @@ pub struct PurchaseInput {
     pub phone_number: Option<String>,
     pub provider: Option<String>,
     pub country: Option<String>,
+    /// Sent in the spec's spellings (`phoneNumber`, `telephonyProviderId`, `countryISO`):
+    /// refusals name the fields that way.
+    pub spec_names: bool,
 }
 
 impl PurchaseInput {
     /// `resumed_from`: see [`PurchaseRequest::resumed_from`].
     pub fn parse(&self, resumed_from: Option<Timestamp>) -> ServiceResult<PurchaseRequest> {
+        let (number, provider) = if self.spec_names {
+            ("phoneNumber", "telephonyProviderId")
+        } else {
+            ("phone_number", "provider")
+        };
         Ok(PurchaseRequest {
-            phone_number: input::e164("phone_number", self.phone_number.as_deref())?,
+            phone_number: input::e164(number, self.phone_number.as_deref())?,
             provider: present(&self.provider)
-                .map(|p| input::provider("provider", p))
+                .map(|p| input::provider(provider, p))
                 .transpose()?,
             country: present(&self.country)
                 .map(|c| input::country("countryISO", c))
@@ -116,7 +124,8 @@ impl Services {
             return Err(ServiceError::bad_request(
                 "country_mismatch",
                 format!("{number} is a {country} number, not {claimed}."),
-            ));
+            )
+            .on("countryISO"));
         }
         let quote = self
             .quote(caller, QuoteRequest::for_number(number, req.provider))
