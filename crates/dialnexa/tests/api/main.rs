@@ -1,6 +1,7 @@
 //! HTTP integration tests: each test starts the real application on port 0 with its own
 //! database and its own embedded carrier emulator, and talks to it over HTTP.
 
+mod agent_versions;
 mod agents;
 mod billing;
 mod burst;
@@ -13,6 +14,7 @@ mod idempotency;
 mod lifecycle;
 mod lifecycle_helpers;
 mod list_pages;
+mod official_clients;
 mod purchase;
 mod reconcile;
 mod saga;
