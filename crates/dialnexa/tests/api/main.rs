@@ -3,6 +3,7 @@
 
 mod agent_versions;
 mod agents;
+mod audit;
 mod billing;
 mod burst;
 mod catalog;
