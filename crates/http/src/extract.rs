@@ -38,7 +38,10 @@ impl FromRequestParts<AppState> for Authenticated {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         if let Some(caller) = parts.extensions.get::<Caller>() {
-            return Ok(Authenticated(caller.clone()));
+            // Authenticated already (the idempotency layer did): who, from where, which request.
+            let mut caller = caller.clone();
+            identify(&mut caller.actor, parts);
+            return Ok(Authenticated(caller));
         }
         let token = bearer(parts).ok_or_else(unauthorized)?;
         let mut caller = state.services.authenticate(token).await?;
@@ -104,18 +107,54 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
+        if !json_content_type(req.headers()) {
+            return Err(ApiError::bad_request(
+                "invalid_json",
+                "Send the body as JSON with the header Content-Type: application/json.",
+            ));
+        }
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|r| {
+                ApiError::bad_request(
+                    "invalid_json",
+                    format!("The request body could not be read: {}", r.body_text()),
+                )
+            })?;
+        // serde reads a struct from a JSON array too (its fields by position), so a body of
+        // `["+1…", null]` would be a purchase: only an object is a request body here.
+        let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+        if first != Some(&b'{') && serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).is_ok() {
+            return Err(ApiError::bad_request(
+                "invalid_json",
+                "The body must be a JSON object, e.g. {\"phone_number\": \"+14155550100\"}.",
+            ));
+        }
+        match axum::Json::<T>::from_bytes(&bytes) {
             Ok(axum::Json(v)) => Ok(ApiJson(v)),
             Err(rejection) => Err(json_rejection(rejection)),
         }
     }
 }
 
+/// `application/json` or `application/…+json`, as axum's own `Json` requires.
+fn json_content_type(headers: &axum::http::HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or("").trim();
+    let Some((kind, subtype)) = essence.split_once('/') else {
+        return false;
+    };
+    kind.eq_ignore_ascii_case("application")
+        && (subtype.eq_ignore_ascii_case("json") || subtype.to_ascii_lowercase().ends_with("+json"))
+}
+
 fn json_rejection(r: JsonRejection) -> ApiError {
     let message = match &r {
-        JsonRejection::MissingJsonContentType(_) => {
-            "Send the body as JSON with the header Content-Type: application/json.".to_owned()
-        }
         JsonRejection::JsonSyntaxError(_) => {
             format!("The body is not valid JSON: {}", r.body_text())
         }

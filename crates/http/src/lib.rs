@@ -6,6 +6,7 @@ pub mod error;
 pub mod extract;
 pub mod idempotency;
 pub mod openapi;
+mod openapi_rules;
 pub mod page_cache;
 pub mod request_id;
 pub mod routes;
@@ -69,11 +70,13 @@ pub fn router(state: AppState) -> Router {
         .merge(openapi::router())
         .merge(dashboard::router())
         .method_not_allowed_fallback(method_not_allowed)
-        .fallback(not_found)
-        .layer(axum::middleware::from_fn_with_state(
+        // Only on a route that takes the request's method: a method it does not take is a
+        // 405 whatever its headers say.
+        .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             idempotency::layer,
         ))
+        .fallback(not_found)
         .layer(RequestBodyLimitLayer::new(64 * 1024))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
