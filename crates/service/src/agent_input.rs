@@ -3,6 +3,8 @@
 //! catalogs it does not own, stored as given), and the version and publication asked for.
 
 use crate::{ServiceError, ServiceResult};
+use dialnexa_domain::PhoneNumberId;
+use dialnexa_store::{AgentVersion, Direction, NumberChoice};
 
 pub const MAX_NAME_CHARS: usize = 255;
 /// The spec caps a version title at 35 characters.
@@ -222,6 +224,27 @@ pub(crate) fn new_pipeline(agent_type: &str, asked: &Option<Option<String>>) -> 
         None if agent_type == SINGLE_PROMPT => Some("Cascaded".to_owned()),
         None => None,
     }
+}
+
+/// The live bindings a published version asks for: each direction it names a number for (or
+/// detaches), in `directions` only.
+pub(crate) fn live_of(
+    version: &AgentVersion,
+    directions: &[Direction],
+) -> Vec<(Direction, Option<PhoneNumberId>)> {
+    let mut live = Vec::new();
+    for direction in directions {
+        let choice = match direction {
+            Direction::Inbound => &version.inbound,
+            Direction::Outbound => &version.outbound,
+        };
+        match choice {
+            NumberChoice::Unset => {}
+            NumberChoice::Detach => live.push((*direction, None)),
+            NumberChoice::Route(id) => live.push((*direction, Some(id.clone()))),
+        }
+    }
+    live
 }
 
 #[cfg(test)]

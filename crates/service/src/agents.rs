@@ -6,13 +6,13 @@
 //! transaction; a refused write is audited on its own.
 
 pub use crate::agent_input::AgentInput;
-use crate::agent_input::{ParsedAgent, check_name, new_pipeline};
+use crate::agent_input::{check_name, live_of, new_pipeline};
 use crate::audit::{AuditEntry, actions};
 use crate::model::{Agent, Page};
 use crate::{Caller, ServiceError, ServiceResult, Services};
 use dialnexa_domain::{AgentId, NumberStatus, PhoneNumberId};
 use dialnexa_store::{
-    AgentDeletion, AgentRefused, AgentVersion, AgentWrite, Direction, NewAgent, NumberChoice,
+    AgentDeletion, AgentRefused, AgentVersion, Direction, NewAgent, NumberChoice,
 };
 
 /// How often an update computed from a read is recomputed when another write got in between.
@@ -52,7 +52,7 @@ pub(crate) fn unknown_agent(field: &str, raw: &str) -> ServiceError {
     )
 }
 
-fn field_of(direction: Direction) -> &'static str {
+pub(crate) fn field_of(direction: Direction) -> &'static str {
     match direction {
         Direction::Inbound => "inbound_phone_number_id",
         Direction::Outbound => "outbound_phone_number_id",
@@ -81,27 +81,6 @@ fn detail(input: &AgentInput) -> serde_json::Value {
         "inbound_phone_number_id": input.inbound_phone_number_id,
         "outbound_phone_number_id": input.outbound_phone_number_id,
     })
-}
-
-/// The live bindings a published version asks for: each direction it names a number for (or
-/// detaches), in `directions` only.
-fn live_of(
-    version: &AgentVersion,
-    directions: &[Direction],
-) -> Vec<(Direction, Option<PhoneNumberId>)> {
-    let mut live = Vec::new();
-    for direction in directions {
-        let choice = match direction {
-            Direction::Inbound => &version.inbound,
-            Direction::Outbound => &version.outbound,
-        };
-        match choice {
-            NumberChoice::Unset => {}
-            NumberChoice::Detach => live.push((*direction, None)),
-            NumberChoice::Route(id) => live.push((*direction, Some(id.clone()))),
-        }
-    }
-    live
 }
 
 impl Services {
@@ -275,112 +254,6 @@ impl Services {
         Err(self.audit_failure(caller, entry, e).await)
     }
 
-    /// The write an update asks for, computed from the agent as read.
-    async fn plan(
-        &self,
-        caller: &Caller,
-        agent: &dialnexa_store::Agent,
-        input: &AgentInput,
-        parsed: &ParsedAgent,
-        entry: &AuditEntry,
-    ) -> ServiceResult<AgentWrite> {
-        let now = self.clock.now();
-        let inbound = self
-            .number_choice(caller, Direction::Inbound, input)
-            .await?;
-        let outbound = self
-            .number_choice(caller, Direction::Outbound, input)
-            .await?;
-        let latest = agent.current_version_number;
-        let n = parsed.version_number.unwrap_or(latest);
-        let (mut version, is_new) = match agent.version(n) {
-            Some(v)
-                if v.is_published()
-                    && parsed.version_number.is_some()
-                    && !parsed.update_deployment =>
-            {
-                return Err(ServiceError::bad_request(
-                    "version_published",
-                    format!(
-                        "Version {n} is published. Edit a new draft (version_number {}) and publish \
-                         it, or send update_deployment: true to change the published version.",
-                        latest + 1
-                    ),
-                )
-                .on("version_number"));
-            }
-            Some(v) => (v.clone(), false),
-            None if n == latest + 1 && agent.version(latest).is_some_and(|v| v.is_published()) => {
-                let from = agent.version(latest).cloned().ok_or_else(agent_not_found)?;
-                let draft = AgentVersion {
-                    version_number: n,
-                    version_title: Some(format!("Version {n}")),
-                    published_at: None,
-                    created_at: now,
-                    ..from
-                };
-                (draft, true)
-            }
-            None => {
-                return Err(ServiceError::new(
-                    crate::ErrorKind::NotFound,
-                    "not_found",
-                    format!(
-                        "Agent version {n} not found: this agent's newest version is {latest}; \
-                         a new draft is version {} once {latest} is published.",
-                        latest + 1
-                    ),
-                )
-                .on("version_number"));
-            }
-        };
-        let was_published = version.is_published();
-        parsed.settings.apply(&mut version);
-        if let Some(name) = &parsed.name {
-            version.title.clone_from(name);
-        }
-        let mut asked = Vec::new();
-        for (direction, choice) in [
-            (Direction::Inbound, inbound),
-            (Direction::Outbound, outbound),
-        ] {
-            if let Some(choice) = choice {
-                asked.push(direction);
-                match direction {
-                    Direction::Inbound => version.inbound = choice,
-                    Direction::Outbound => version.outbound = choice,
-                }
-            }
-        }
-        version.updated_at = now;
-        // Without a version named, numbers go live at once (the API before versions); a
-        // version's numbers go live when it is published, or at once when it already is.
-        let live = if parsed.publish {
-            version.published_at = Some(now);
-            live_of(&version, &[Direction::Inbound, Direction::Outbound])
-        } else if parsed.version_number.is_none() || was_published {
-            live_of(&version, &asked)
-        } else {
-            Vec::new()
-        };
-        let becomes_current = n >= latest;
-        Ok(AgentWrite {
-            workspace_id: caller.workspace_id.clone(),
-            agent_id: agent.id.clone(),
-            revision: agent.revision,
-            now,
-            name: becomes_current.then(|| version.title.clone()),
-            agent_type: None,
-            pipeline_type: parsed.pipeline_type.clone(),
-            timezone: parsed.timezone.clone(),
-            publish: parsed.publish,
-            current_version_number: is_new.then_some(n),
-            version: Some(version),
-            live,
-            audit: self.audit_row(&caller.workspace_id, &caller.actor, entry, Ok(())),
-        })
-    }
-
     /// Refuses (409, naming them) while live numbers route to the agent, unless `detach`.
     #[tracing::instrument(skip_all, fields(workspace = %caller.workspace_id, agent = %id))]
     pub async fn delete_agent(&self, caller: &Caller, id: &str, detach: bool) -> ServiceResult<()> {
@@ -427,35 +300,5 @@ impl Services {
                 ))
             }
         }
-    }
-
-    /// What a body says about one direction's number: `None` when it says nothing, `Detach`
-    /// for null or "", or a live number of the workspace.
-    async fn number_choice(
-        &self,
-        caller: &Caller,
-        direction: Direction,
-        input: &AgentInput,
-    ) -> ServiceResult<Option<NumberChoice>> {
-        let field = field_of(direction);
-        let raw = match direction {
-            Direction::Inbound => &input.inbound_phone_number_id,
-            Direction::Outbound => &input.outbound_phone_number_id,
-        };
-        let Some(raw) = raw else { return Ok(None) };
-        let raw = raw.as_deref().map(str::trim).unwrap_or("");
-        if raw.is_empty() {
-            return Ok(Some(NumberChoice::Detach));
-        }
-        let id = PhoneNumberId::parse(raw).ok_or_else(|| unknown_number(field, raw))?;
-        let record = self
-            .store
-            .get_number(&caller.workspace_id, &id)
-            .await?
-            .ok_or_else(|| unknown_number(field, raw))?;
-        if !record.status.holds_number() {
-            return Err(not_live(field, raw, record.status));
-        }
-        Ok(Some(NumberChoice::Route(id)))
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod actor;
 pub mod agent_input;
+mod agent_plan;
 pub mod agents;
 pub mod audit;
 pub mod auth;
