@@ -49,6 +49,8 @@ async fn every_change_through_the_api_is_audited_with_its_actor_and_outcome() {
         .post(app.url("/v1/organization-phone-numbers/purchase"))
         .bearer_auth(&t.key)
         .header("x-request-id", "req-audit-1")
+        // Through the idempotency layer, which authenticates first: still who and from where.
+        .header("Idempotency-Key", "audit-key-1")
         .json(&json!({"phone_number": "+14155552671"}))
         .send()
         .await
