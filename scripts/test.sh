@@ -14,8 +14,8 @@ echo "== cargo test (SQLite) =="
 cargo test --workspace --all-targets
 
 if [ "${DIALNEXA_SKIP_POSTGRES:-0}" != "1" ]; then
-  echo "== API and crash tests on PostgreSQL =="
-  DIALNEXA_TEST_DATABASE=postgres cargo test -p dialnexa --test api --test crash
+  echo "== API, crash and operations tests on PostgreSQL =="
+  DIALNEXA_TEST_DATABASE=postgres cargo test -p dialnexa --test api --test crash --test ops
 fi
 
 if [ "${DIALNEXA_SKIP_SCHEMATHESIS:-0}" != "1" ]; then

@@ -18,6 +18,7 @@ pub(crate) enum Op {
     Update,
     Release,
     Reserve,
+    Ping,
 }
 
 impl Op {
@@ -30,6 +31,7 @@ impl Op {
             Op::Update => "update",
             Op::Release => "release",
             Op::Reserve => "reserve",
+            Op::Ping => "ping",
         }
     }
 

@@ -126,6 +126,13 @@ pub trait Carrier: Send + Sync + 'static {
     /// Give the number back. `Err(NotFound)` when the carrier no longer has it on our account.
     async fn release(&self, owned: &OwnedNumber) -> Result<(), CarrierError>;
 
+    /// A cheap authenticated read, for readiness checks: `Ok` when the carrier answers and
+    /// accepts our credentials. Adapters for real carriers override it; the default is for
+    /// test doubles with nothing to reach.
+    async fn ping(&self) -> Result<(), CarrierError> {
+        Ok(())
+    }
+
     /// Whether [`Carrier::reserve`] holds numbers at this carrier. Where it does not, a
     /// reservation can only be the service's own.
     fn can_reserve(&self) -> bool {

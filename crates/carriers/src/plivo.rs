@@ -266,6 +266,19 @@ impl Carrier for PlivoCarrier {
         )))
     }
 
+    /// One owned number at most: the smallest authenticated read Plivo offers here.
+    async fn ping(&self) -> Result<(), CarrierError> {
+        let query = [("limit", "1".to_owned()), ("offset", "0".to_owned())];
+        let url = self.url("Number", None, &query);
+        let body = self
+            .http
+            .send(Op::Ping, Method::GET, url, Body::None)
+            .await?;
+        self.http
+            .parse::<Page<OwnedWire>>(Op::Ping, &body)
+            .map(drop)
+    }
+
     async fn update(&self, owned: &OwnedNumber, update: &NumberUpdate) -> Result<(), CarrierError> {
         let digits = checked_digits(Op::Update, &owned.carrier_ref)?;
         // Plivo routes calls through Applications, so `voice_url` has nothing to set here.

@@ -319,6 +319,16 @@ impl Carrier for TelnyxCarrier {
         )))
     }
 
+    /// One owned number at most: the smallest authenticated read Telnyx offers here.
+    async fn ping(&self) -> Result<(), CarrierError> {
+        let query = [
+            ("page[number]", "1".to_owned()),
+            ("page[size]", "1".to_owned()),
+        ];
+        let url = self.url(&["phone_numbers"], &query);
+        self.get::<NumbersPage>(Op::Ping, url).await.map(drop)
+    }
+
     async fn update(&self, owned: &OwnedNumber, update: &NumberUpdate) -> Result<(), CarrierError> {
         let id = checked_id(Op::Update, &owned.carrier_ref)?;
         // Telnyx routes calls through connections, so `voice_url` has nothing to set here.

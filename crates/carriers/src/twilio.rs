@@ -220,6 +220,15 @@ impl Carrier for TwilioCarrier {
         )))
     }
 
+    /// One owned number at most: the smallest authenticated read Twilio offers here.
+    async fn ping(&self) -> Result<(), CarrierError> {
+        let url = self.url(
+            &["IncomingPhoneNumbers.json"],
+            &[("PageSize", "1".to_owned())],
+        );
+        self.incoming_page(Op::Ping, url).await.map(drop)
+    }
+
     async fn update(&self, owned: &OwnedNumber, update: &NumberUpdate) -> Result<(), CarrierError> {
         let sid = checked_sid(Op::Update, &owned.carrier_ref)?;
         let mut form: Vec<(&str, String)> = Vec::new();

@@ -20,6 +20,8 @@ use tokio::net::TcpListener;
 
 pub struct Application {
     listener: TcpListener,
+    /// `--metrics-listen`: `/metrics` on a listener of its own instead of the public one.
+    metrics_listener: Option<TcpListener>,
     workers: crate::workers::WorkerConfig,
     state: AppState,
     store: SqlStore,
@@ -41,6 +43,8 @@ impl Application {
     pub async fn build_with_clock(args: ServeArgs, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         // Before anything else: a server that could not read its stored secrets must not start.
         let encryption_key = crate::secret_key::resolve(&args)?;
+        // Counted from the start: recovery at start-up calls the carriers.
+        crate::prometheus::handle();
         let options = args.database.store_options();
         let faults = options.faults.clone();
         let store = SqlStore::connect(&options).await.with_context(|| {
@@ -65,6 +69,7 @@ impl Application {
                 failpoints: args.failpoints.clone(),
                 encryption_key: Some(encryption_key),
                 api_key_cache_ttl: Duration::from_millis(args.api_key_cache_ms),
+                ready_timeout: Duration::from_millis(args.ops.ready_timeout_ms),
                 ..ServiceConfig::default()
             },
         )
@@ -86,6 +91,12 @@ impl Application {
 
         let listener =
             listen(args.listen).with_context(|| format!("cannot listen on {}", args.listen))?;
+        let metrics_listener = match args.ops.metrics_listen {
+            Some(addr) => {
+                Some(listen(addr).with_context(|| format!("cannot listen for metrics on {addr}"))?)
+            }
+            None => None,
+        };
         let state = AppState::new(
             services,
             args.admin_token.as_ref().map(|t| Arc::from(t.expose())),
@@ -101,6 +112,7 @@ impl Application {
         };
         Ok(Application {
             listener,
+            metrics_listener,
             workers,
             state,
             store,
@@ -125,6 +137,13 @@ impl Application {
         self.faults.clone()
     }
 
+    /// Where `/metrics` is served apart from the API, with `--metrics-listen`.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listener
+            .as_ref()
+            .map(|l| l.local_addr().expect("a bound listener has an address"))
+    }
+
     /// The embedded emulator's base URL, when it runs.
     pub fn emulator_url(&self) -> Option<String> {
         self.emulator.as_ref().map(|e| e.base_url())
@@ -140,12 +159,27 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        let router = dialnexa_http::router(self.state.clone());
+        let mut router = dialnexa_http::router(self.state.clone());
+        let metrics = crate::prometheus::router(self.state.services.clone());
         let stop = tokio_util::sync::CancellationToken::new();
+        let metrics_server = match self.metrics_listener {
+            Some(listener) => Some(tokio::spawn(crate::serve::serve(
+                listener,
+                metrics,
+                stop.clone().cancelled_owned(),
+            ))),
+            None => {
+                router = router.merge(metrics);
+                None
+            }
+        };
         let workers =
             crate::workers::spawn(self.state.services.clone(), self.workers, stop.clone());
         crate::serve::serve(self.listener, router, shutdown).await;
         stop.cancel();
+        if let Some(server) = metrics_server {
+            let _ = server.await;
+        }
         for w in workers {
             let _ = w.await;
         }

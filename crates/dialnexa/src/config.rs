@@ -129,6 +129,8 @@ pub struct ServeArgs {
     pub database: DatabaseArgs,
     #[command(flatten)]
     pub carriers: CarrierArgs,
+    #[command(flatten)]
+    pub ops: OpsArgs,
     /// Token for the operator API (`/v1/admin/…`); the operator API is off without one.
     #[arg(long, env = "DIALNEXA_ADMIN_TOKEN", hide_env_values = true)]
     pub admin_token: Option<Secret>,
@@ -181,4 +183,30 @@ pub struct ServeArgs {
         allow_negative_numbers = true
     )]
     pub clock_offset_secs: i64,
+}
+
+/// What operators plug into: metrics, traces and the readiness check.
+#[derive(Debug, Clone, Args)]
+pub struct OpsArgs {
+    /// Serve `GET /metrics` (Prometheus text format) on this address instead of the public
+    /// listener, e.g. 127.0.0.1:9090; port 0 picks a free port.
+    #[arg(long, env = "DIALNEXA_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
+    /// Send traces over OTLP/HTTP (protobuf) to this collector, e.g. http://127.0.0.1:4318
+    /// (`/v1/traces` is added unless the URL ends with it). No traces without it.
+    #[arg(long, env = "DIALNEXA_OTLP_ENDPOINT")]
+    pub otlp_endpoint: Option<String>,
+    /// How long `GET /ready` waits for each carrier's answer, in ms.
+    #[arg(long, env = "DIALNEXA_READY_TIMEOUT_MS", default_value_t = 2_000)]
+    pub ready_timeout_ms: u64,
+}
+
+impl Default for OpsArgs {
+    fn default() -> Self {
+        OpsArgs {
+            metrics_listen: None,
+            otlp_endpoint: None,
+            ready_timeout_ms: 2_000,
+        }
+    }
 }

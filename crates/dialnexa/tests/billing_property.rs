@@ -34,6 +34,7 @@ fn args(dir: &std::path::Path) -> ServeArgs {
             telnyx_api_key: None,
             carrier_timeout_ms: 2000,
         },
+        ops: Default::default(),
         admin_token: None,
         encryption_key: None,
         api_key_cache_ms: 5_000,

@@ -38,6 +38,7 @@ impl FromRequestParts<AppState> for Authenticated {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         if let Some(caller) = parts.extensions.get::<Caller>() {
+            crate::observe::attribute(parts, &caller.workspace_id);
             // Authenticated already (the idempotency layer did): who, from where, which request.
             let mut caller = caller.clone();
             identify(&mut caller.actor, parts);
@@ -45,6 +46,7 @@ impl FromRequestParts<AppState> for Authenticated {
         }
         let token = bearer(parts).ok_or_else(unauthorized)?;
         let mut caller = state.services.authenticate(token).await?;
+        crate::observe::attribute(parts, &caller.workspace_id);
         identify(&mut caller.actor, parts);
         parts.extensions.insert(caller.clone());
         Ok(Authenticated(caller))
@@ -57,7 +59,11 @@ pub(crate) fn identify(actor: &mut Actor, parts: &Parts) {
         .extensions
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .map(|axum::extract::ConnectInfo(peer)| peer.ip());
-    actor.request_id = crate::request_id::of(parts);
+    actor.request_id = parts
+        .headers
+        .get(&crate::observe::REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
 }
 
 /// The operator: a request carrying the admin token; who it is, for the audit log.

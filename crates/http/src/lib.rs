@@ -1,14 +1,15 @@
 //! The HTTP face of DialNexa Numbers: each resource module exposes `router()`, merged here,
-//! with tracing, a request timeout and a body limit around all of them.
+//! with a request timeout, a body limit and observation (request id, span, metrics, one log
+//! line per request: `observe.rs`) around all of them.
 
 pub mod dashboard;
 pub mod error;
 pub mod extract;
 pub mod idempotency;
+pub mod observe;
 pub mod openapi;
 mod openapi_rules;
 pub mod page_cache;
-pub mod request_id;
 pub mod routes;
 pub mod views;
 
@@ -20,7 +21,6 @@ use std::sync::Arc;
 use std::time::Duration;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
 
 /// Shared state of every handler: one `Arc`, because axum clones the state for every extractor
 /// and middleware of every request.
@@ -82,8 +82,7 @@ pub fn router(state: AppState) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(60),
         ))
-        .layer(TraceLayer::new_for_http())
-        .layer(axum::middleware::from_fn(request_id::layer))
+        .layer(axum::middleware::from_fn(observe::layer))
         .with_state(state)
 }
 

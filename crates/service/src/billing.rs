@@ -34,6 +34,7 @@ impl Services {
                     .await?
                 {
                     charged += 1;
+                    crate::telemetry::renewals_charged(1);
                 }
                 progressed = true;
             }

@@ -16,8 +16,12 @@ impl Carriers {
         Carriers(HashMap::new())
     }
 
+    /// Adds an account; its calls are counted and traced from here on.
     pub fn with(mut self, carrier: Arc<dyn Carrier>) -> Self {
-        self.0.insert(carrier.provider(), carrier);
+        self.0.insert(
+            carrier.provider(),
+            crate::carrier_calls::Observed::wrap(carrier),
+        );
         self
     }
 

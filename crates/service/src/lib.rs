@@ -8,6 +8,7 @@ pub mod agents;
 pub mod audit;
 pub mod auth;
 pub mod billing;
+mod carrier_calls;
 pub mod carriers;
 pub mod catalog;
 pub mod cipher;
@@ -20,10 +21,12 @@ pub mod lifecycle;
 pub mod model;
 pub mod numbers;
 pub mod quote;
+mod readiness;
 pub mod reconcile;
 pub mod saga;
 pub mod search;
 pub mod sip_trunk;
+pub mod telemetry;
 pub mod workspace;
 
 pub use actor::{Actor, ActorKind, Caller};
@@ -54,6 +57,8 @@ pub struct ServiceConfig {
     /// How long a verified API key is trusted without reading the database again; a key
     /// revoked through another process keeps working that long. Zero: read every time.
     pub api_key_cache_ttl: Duration,
+    /// How long `/ready` waits for each carrier's answer.
+    pub ready_timeout: Duration,
 }
 
 impl Default for ServiceConfig {
@@ -63,6 +68,7 @@ impl Default for ServiceConfig {
             api_key_cache_ttl: Duration::from_secs(5),
             failpoints: Default::default(),
             encryption_key: None,
+            ready_timeout: Duration::from_secs(2),
         }
     }
 }
@@ -118,9 +124,9 @@ impl Services {
     }
 
     /// Ready to serve: the database answers and commits (a full or read-only disk fails this
-    /// while reads still work).
+    /// while reads still work), and every configured carrier answers.
     pub async fn ready(&self) -> ServiceResult<()> {
         self.store.ready().await?;
-        Ok(())
+        self.carriers_ready().await
     }
 }

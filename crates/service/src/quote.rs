@@ -85,22 +85,35 @@ pub struct Quote {
 impl Services {
     #[tracing::instrument(skip_all, fields(workspace = %caller.workspace_id))]
     pub async fn quote(&self, caller: &Caller, req: QuoteRequest) -> ServiceResult<Quote> {
-        let workspace = self.workspace(caller).await?;
         let QuoteRequest {
             country,
             number_type,
             ..
         } = req;
+        // The regulated table is in memory, so the KYC standing, when it matters, is read
+        // beside the workspace rather than after it.
+        let regulated = self.requires_kyc(country, number_type);
+        let kyc = async {
+            match regulated {
+                true => self
+                    .store
+                    .kyc_status(&caller.workspace_id, country)
+                    .await
+                    .map(Some),
+                false => Ok(None),
+            }
+        };
+        let (workspace, kyc) = tokio::try_join!(self.workspace(caller), async {
+            kyc.await.map_err(ServiceError::from)
+        })?;
         let provider = req.provider.unwrap_or(workspace.default_provider);
         let blocked_by = if !workspace.country_enabled(country) {
             Some(Ineligible::CountryNotEnabled)
-        } else if self.requires_kyc(country, number_type) {
-            match self.store.kyc_status(&caller.workspace_id, country).await? {
-                KycStatus::Approved => None,
-                other => Some(Ineligible::KycRequired(other)),
-            }
         } else {
-            None
+            match kyc {
+                None | Some(KycStatus::Approved) => None,
+                Some(other) => Some(Ineligible::KycRequired(other)),
+            }
         };
         let monthly_cost = if self.carriers.get(provider).is_ok() {
             self.prices.get(&(provider, country, number_type)).copied()

@@ -8,6 +8,7 @@ mod agent_records;
 mod audit_records;
 mod connect;
 mod faults;
+mod monitor;
 mod postgres;
 mod queries;
 mod records;
@@ -20,6 +21,7 @@ pub use agent_records::*;
 pub use audit_records::*;
 pub use connect::{Backend, SqlStore, StoreOptions};
 pub use faults::StoreFaults;
+pub use monitor::{MonitorStore, PoolStatus};
 pub use records::*;
 
 use async_trait::async_trait;
@@ -377,6 +379,7 @@ pub trait Store:
     + SipTrunkStore
     + ReconcileStore
     + AuditStore
+    + MonitorStore
 {
     /// A read round trip: the database answers.
     async fn ping(&self) -> StoreResult<()>;

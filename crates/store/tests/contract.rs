@@ -864,3 +864,39 @@ async fn audit_events_are_filtered_paged_scoped_and_expire() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn pending_purchases_count_unsettled_claims_of_every_workspace() {
+    on_both(|store| async move {
+        let (a, b) = (workspace(&store).await, workspace(&store).await);
+        assert_eq!(store.pending_purchases().await.unwrap(), 0);
+        let first = store
+            .insert_pending(&new_number(&a, "+14155552671", "2027-01-01T00:00:00Z"))
+            .await
+            .unwrap();
+        let second = store
+            .insert_pending(&new_number(&b, "+14155552672", "2027-01-01T00:00:00Z"))
+            .await
+            .unwrap();
+        assert_eq!(store.pending_purchases().await.unwrap(), 2);
+        let c = charge(0, "2027-01-01T00:00:00Z", "2027-02-01T00:00:00Z");
+        let now = t("2027-01-01T00:00:01Z");
+        store
+            .activate_purchase(&first.id, "PN1", now, &c, &event())
+            .await
+            .unwrap();
+        assert_eq!(store.pending_purchases().await.unwrap(), 1);
+        store
+            .fail_pending(&second.id, "refused", now)
+            .await
+            .unwrap();
+        assert_eq!(store.pending_purchases().await.unwrap(), 0);
+
+        // Between calls no connection is lent out, and the reads above left one to reuse.
+        let pool = store.pool_status();
+        assert_eq!(pool.in_use, 0, "{pool:?}");
+        assert!(pool.idle >= 1 && pool.idle <= pool.max, "{pool:?}");
+        assert_eq!(pool.waiting, 0, "{pool:?}");
+    })
+    .await;
+}

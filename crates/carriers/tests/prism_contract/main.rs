@@ -174,13 +174,15 @@ async fn exercise_twilio(contract: &Contract) -> usize {
     let fetched = contract.ok(reader.fetch_owned(&number).await);
     assert_eq!(fetched.map(|o| o.carrier_ref), Some(TWILIO_PN.to_owned()));
     assert_eq!(contract.ok(reader.list_owned().await).len(), 1);
+    // The readiness check's call.
+    contract.ok(reader.ping().await);
     let update = NumberUpdate {
         friendly_name: Some("Sales line".to_owned()),
         voice_url: Some("https://agents.example.com/voice/agt_123".to_owned()),
     };
     contract.ok(carrier.update(&owned, &update).await);
     contract.ok(carrier.release(&owned).await);
-    8
+    9
 }
 
 #[tokio::test]
@@ -263,6 +265,7 @@ async fn plivo_requests_conform_to_the_spec_and_errors_classify() {
     assert_eq!(owned.carrier_ref, "14155550142");
     assert!(contract.ok(carrier.fetch_owned(&number).await).is_some());
     assert_eq!(contract.ok(carrier.list_owned().await).len(), 1);
+    contract.ok(carrier.ping().await);
     let update = NumberUpdate {
         friendly_name: Some("Sales line".to_owned()),
         voice_url: None,
@@ -270,7 +273,7 @@ async fn plivo_requests_conform_to_the_spec_and_errors_classify() {
     contract.ok(carrier.update(&owned, &update).await);
     contract.ok(carrier.release(&owned).await);
     // The contract's examples fit its schema: no violation of any kind.
-    contract.assert_accepted(8, true);
+    contract.assert_accepted(9, true);
 
     let with = |prefer| plivo(contract.base_url(), Some(prefer));
     assert_eq!(
@@ -327,6 +330,7 @@ async fn telnyx_requests_conform_to_the_contract_and_errors_classify() {
     assert_eq!(owned.carrier_ref, "1293384261075731499");
     assert!(contract.ok(carrier.fetch_owned(&number).await).is_some());
     assert_eq!(contract.ok(carrier.list_owned().await).len(), 1);
+    contract.ok(carrier.ping().await);
     let update = NumberUpdate {
         friendly_name: Some("Sales line".to_owned()),
         voice_url: None,
@@ -338,7 +342,7 @@ async fn telnyx_requests_conform_to_the_contract_and_errors_classify() {
         .await);
     assert_eq!(held.held, vec![number.clone()]);
     assert_eq!(held.expires_at.to_string(), "2026-03-02T10:30:00Z");
-    contract.assert_accepted(10, true);
+    contract.assert_accepted(11, true);
 
     let with = |prefer| telnyx(contract.base_url(), Some(prefer));
     assert_eq!(

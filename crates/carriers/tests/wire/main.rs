@@ -4,6 +4,7 @@
 
 mod errors;
 mod fake;
+mod ping;
 mod plivo;
 mod telnyx;
 mod twilio;

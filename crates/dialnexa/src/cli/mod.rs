@@ -1,13 +1,18 @@
-//! The command line: `serve`, `carrier-emulator` and `migrate` (`serve`), `numbers …` (a
-//! client of the API, `numbers`), `admin …` (operator commands, `admin`) and `openapi`.
+//! The command line: `serve`, `carrier-emulator` and `migrate` (`serve`), `numbers …` and
+//! `agents …` (clients of the API over `client`), `admin …` (operator commands, `admin`),
+//! `openapi` and `completions`. Exit codes: 0 done, 1 the API (or the operation) refused, 2 the
+//! command was wrong, 3 the server could not be reached.
 
 pub mod admin;
+pub mod agents;
+pub mod client;
 pub mod numbers;
 mod serve;
 
 use crate::config::{DatabaseArgs, ServeArgs};
+use crate::logging::LogFormat;
 use admin::AdminCommand;
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -19,6 +24,10 @@ use std::process::ExitCode;
     about = "DialNexa Numbers: phone-number provisioning for voice AI agents"
 )]
 pub struct Cli {
+    /// Log lines on stderr as text or one JSON object each; default: text on a terminal,
+    /// JSON otherwise. `DIALNEXA_LOG` filters them (default `info`).
+    #[arg(long, global = true, env = "DIALNEXA_LOG_FORMAT", value_enum)]
+    pub log_format: Option<LogFormat>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -44,12 +53,19 @@ pub enum Command {
         #[command(flatten)]
         database: DatabaseArgs,
     },
-    /// A client of the API: search, buy, list and show numbers.
+    /// A client of the API: search, buy, list, show, update and release numbers.
     Numbers {
         #[command(flatten)]
-        client: numbers::ClientArgs,
+        client: client::ClientArgs,
         #[command(subcommand)]
         command: numbers::NumbersCommand,
+    },
+    /// A client of the API: list, create and delete agents.
+    Agents {
+        #[command(flatten)]
+        client: client::ClientArgs,
+        #[command(subcommand)]
+        command: agents::AgentsCommand,
     },
     /// Operator commands, run against the database directly.
     Admin {
@@ -60,29 +76,40 @@ pub enum Command {
     },
     /// Print the OpenAPI document of the JSON API (the source of docs/openapi.json).
     Openapi,
+    /// Print a shell completion script, e.g. `dialnexa completions bash > /etc/bash_completion.d/dialnexa`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 impl Cli {
     pub async fn run(self) -> ExitCode {
-        init_tracing();
-        match self.command.run().await {
+        let format = self.log_format.unwrap_or_else(LogFormat::for_stderr);
+        let otlp = match &self.command {
+            Command::Serve(args) => args.ops.otlp_endpoint.clone(),
+            _ => None,
+        };
+        let telemetry = match crate::logging::init(format, otlp.as_deref()) {
+            Ok(telemetry) => telemetry,
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                return ExitCode::from(2);
+            }
+        };
+        let code = match self.command.run().await {
             Ok(code) => code,
             Err(e) => {
                 eprintln!("error: {e:#}");
-                ExitCode::FAILURE
+                match e.downcast_ref::<client::ClientError>() {
+                    Some(client_error) => client_error.exit_code(),
+                    None => ExitCode::FAILURE,
+                }
             }
-        }
+        };
+        telemetry.shutdown().await;
+        code
     }
-}
-
-fn init_tracing() {
-    use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("DIALNEXA_LOG")
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
 }
 
 impl Command {
@@ -93,6 +120,12 @@ impl Command {
             Command::Migrate { database } => serve::migrate(database).await,
             Command::Admin { database, command } => admin::run(database, command).await,
             Command::Numbers { client, command } => numbers::run(client, command).await,
+            Command::Agents { client, command } => agents::run(client, command).await,
+            Command::Completions { shell } => {
+                let mut cli = Cli::command();
+                clap_complete::generate(shell, &mut cli, "dialnexa", &mut std::io::stdout());
+                Ok(ExitCode::SUCCESS)
+            }
             Command::Openapi => {
                 println!("{}", dialnexa_http::openapi::openapi_json());
                 Ok(ExitCode::SUCCESS)

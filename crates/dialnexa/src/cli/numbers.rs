@@ -1,27 +1,10 @@
-//! `dialnexa numbers …`: a small client of the HTTP API, for people at a terminal. It prints
-//! tables (or the raw JSON with --json) and turns the error envelope into one readable line.
+//! `dialnexa numbers …`: the phone-number API from a terminal (search, buy, list, get, update,
+//! release), each a request through `client.rs`.
 
-use anyhow::{Context, bail};
-use clap::{Args, Subcommand};
-use serde_json::{Value, json};
+use super::client::{Client, ClientArgs, ClientError, print};
+use clap::Subcommand;
+use serde_json::{Map, Value, json};
 use std::process::ExitCode;
-
-#[derive(Debug, Clone, Args)]
-pub struct ClientArgs {
-    /// Base URL of a running `dialnexa serve`.
-    #[arg(
-        long,
-        env = "DIALNEXA_API_URL",
-        default_value = "http://127.0.0.1:8080"
-    )]
-    pub api_url: String,
-    /// API key; by default the demo key file in the working folder, when there is one.
-    #[arg(long, env = "DIALNEXA_API_KEY", hide_env_values = true)]
-    pub api_key: Option<crate::config::Secret>,
-    /// Print the API's JSON instead of a table.
-    #[arg(long, global = true)]
-    pub json: bool,
-}
 
 #[derive(Debug, Subcommand)]
 pub enum NumbersCommand {
@@ -59,59 +42,50 @@ pub enum NumbersCommand {
     },
     /// One number.
     Get { id: String },
+    /// Rename a number or route it; "" clears a field.
+    Update {
+        id: String,
+        #[arg(long)]
+        nickname: Option<String>,
+        #[arg(long)]
+        label: Option<String>,
+        /// The agent answering inbound calls (agt_…).
+        #[arg(long)]
+        agent: Option<String>,
+        /// The agent using the number as outbound caller ID (agt_…).
+        #[arg(long)]
+        outbound_agent: Option<String>,
+    },
+    /// Give a number back to its carrier; routing stops, the paid period runs out.
+    Release { id: String },
 }
 
-struct Client {
-    http: reqwest::Client,
-    base: String,
-    key: String,
-}
+const SEARCH_COLUMNS: &[&str] = &[
+    "phone_number",
+    "type",
+    "region",
+    "capabilities",
+    "monthly_cost_usd",
+    "provider",
+    "blocked_by",
+];
 
-impl Client {
-    fn new(args: &ClientArgs) -> anyhow::Result<Self> {
-        let key = match &args.api_key {
-            Some(k) => k.expose().to_owned(),
-            None => std::fs::read_to_string(crate::demo::DEMO_KEY_FILE)
-                .map(|k| k.trim().to_owned())
-                .context("no API key: pass --api-key or set DIALNEXA_API_KEY")?,
-        };
-        Ok(Client {
-            http: reqwest::Client::new(),
-            base: args.api_url.trim_end_matches('/').to_owned(),
-            key,
-        })
-    }
+const NUMBER_COLUMNS: &[&str] = &[
+    "id",
+    "phone_number",
+    "status",
+    "type",
+    "provider",
+    "monthly_cost_usd",
+    "nickname",
+    "next_renewal_at",
+];
 
-    async fn send(&self, req: reqwest::RequestBuilder) -> anyhow::Result<Value> {
-        let resp = req
-            .bearer_auth(&self.key)
-            .send()
-            .await
-            .with_context(|| format!("cannot reach {}", self.base))?;
-        let status = resp.status();
-        let body: Value = resp.json().await.unwrap_or(Value::Null);
-        if !status.is_success() {
-            let message = body["message"].as_str().unwrap_or("request failed");
-            let code = body["code"].as_str().unwrap_or("error");
-            bail!("{} {code}: {message}", status.as_u16());
-        }
-        Ok(body)
-    }
-
-    async fn get(&self, path: &str, query: &[(&str, String)]) -> anyhow::Result<Value> {
-        self.send(self.http.get(format!("{}{path}", self.base)).query(query))
-            .await
-    }
-
-    async fn post(&self, path: &str, body: Value) -> anyhow::Result<Value> {
-        self.send(self.http.post(format!("{}{path}", self.base)).json(&body))
-            .await
-    }
-}
+const NUMBERS: &str = "/v1/organization-phone-numbers";
 
 pub async fn run(args: ClientArgs, command: NumbersCommand) -> anyhow::Result<ExitCode> {
     let client = Client::new(&args)?;
-    let out = match command {
+    let (out, columns) = match command {
         NumbersCommand::Search {
             country,
             number_type,
@@ -128,9 +102,8 @@ pub async fn run(args: ClientArgs, command: NumbersCommand) -> anyhow::Result<Ex
             q.extend(area_code.map(|a| ("area_code", a)));
             q.extend(contains.map(|c| ("contains", c)));
             q.extend(provider.map(|p| ("provider", p)));
-            client
-                .get("/v1/organization-phone-numbers/available", &q)
-                .await?
+            let found = client.get(&format!("{NUMBERS}/available"), &q).await?;
+            (found, SEARCH_COLUMNS)
         }
         NumbersCommand::Buy {
             phone_number,
@@ -140,9 +113,8 @@ pub async fn run(args: ClientArgs, command: NumbersCommand) -> anyhow::Result<Ex
             if let Some(p) = provider {
                 body["provider"] = json!(p);
             }
-            client
-                .post("/v1/organization-phone-numbers/purchase", body)
-                .await?
+            let bought = client.post(&format!("{NUMBERS}/purchase"), body).await?;
+            (bought, NUMBER_COLUMNS)
         }
         NumbersCommand::List {
             page,
@@ -151,93 +123,74 @@ pub async fn run(args: ClientArgs, command: NumbersCommand) -> anyhow::Result<Ex
         } => {
             let mut q = vec![("page", page.to_string()), ("limit", limit.to_string())];
             q.extend(status.map(|s| ("status", s)));
-            client.get("/v1/organization-phone-numbers", &q).await?
+            (client.get(NUMBERS, &q).await?, NUMBER_COLUMNS)
         }
         NumbersCommand::Get { id } => {
-            client
-                .get(&format!("/v1/organization-phone-numbers/{id}"), &[])
-                .await?
+            let one = client.get(&format!("{NUMBERS}/{id}"), &[]).await?;
+            (one, NUMBER_COLUMNS)
+        }
+        NumbersCommand::Update {
+            id,
+            nickname,
+            label,
+            agent,
+            outbound_agent,
+        } => {
+            let changes = changes([
+                ("nickname", nickname),
+                ("label", label),
+                ("agent_id", agent),
+                ("outbound_agent_id", outbound_agent),
+            ])?;
+            let updated = client.patch(&format!("{NUMBERS}/{id}"), changes).await?;
+            (updated, NUMBER_COLUMNS)
+        }
+        NumbersCommand::Release { id } => {
+            let released = client.delete(&format!("{NUMBERS}/{id}"), &[]).await?;
+            (released, NUMBER_COLUMNS)
         }
     };
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&out)?);
-    } else {
-        print_table(&out);
-    }
+    print(args.json, &out, columns)?;
     Ok(ExitCode::SUCCESS)
 }
 
-fn cell(v: &Value) -> String {
-    match v {
-        Value::Null => "-".into(),
-        Value::String(s) => s.clone(),
-        Value::Array(items) => items.iter().map(cell).collect::<Vec<_>>().join(","),
-        other => other.to_string(),
-    }
-}
-
-/// Lists (`items`) become one row per item; a single record becomes one row.
-fn print_table(out: &Value) {
-    let rows: Vec<&Value> = match out.get("items").and_then(Value::as_array) {
-        Some(items) => items.iter().collect(),
-        None => vec![out],
-    };
-    let columns: &[&str] = if rows.first().is_some_and(|r| r.get("purchasable").is_some()) {
-        &[
-            "phone_number",
-            "type",
-            "region",
-            "capabilities",
-            "monthly_cost_usd",
-            "provider",
-            "blocked_by",
-        ]
-    } else {
-        &[
-            "id",
-            "phone_number",
-            "status",
-            "type",
-            "provider",
-            "monthly_cost_usd",
-            "nickname",
-            "next_renewal_at",
-        ]
-    };
-    let table: Vec<Vec<String>> = rows
-        .iter()
-        .map(|r| columns.iter().map(|c| cell(&r[*c])).collect())
-        .collect();
-    let widths: Vec<usize> = columns
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            table
-                .iter()
-                .map(|row| row[i].len())
-                .chain([c.len()])
-                .max()
-                .unwrap_or(0)
+/// A PATCH body of the fields given: a value sets, "" clears (null), an absent flag leaves the
+/// field alone. No field at all is a mistake of the command, not a request.
+fn changes<const N: usize>(fields: [(&str, Option<String>); N]) -> Result<Value, ClientError> {
+    let body: Map<String, Value> = fields
+        .into_iter()
+        .filter_map(|(name, value)| {
+            let value = value?;
+            let value = if value.is_empty() {
+                Value::Null
+            } else {
+                Value::String(value)
+            };
+            Some((name.to_owned(), value))
         })
         .collect();
-    let line = |cells: Vec<String>| {
-        cells
-            .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect::<Vec<_>>()
-            .join("  ")
-            .trim_end()
-            .to_owned()
-    };
-    println!(
-        "{}",
-        line(columns.iter().map(|c| c.to_uppercase()).collect())
-    );
-    for row in table {
-        println!("{}", line(row));
+    if body.is_empty() {
+        return Err(ClientError::Usage(
+            "nothing to update: pass --nickname, --label, --agent or --outbound-agent".into(),
+        ));
     }
-    if let Some(total) = out.get("total") {
-        println!("{} of {total}", rows.len());
+    Ok(Value::Object(body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::changes;
+    use serde_json::json;
+
+    #[test]
+    fn an_update_sends_the_fields_given_and_clears_the_empty_ones() {
+        let body = changes([
+            ("nickname", Some("Sales".to_owned())),
+            ("label", None),
+            ("agent_id", Some(String::new())),
+        ])
+        .unwrap();
+        assert_eq!(body, json!({"nickname": "Sales", "agent_id": null}));
+        assert!(changes([("nickname", None)]).is_err());
     }
 }

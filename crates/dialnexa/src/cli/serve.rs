@@ -23,6 +23,9 @@ pub(super) async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         println!("its API key, shown once: {}", demo.secret);
         println!("the key is also saved in {}", demo.path.display());
     }
+    if let Some(addr) = app.metrics_addr() {
+        println!("metrics on http://{addr}/metrics");
+    }
     app.run_until_stopped(shutdown_signal()).await?;
     Ok(ExitCode::SUCCESS)
 }

@@ -80,6 +80,7 @@ pub fn serve_args(database_url: String, dir: &std::path::Path) -> ServeArgs {
             telnyx_api_key: None,
             carrier_timeout_ms: 2_000,
         },
+        ops: Default::default(),
         admin_token: Some("test-admin-token".into()),
         encryption_key,
         api_key_cache_ms: 5_000,

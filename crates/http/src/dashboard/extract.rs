@@ -65,6 +65,7 @@ impl FromRequestParts<AppState> for Session {
         };
         match state.services.authenticate(secret).await {
             Ok(mut caller) => {
+                crate::observe::attribute(parts, &caller.workspace_id);
                 as_dashboard(&mut caller, secret, parts);
                 let session = Session::new(caller, secret);
                 parts.extensions.insert(session.clone());

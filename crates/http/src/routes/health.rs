@@ -1,6 +1,7 @@
 //! Liveness and readiness, for load balancers and orchestrators: `/health` answers while the
 //! process serves (no dependency checked, so a database outage never gets the process
-//! restarted), `/ready` only while the database reads and commits.
+//! restarted), `/ready` only while the database reads and commits and every configured carrier
+//! answers (`--ready-timeout-ms`, 2 s by default).
 
 use crate::AppState;
 use crate::error::{ApiResult, ErrorBody};
@@ -39,8 +40,8 @@ async fn health() -> Json<Health> {
     path = "/ready",
     tag = "health",
     responses(
-        (status = 200, description = "The database answers and commits a write.", body = Health),
-        (status = 503, description = "The database cannot be reached or cannot commit.", body = ErrorBody),
+        (status = 200, description = "The database answers and commits a write, and every configured carrier answers.", body = Health),
+        (status = 503, description = "The database cannot be reached or cannot commit (`service_unavailable`), or a carrier does not answer in time (`carrier_unavailable`, naming it).", body = ErrorBody),
     )
 )]
 async fn ready(State(state): State<AppState>) -> ApiResult<Json<Health>> {

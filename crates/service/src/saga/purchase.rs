@@ -21,6 +21,7 @@ use dialnexa_domain::{
 use dialnexa_store::{NewCharge, NewEvent, NewNumber, PhoneNumberRecord, StoreError};
 use jiff::Timestamp;
 use std::time::Duration;
+use tracing::Instrument;
 
 /// After the claim is saved, before the carrier is called.
 pub const AFTER_CLAIM: &str = "purchase.after_claim";
@@ -103,15 +104,20 @@ impl Services {
                 "phone_number": req.phone_number.as_str(),
                 "provider": req.provider.map(|p| p.as_str()),
             }));
-        let bought = self.purchase_unaudited(caller, req).await;
-        self.audited(caller, entry, bought, |outcome| {
+        let outcome = self.run_purchase(caller, req).await;
+        crate::telemetry::purchase(match &outcome {
+            Ok(PurchaseOutcome::Active(_)) => "active",
+            Ok(PurchaseOutcome::Pending(_)) => "pending",
+            Err(e) => e.code,
+        });
+        self.audited(caller, entry, outcome, |outcome| {
             let (PurchaseOutcome::Active(n) | PurchaseOutcome::Pending(n)) = outcome;
             Some(n.id.to_string())
         })
         .await
     }
 
-    async fn purchase_unaudited(
+    async fn run_purchase(
         &self,
         caller: &Caller,
         req: PurchaseRequest,
@@ -127,9 +133,17 @@ impl Services {
             )
             .on("countryISO"));
         }
-        let quote = self
-            .quote(caller, QuoteRequest::for_number(number, req.provider))
-            .await?;
+        // What a search showed this workspace of the number is read beside the quote: both are
+        // needed before the claim, and neither depends on the other.
+        let (quote, sighting) = tokio::try_join!(
+            self.quote(caller, QuoteRequest::for_number(number, req.provider)),
+            async {
+                self.store
+                    .sighting(&caller.workspace_id, number)
+                    .await
+                    .map_err(ServiceError::from)
+            }
+        )?;
         if let Some(blocked) = quote.blocked_by {
             return Err(blocked.error(country, quote.number_type));
         }
@@ -162,7 +176,6 @@ impl Services {
                 ),
             )
         })?;
-        let sighting = self.store.sighting(&caller.workspace_id, number).await?;
         let capabilities = sighting
             .as_ref()
             .map(|s| s.capabilities)
@@ -181,6 +194,7 @@ impl Services {
                 provider,
                 created_at: self.clock.now(),
             })
+            .instrument(tracing::info_span!("purchase.claim"))
             .await
             .map_err(|e| match e {
                 StoreError::NumberAlreadyHeld => taken(number),
@@ -189,11 +203,18 @@ impl Services {
         self.config.failpoints.hit(AFTER_CLAIM);
 
         // Step 2: the carrier.
-        match carrier.buy(number).await {
+        let bought = carrier
+            .buy(number)
+            .instrument(tracing::info_span!("purchase.carrier"))
+            .await;
+        match bought {
             Ok(owned) => {
                 self.config.failpoints.hit(AFTER_CARRIER);
                 // Step 3: the activation.
-                let active = match self.activate(&pending, &owned).await {
+                let activation = self
+                    .activate(&pending, &owned)
+                    .instrument(tracing::info_span!("purchase.activate"));
+                let active = match activation.await {
                     Ok(active) => active,
                     // The claim is durable and the carrier sold us the number: what is not
                     // known yet is only our own record of it, which recovery completes once
@@ -214,6 +235,7 @@ impl Services {
             Err(e) => {
                 self.store
                     .fail_pending(&pending.id, &e.to_string(), self.clock.now())
+                    .instrument(tracing::info_span!("purchase.unwind"))
                     .await?;
                 Err(self.refusal(provider, number, sighting.map(|s| s.seen_at), e))
             }
@@ -299,7 +321,13 @@ impl Services {
         let before = now.checked_sub(age).unwrap_or(now);
         let mut report = RecoveryReport::default();
         for pending in self.store.pending_before(before, 100).await? {
-            match self.settle(&pending).await {
+            let settled = self.settle(&pending).await;
+            crate::telemetry::recovery(match settled {
+                Ok(Settled::Activated) => "activated",
+                Ok(Settled::Failed) => "failed",
+                Ok(Settled::Undecided) | Err(_) => "undecided",
+            });
+            match settled {
                 Ok(Settled::Activated) => report.activated += 1,
                 Ok(Settled::Failed) => report.failed += 1,
                 Ok(Settled::Undecided) => report.undecided += 1,

@@ -16,6 +16,7 @@ use dialnexa_carriers::CarrierError;
 use dialnexa_domain::{EventId, NumberStatus, PhoneNumberId, Provider};
 use dialnexa_store::{NewEvent, PhoneNumberRecord, ReleaseClaim};
 use std::time::Duration;
+use tracing::Instrument;
 
 /// After the release intent is saved, before the carrier is called.
 pub const AFTER_CLAIM: &str = "release.after_claim";
@@ -50,20 +51,21 @@ impl Services {
     #[tracing::instrument(skip_all, fields(workspace = %caller.workspace_id, number = %id))]
     pub async fn release_number(&self, caller: &Caller, id: &str) -> ServiceResult<PhoneNumber> {
         let entry = AuditEntry::new(actions::NUMBER_RELEASE, "phone_number").on(id.trim());
-        let released = self.release_number_unaudited(caller, id).await;
+        let released = self.run_release(caller, id).await;
+        crate::telemetry::release(match &released {
+            Ok(_) => "released",
+            Err(e) => e.code,
+        });
         self.audited(caller, entry, released, |_| None).await
     }
 
-    async fn release_number_unaudited(
-        &self,
-        caller: &Caller,
-        id: &str,
-    ) -> ServiceResult<PhoneNumber> {
+    async fn run_release(&self, caller: &Caller, id: &str) -> ServiceResult<PhoneNumber> {
         let number_id = PhoneNumberId::parse(id).ok_or_else(number_not_found)?;
         // Step 1: the claim.
         let record = match self
             .store
             .claim_release(&caller.workspace_id, &number_id, self.clock.now())
+            .instrument(tracing::info_span!("release.claim"))
             .await?
         {
             ReleaseClaim::Claimed(record) => *record,
@@ -101,11 +103,18 @@ impl Services {
         };
         self.config.failpoints.hit(AFTER_CLAIM);
         // Step 2: the carrier.
-        match self.release_at_carrier(&record).await {
+        let at_carrier = self
+            .release_at_carrier(&record)
+            .instrument(tracing::info_span!("release.carrier"))
+            .await;
+        match at_carrier {
             Ok(()) => {
                 self.config.failpoints.hit(AFTER_CARRIER);
                 // Step 3: the finishing write.
-                let released = self.finish_release(&record).await?;
+                let released = self
+                    .finish_release(&record)
+                    .instrument(tracing::info_span!("release.finish"))
+                    .await?;
                 Ok(self.present(released))
             }
             Err(e) => {

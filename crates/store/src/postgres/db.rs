@@ -48,6 +48,7 @@ impl<'a> Db<'a> {
     }
 
     /// [`Db::one`] with the caller's reading of the driver's errors.
+    #[tracing::instrument(level = "debug", name = "store.query", skip_all, fields(db.system = "postgresql", db.statement = sql))]
     pub(super) async fn one_with<T>(
         &self,
         sql: &str,
@@ -60,6 +61,7 @@ impl<'a> Db<'a> {
         rows.first().map(|r| map(r)).transpose()
     }
 
+    #[tracing::instrument(level = "debug", name = "store.query", skip_all, fields(db.system = "postgresql", db.statement = sql))]
     pub(super) async fn all<T>(
         &self,
         sql: &str,
@@ -73,6 +75,7 @@ impl<'a> Db<'a> {
 
     /// Execute a statement; how many rows it changed. Outside a transaction the answer comes
     /// after PostgreSQL's `ReadyForQuery`, that is after the statement's implicit commit.
+    #[tracing::instrument(level = "debug", name = "store.query", skip_all, fields(db.system = "postgresql", db.statement = sql))]
     pub(super) async fn exec(&self, sql: &str, args: Args<'_>) -> StoreResult<u64> {
         let stmt = self.statement(sql).await?;
         self.client.execute(&stmt, args).await.map_err(err)

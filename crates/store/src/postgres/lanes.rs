@@ -1,14 +1,15 @@
-//! The purchase saga's two hot writes on PostgreSQL, through lanes (`lane.rs`): every claim
-//! waiting is one multi-row INSERT, every activation waiting is one statement that activates
+//! The purchase saga's two hot writes on PostgreSQL, through lanes (`lane.rs`): the claims
+//! waiting are one multi-row INSERT, the activations waiting are one statement that activates
 //! the rows and writes their first charges and outbox events. Each statement commits on its own
 //! (autocommit), so each request is answered after the commit that made its write durable.
 
 use super::db::err;
-use super::lane::{Lane, LaneConn};
+use super::lane::Lane;
 use crate::faults::StoreFaults;
 use crate::queries as q;
 use crate::rows::{self, already_activated, ms};
 use crate::{NewCharge, NewEvent, NewNumber, PhoneNumberRecord, StoreError, StoreResult};
+use deadpool_postgres::{Object, Pool};
 use dialnexa_domain::PhoneNumberId;
 use jiff::Timestamp;
 use std::collections::HashMap;
@@ -26,8 +27,11 @@ pub(super) struct Activation {
 pub(super) type Claims = Lane<NewNumber, PhoneNumberRecord>;
 pub(super) type Activations = Lane<Activation, PhoneNumberRecord>;
 
-pub(super) fn claims(config: tokio_postgres::Config, faults: Arc<StoreFaults>) -> Claims {
-    Lane::start(config, vec![q::CLAIM_BATCH.as_str()], move |c, batch| {
+/// How many batches of each lane may commit at once.
+const WORKERS: usize = 4;
+
+pub(super) fn claims(pool: Pool, faults: Arc<StoreFaults>) -> Claims {
+    Lane::start(pool, WORKERS, move |c, batch| {
         let faults = faults.clone();
         async move {
             faults.commit()?;
@@ -36,9 +40,8 @@ pub(super) fn claims(config: tokio_postgres::Config, faults: Arc<StoreFaults>) -
     })
 }
 
-pub(super) fn activations(config: tokio_postgres::Config, faults: Arc<StoreFaults>) -> Activations {
-    let sql = vec![q::ACTIVATE_BATCH.as_str(), q::NUMBERS_BY_IDS.as_str()];
-    Lane::start(config, sql, move |c, batch| {
+pub(super) fn activations(pool: Pool, faults: Arc<StoreFaults>) -> Activations {
+    Lane::start(pool, WORKERS, move |c, batch| {
         let faults = faults.clone();
         async move {
             faults.commit()?;
@@ -48,7 +51,7 @@ pub(super) fn activations(config: tokio_postgres::Config, faults: Arc<StoreFault
 }
 
 async fn claim(
-    c: &LaneConn,
+    c: &Object,
     batch: Vec<NewNumber>,
 ) -> StoreResult<Vec<StoreResult<PhoneNumberRecord>>> {
     let col = |f: fn(&NewNumber) -> String| batch.iter().map(f).collect::<Vec<_>>();
@@ -61,10 +64,10 @@ async fn claim(
     let providers = col(|n| n.provider.as_str().to_owned());
     let costs: Vec<i64> = batch.iter().map(|n| n.monthly_cost.micros()).collect();
     let times: Vec<i64> = batch.iter().map(|n| ms(n.created_at)).collect();
+    let statement = c.prepare_cached(&q::CLAIM_BATCH).await.map_err(err)?;
     let rows = c
-        .client
         .query(
-            &c.statements[0],
+            &statement,
             &[
                 &ids,
                 &workspaces,
@@ -91,7 +94,7 @@ async fn claim(
 }
 
 async fn activate(
-    c: &LaneConn,
+    c: &Object,
     batch: Vec<Activation>,
 ) -> StoreResult<Vec<StoreResult<PhoneNumberRecord>>> {
     // One row per number: the same activation asked twice (a request and the recovery worker)
@@ -104,10 +107,10 @@ async fn activate(
     let col = |f: fn(&Activation) -> String| unique.iter().map(|a| f(a)).collect::<Vec<_>>();
     let int = |f: fn(&Activation) -> i64| unique.iter().map(|a| f(a)).collect::<Vec<_>>();
     let ids = col(|a| a.id.as_str().to_owned());
+    let statement = c.prepare_cached(&q::ACTIVATE_BATCH).await.map_err(err)?;
     let rows = c
-        .client
         .query(
-            &c.statements[0],
+            &statement,
             &[
                 &ids,
                 &col(|a| a.carrier_ref.clone()),
@@ -140,12 +143,8 @@ async fn activate(
         .collect();
     let mut current: HashMap<String, PhoneNumberRecord> = HashMap::new();
     if !missing.is_empty() {
-        for row in c
-            .client
-            .query(&c.statements[1], &[&missing])
-            .await
-            .map_err(err)?
-        {
+        let statement = c.prepare_cached(&q::NUMBERS_BY_IDS).await.map_err(err)?;
+        for row in c.query(&statement, &[&missing]).await.map_err(err)? {
             let record = rows::number(&row)?;
             current.insert(record.id.as_str().to_owned(), record);
         }

@@ -15,6 +15,7 @@ mod idempotency;
 mod lane;
 mod lanes;
 mod lifecycle;
+mod monitor;
 mod numbers;
 mod reads;
 mod reconcile;
@@ -72,17 +73,19 @@ impl PgStore {
         // Fail at start-up, not on the first request, when the database is not there.
         drop(pool.get().await.map_err(pool_err)?);
         Ok(PgStore {
-            pool,
+            pool: pool.clone(),
             faults: options.faults.clone(),
-            tokens: tokens::TokenReader::start(config.clone()),
-            claims: lanes::claims(config.clone(), options.faults.clone()),
-            activations: lanes::activations(config.clone(), options.faults.clone()),
-            workspaces: reads::workspaces(config.clone()),
-            sightings: reads::sightings(config),
+            tokens: tokens::TokenReader::start(config),
+            claims: lanes::claims(pool.clone(), options.faults.clone()),
+            activations: lanes::activations(pool.clone(), options.faults.clone()),
+            workspaces: reads::workspaces(pool.clone()),
+            sightings: reads::sightings(pool),
             url: options.url.clone(),
         })
     }
 
+    /// A pooled connection; its span shows the wait in line for one.
+    #[tracing::instrument(level = "debug", name = "store.acquire", skip_all)]
     async fn conn(&self) -> StoreResult<deadpool_postgres::Object> {
         self.pool.get().await.map_err(pool_err)
     }
@@ -131,6 +134,7 @@ impl PgStore {
 
     /// Commit `tx`, or roll it back while the failpoint is armed; an error either way means
     /// nothing of it is kept (or, for a lost connection, that it is unknown).
+    #[tracing::instrument(level = "debug", name = "store.commit", skip_all)]
     async fn commit(&self, tx: deadpool_postgres::Transaction<'_>) -> StoreResult<()> {
         if let Err(e) = self.faults.commit() {
             let _ = tx.rollback().await;

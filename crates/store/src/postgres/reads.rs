@@ -1,44 +1,43 @@
 //! The reads every purchase makes, through lanes (`lane.rs`): the workspace (its enabled
 //! countries and default provider) and what a search showed it of the number. A burst of
-//! purchases of one workspace then reads the workspace a few times, not thousands, and these
-//! reads never wait behind others for a pooled connection. Each read starts after its request
-//! arrived, so it sees every commit made before.
+//! purchases of one workspace then reads the workspace a few times, not thousands, through a
+//! few pooled connections rather than all of them. Each read starts after its request arrived,
+//! so it sees every commit made before.
 
 use super::db::err;
-use super::lane::{Lane, LaneConn};
+use super::lane::Lane;
 use crate::queries as q;
 use crate::rows::{self, Columns, parse, ts};
 use crate::{Sighting, StoreError, StoreResult, Workspace};
+use deadpool_postgres::{Object, Pool};
 use dialnexa_domain::{Capabilities, E164, WorkspaceId};
 use std::collections::HashMap;
 
 pub(super) type Workspaces = Lane<WorkspaceId, Option<Workspace>>;
 pub(super) type Sightings = Lane<(WorkspaceId, E164), Option<Sighting>>;
 
-pub(super) fn workspaces(config: tokio_postgres::Config) -> Workspaces {
-    Lane::start(
-        config,
-        vec![q::WORKSPACES_BY_IDS.as_str()],
-        |c, batch| async move { workspaces_of(&c, batch).await },
-    )
+/// How many batches of each lane may read at once.
+const WORKERS: usize = 2;
+
+pub(super) fn workspaces(pool: Pool) -> Workspaces {
+    Lane::start(pool, WORKERS, |c, batch| async move {
+        workspaces_of(&c, batch).await
+    })
 }
 
-pub(super) fn sightings(config: tokio_postgres::Config) -> Sightings {
-    Lane::start(config, vec![q::SIGHTINGS_BY_KEYS], |c, batch| async move {
+pub(super) fn sightings(pool: Pool) -> Sightings {
+    Lane::start(pool, WORKERS, |c, batch| async move {
         sightings_of(&c, batch).await
     })
 }
 
 async fn workspaces_of(
-    c: &LaneConn,
+    c: &Object,
     batch: Vec<WorkspaceId>,
 ) -> StoreResult<Vec<StoreResult<Option<Workspace>>>> {
     let ids: Vec<&str> = batch.iter().map(WorkspaceId::as_str).collect();
-    let rows = c
-        .client
-        .query(&c.statements[0], &[&ids])
-        .await
-        .map_err(err)?;
+    let statement = c.prepare_cached(&q::WORKSPACES_BY_IDS).await.map_err(err)?;
+    let rows = c.query(&statement, &[&ids]).await.map_err(err)?;
     let mut found: HashMap<String, Workspace> = HashMap::with_capacity(rows.len());
     for row in &rows {
         let workspace = rows::workspace(row)?;
@@ -48,14 +47,14 @@ async fn workspaces_of(
 }
 
 async fn sightings_of(
-    c: &LaneConn,
+    c: &Object,
     batch: Vec<(WorkspaceId, E164)>,
 ) -> StoreResult<Vec<StoreResult<Option<Sighting>>>> {
     let workspaces: Vec<&str> = batch.iter().map(|(w, _)| w.as_str()).collect();
     let numbers: Vec<&str> = batch.iter().map(|(_, n)| n.as_str()).collect();
+    let statement = c.prepare_cached(q::SIGHTINGS_BY_KEYS).await.map_err(err)?;
     let rows = c
-        .client
-        .query(&c.statements[0], &[&workspaces, &numbers])
+        .query(&statement, &[&workspaces, &numbers])
         .await
         .map_err(err)?;
     let mut found: HashMap<(String, String), (String, String, i64)> = HashMap::new();

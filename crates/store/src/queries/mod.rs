@@ -389,3 +389,7 @@ pub(crate) const SET_CARRIER_REF: &str = "UPDATE phone_numbers SET carrier_ref =
 
 // Health.
 pub(crate) const HEARTBEAT: &str = "UPDATE store_heartbeat SET at = $1 WHERE id = 1";
+
+// Monitoring: the status counters the triggers keep (migration 0005), summed over workspaces.
+pub(crate) const PENDING_PURCHASES: &str = "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) \
+     FROM phone_number_counts WHERE status = 'pending'";

@@ -15,6 +15,7 @@ mod catalog;
 mod conn;
 mod idempotency;
 mod lifecycle;
+mod monitor;
 mod numbers;
 mod reconcile;
 mod sip_trunks;
@@ -28,7 +29,9 @@ use async_trait::async_trait;
 use conn::{Args, open};
 use rusqlite::Connection;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use tracing::Instrument;
 
 static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -49,6 +52,8 @@ pub(crate) struct SqliteStore {
     /// Idle read connections; more are opened when requests overlap.
     readers: Mutex<Vec<Connection>>,
     max_idle_readers: usize,
+    /// Read connections lent to a call right now (the metrics' "in use").
+    readers_lent: AtomicU64,
     /// A connection kept for `PRAGMA data_version` alone, so its answers compare over time
     /// (each connection counts on its own).
     probe: Mutex<Option<Connection>>,
@@ -64,6 +69,7 @@ impl SqliteStore {
             writer: writer::Writer::start(path.clone(), options.faults.clone())?,
             path,
             readers: Mutex::new(Vec::new()),
+            readers_lent: AtomicU64::new(0),
             max_idle_readers: options.max_connections.max(2) as usize,
             probe: Mutex::new(None),
         })
@@ -72,12 +78,26 @@ impl SqliteStore {
     /// Run `f` on an idle read connection (opening one if none is idle). A connection that
     /// failed is not put back: the next read opens a fresh one.
     fn read<T>(&self, f: impl FnOnce(&Connection) -> StoreResult<T>) -> StoreResult<T> {
+        self.read_sql(None, f)
+    }
+
+    /// [`SqliteStore::read`], its span for traces naming the statement when there is one.
+    fn read_sql<T>(
+        &self,
+        sql: Option<&str>,
+        f: impl FnOnce(&Connection) -> StoreResult<T>,
+    ) -> StoreResult<T> {
+        // Debug level: off unless a trace exporter asks for it.
+        let _span =
+            tracing::debug_span!("store.query", db.system = "sqlite", db.statement = sql).entered();
         let idle = self.readers.lock().unwrap_or_else(|p| p.into_inner()).pop();
         let conn = match idle {
             Some(conn) => conn,
             None => open(&self.path, true)?,
         };
+        self.readers_lent.fetch_add(1, Ordering::Relaxed);
         let result = f(&conn);
+        self.readers_lent.fetch_sub(1, Ordering::Relaxed);
         if !matches!(result, Err(StoreError::Unavailable(_))) {
             let mut shelf = self.readers.lock().unwrap_or_else(|p| p.into_inner());
             if shelf.len() < self.max_idle_readers {
@@ -93,7 +113,7 @@ impl SqliteStore {
         args: Args<'_>,
         map: impl Fn(&dyn Columns) -> StoreResult<T>,
     ) -> StoreResult<Option<T>> {
-        self.read(|c| conn::one(c, sql, args, map))
+        self.read_sql(Some(sql), |c| conn::one(c, sql, args, map))
     }
 
     fn read_all<T>(
@@ -102,7 +122,7 @@ impl SqliteStore {
         args: Args<'_>,
         map: impl Fn(&dyn Columns) -> StoreResult<T>,
     ) -> StoreResult<Vec<T>> {
-        self.read(|c| conn::all(c, sql, args, map))
+        self.read_sql(Some(sql), |c| conn::all(c, sql, args, map))
     }
 
     /// Run `f` as one all-or-nothing part of the next group commit; its answer comes once that
@@ -111,7 +131,10 @@ impl SqliteStore {
         &self,
         f: impl FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
     ) -> StoreResult<T> {
-        self.writer.write(f).await
+        // The span covers the wait for the group commit, on the caller's task: the writer
+        // thread has no trace to join.
+        let span = tracing::debug_span!("store.write", db.system = "sqlite");
+        self.writer.write(f).instrument(span).await
     }
 }
 

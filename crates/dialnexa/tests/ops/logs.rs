@@ -1,0 +1,131 @@
+//! Every request logged once, with its route template, status, latency, workspace and request
+//! id: as JSON objects when stderr is not a terminal (the default here) or with
+//! `--log-format json`, as text lines with `--log-format text`.
+
+use crate::support::eventually;
+use crate::support::process::Server;
+use crate::{Site, client, tenant};
+use serde_json::{Value, json};
+use std::time::Duration;
+
+const ACCESS: &str = "dialnexa_http::access";
+
+/// A purchase sent with our request id, which the answer echoes.
+async fn purchase_with_id(server: &Server, key: &str, request_id: &str) {
+    let r = client()
+        .post(format!(
+            "{}/v1/organization-phone-numbers/purchase",
+            server.url
+        ))
+        .bearer_auth(key)
+        .header("x-request-id", request_id)
+        .json(&json!({"phone_number": "+14155552671"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    assert_eq!(r.headers()["x-request-id"], request_id);
+}
+
+/// Every line of the server's stderr as JSON: a line that is not one fails the test.
+fn json_lines(server: &Server) -> Vec<Value> {
+    server
+        .proc
+        .log_text()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}")))
+        .collect()
+}
+
+fn access_lines_with(server: &Server, request_id: &str) -> Vec<Value> {
+    json_lines(server)
+        .into_iter()
+        .filter(|l| l["target"] == ACCESS && l["request_id"] == request_id)
+        .collect()
+}
+
+#[tokio::test]
+async fn each_request_is_one_json_line_with_route_status_latency_workspace_and_request_id() {
+    let site = Site::new().await;
+    // No --log-format: stderr is a file here, so the lines are JSON.
+    let server = site.serve(&[], &[("DIALNEXA_LOG", "info")]).await;
+    let (workspace, key) = tenant(&server).await;
+    purchase_with_id(&server, &key, "ops-test-purchase-1").await;
+    let anonymous = client()
+        .get(format!("{}/v1/organization-phone-numbers", server.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 401);
+    let made = anonymous.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        made.len() == 32 && made.chars().all(|c| c.is_ascii_hexdigit()),
+        "a request id is made when none is sent: {made}"
+    );
+
+    let line = eventually(Duration::from_secs(30), || async {
+        match access_lines_with(&server, "ops-test-purchase-1").as_slice() {
+            [one] => Ok(one.clone()),
+            lines => Err(format!("{} lines for the purchase", lines.len())),
+        }
+    })
+    .await;
+    assert_eq!(line["level"], "INFO", "{line}");
+    assert_eq!(line["route"], "/v1/organization-phone-numbers/purchase");
+    assert_eq!(line["method"], "POST");
+    assert_eq!(line["status"], 201);
+    assert_eq!(line["workspace_id"], workspace.as_str());
+    assert!(
+        line["latency_ms"].as_f64().is_some_and(|ms| ms > 0.0),
+        "{line}"
+    );
+
+    let refused = eventually(Duration::from_secs(30), || async {
+        match access_lines_with(&server, &made).as_slice() {
+            [one] => Ok(one.clone()),
+            lines => Err(format!("{} lines for the refused request", lines.len())),
+        }
+    })
+    .await;
+    assert_eq!(refused["status"], 401);
+    assert_eq!(refused["route"], "/v1/organization-phone-numbers");
+    assert!(refused.get("workspace_id").is_none(), "{refused}");
+    // The API key never reaches the log.
+    assert!(!server.proc.log_text().contains(&key));
+}
+
+#[tokio::test]
+async fn text_logs_carry_the_same_fields() {
+    let site = Site::new().await;
+    let server = site
+        .serve(&["--log-format", "text"], &[("DIALNEXA_LOG", "info")])
+        .await;
+    let (workspace, key) = tenant(&server).await;
+    purchase_with_id(&server, &key, "ops-test-text-1").await;
+    let line = eventually(Duration::from_secs(30), || async {
+        let log = server.proc.log_text();
+        let lines: Vec<String> = log
+            .lines()
+            .filter(|l| l.contains("request_id=ops-test-text-1"))
+            .map(str::to_owned)
+            .collect();
+        match lines.as_slice() {
+            [one] => Ok(one.clone()),
+            other => Err(format!("{} lines for the purchase in:\n{log}", other.len())),
+        }
+    })
+    .await;
+    assert!(!line.starts_with('{'), "{line}");
+    for field in [
+        "route=/v1/organization-phone-numbers/purchase".to_owned(),
+        "method=POST".to_owned(),
+        "status=201".to_owned(),
+        format!("workspace_id={workspace}"),
+        "latency_ms=".to_owned(),
+    ] {
+        assert!(line.contains(&field), "{field} in {line}");
+    }
+}
