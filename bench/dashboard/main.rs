@@ -267,7 +267,13 @@ async fn seed(services: &Services, s: &Settings) -> anyhow::Result<(String, Call
             approved_kyc: vec![country("IN")],
         })
         .await?;
-    let key = services.create_api_key(&workspace.id, "bench").await?;
+    let key = services
+        .create_api_key(
+            &dialnexa_service::Actor::operator("cli"),
+            &workspace.id,
+            "bench",
+        )
+        .await?;
     let caller = services.authenticate(&key.secret).await?;
     let mut agents = Vec::new();
     for i in 0..s.agents {

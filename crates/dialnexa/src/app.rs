@@ -111,6 +111,7 @@ impl Application {
             recovery_interval: Duration::from_millis(args.recovery_interval_ms),
             renewal_interval: Duration::from_millis(args.renewal_interval_ms),
             reconcile_interval: Duration::from_millis(args.reconcile_interval_ms),
+            audit_prune_interval: Duration::from_millis(args.audit_prune_interval_ms),
         };
         let deadlines = crate::slow_clients::Deadlines {
             header: Duration::from_millis(args.guards.header_read_timeout_ms),

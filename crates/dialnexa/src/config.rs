@@ -165,6 +165,14 @@ pub struct ServeArgs {
         default_value_t = 600_000
     )]
     pub reconcile_interval_ms: u64,
+    /// How often the retention worker deletes audit rows older than 400 days, in ms.
+    #[arg(
+        long,
+        env = "DIALNEXA_AUDIT_PRUNE_INTERVAL_MS",
+        default_value_t = 3_600_000,
+        hide = true
+    )]
+    pub audit_prune_interval_ms: u64,
     /// How often the renewal worker charges rental periods that have begun, in ms.
     #[arg(long, env = "DIALNEXA_RENEWAL_INTERVAL_MS", default_value_t = 60_000)]
     pub renewal_interval_ms: u64,

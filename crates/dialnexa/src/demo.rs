@@ -42,7 +42,13 @@ pub async fn ensure_demo_workspace(
             approved_kyc: vec![country("IN")],
         })
         .await?;
-    let key = services.create_api_key(&workspace.id, "demo").await?;
+    let key = services
+        .create_api_key(
+            &dialnexa_service::Actor::system("demo"),
+            &workspace.id,
+            "demo",
+        )
+        .await?;
     let path = dir.join(DEMO_KEY_FILE);
     write_private(&path, &format!("{}\n", key.secret))
         .with_context(|| format!("cannot write {}", path.display()))?;

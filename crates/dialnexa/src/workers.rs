@@ -1,5 +1,5 @@
-//! Background workers of `serve`: purchase recovery, rental renewals and a reconciliation
-//! report (it logs what differs from the carriers; repairs are the operator's `--fix`). Each runs once at
+//! Background workers of `serve`: purchase recovery, rental renewals, audit retention and a
+//! reconciliation report (it logs what differs from the carriers; repairs are the operator's `--fix`). Each runs once at
 //! start-up (so a restart after a crash heals at once) and then on an interval, in every
 //! process; the store's claims make a job done twice a no-op.
 
@@ -15,6 +15,7 @@ pub struct WorkerConfig {
     pub recovery_interval: Duration,
     pub renewal_interval: Duration,
     pub reconcile_interval: Duration,
+    pub audit_prune_interval: Duration,
 }
 
 pub fn spawn(
@@ -60,6 +61,19 @@ pub fn spawn(
             .await
         })
     };
+    let audit = {
+        let (services, stop) = (services.clone(), stop.clone());
+        tokio::spawn(async move {
+            every(config.audit_prune_interval, stop, || async {
+                match services.prune_audit_events().await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(deleted = n, "audit rows past their 400 days deleted"),
+                    Err(e) => tracing::warn!(error = %e, "audit retention round failed"),
+                }
+            })
+            .await
+        })
+    };
     let renewals = tokio::spawn(async move {
         every(config.renewal_interval, stop, || async {
             if let Err(e) = services.run_renewals().await {
@@ -68,7 +82,7 @@ pub fn spawn(
         })
         .await
     });
-    vec![recovery, renewals, reconcile]
+    vec![recovery, renewals, reconcile, audit]
 }
 
 async fn every<F, Fut>(interval: Duration, stop: CancellationToken, mut round: F)

@@ -45,6 +45,7 @@ fn args(dir: &std::path::Path) -> ServeArgs {
         recovery_interval_ms: 60_000,
         renewal_interval_ms: 60_000,
         reconcile_interval_ms: 600_000,
+        audit_prune_interval_ms: 3_600_000,
         clock_offset_secs: 0,
     }
 }
@@ -66,9 +67,7 @@ async fn scenario(start: jiff::Timestamp, moves: Vec<i64>, release_after: Option
         })
         .await
         .unwrap();
-    let caller = Caller {
-        workspace_id: ws.id,
-    };
+    let caller = Caller::with_key(ws.id, dialnexa_domain::ApiKeyId::generate());
     let req = PurchaseRequest {
         phone_number: "+14155552671".parse().unwrap(),
         provider: None,

@@ -54,9 +54,18 @@ fn purchase_documents_the_seed_contract() {
     let purchase = &doc["paths"]["/v1/organization-phone-numbers/purchase"]["post"];
     assert!(purchase.is_object(), "POST purchase is missing");
     let responses = &purchase["responses"];
+    // The seed's flat record, or the official spec's answer to a body in its shape.
     assert_eq!(
         responses["201"]["content"]["application/json"]["schema"]["$ref"],
-        "#/components/schemas/PhoneNumberView"
+        "#/components/schemas/PurchaseAnswer"
+    );
+    let answers = &doc["components"]["schemas"]["PurchaseAnswer"]["oneOf"];
+    assert_eq!(
+        answers,
+        &serde_json::json!([
+            {"$ref": "#/components/schemas/PhoneNumberView"},
+            {"$ref": "#/components/schemas/SpecPurchaseView"}
+        ])
     );
     for status in ["400", "403", "409"] {
         assert_eq!(
@@ -69,5 +78,71 @@ fn purchase_documents_the_seed_contract() {
     let envelope = &doc["components"]["schemas"]["ErrorBody"]["properties"];
     for field in ["statusCode", "message", "error", "code"] {
         assert!(envelope[field].is_object(), "ErrorBody lacks {field}");
+    }
+}
+
+/// The document tells the truth about what every operation takes and answers: list bounds,
+/// the filters' values, required parameters, and the statuses any operation may answer.
+#[test]
+fn parameters_state_their_bounds_and_operations_every_status() {
+    let doc = generated();
+    let param = |path: &str, name: &str| {
+        doc["paths"][path]["get"]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap_or_else(|| panic!("{path} has no {name}"))
+            .clone()
+    };
+    for path in [
+        "/v1/organization-phone-numbers",
+        "/v1/agents",
+        "/v1/billing/charges",
+        "/v1/audit-events",
+    ] {
+        assert_eq!(param(path, "page")["schema"]["minimum"], 1, "{path}");
+        assert_eq!(param(path, "limit")["schema"]["minimum"], 1, "{path}");
+        assert_eq!(param(path, "limit")["schema"]["maximum"], 100, "{path}");
+    }
+    let country = param(
+        "/v1/organization-phone-numbers/plivo-numbers",
+        "country_iso",
+    );
+    assert_eq!(country["required"], true);
+    let codes = country["schema"]["enum"].as_array().unwrap();
+    assert!(codes.contains(&"IN".into()) && !codes.contains(&"XX".into()));
+    let status = param("/v1/organization-phone-numbers", "status");
+    assert_eq!(
+        status["schema"]["enum"],
+        serde_json::json!(["", "pending", "active", "failed", "released"])
+    );
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let responses = op["responses"].as_object().unwrap();
+            if op.get("security").is_some() {
+                assert!(responses.contains_key("401"), "{method} {path} lacks 401");
+                assert!(responses.contains_key("503"), "{method} {path} lacks 503");
+            }
+            if op.get("requestBody").is_some() {
+                for status in ["400", "413"] {
+                    assert!(
+                        responses.contains_key(status),
+                        "{method} {path} lacks {status}"
+                    );
+                }
+            }
+            let idempotent = op["parameters"]
+                .as_array()
+                .is_some_and(|ps| ps.iter().any(|p| p["name"] == "Idempotency-Key"));
+            if idempotent {
+                for status in ["409", "422"] {
+                    assert!(
+                        responses.contains_key(status),
+                        "{method} {path} lacks {status}"
+                    );
+                }
+            }
+        }
     }
 }

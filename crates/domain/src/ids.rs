@@ -77,6 +77,7 @@ prefixed_id!(WorkspaceId, "ws_");
 prefixed_id!(ApiKeyId, "key_");
 prefixed_id!(ChargeId, "chg_");
 prefixed_id!(EventId, "evt_");
+prefixed_id!(AuditEventId, "aud_");
 
 #[cfg(test)]
 mod tests {

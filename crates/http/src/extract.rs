@@ -8,7 +8,7 @@ use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Query, Request};
 use axum::http::header;
 use axum::http::request::Parts;
-use dialnexa_service::{Caller, ErrorKind, ServiceError};
+use dialnexa_service::{Actor, Caller, ErrorKind, ServiceError};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 
@@ -39,19 +39,36 @@ impl FromRequestParts<AppState> for Authenticated {
     ) -> Result<Self, Self::Rejection> {
         if let Some(caller) = parts.extensions.get::<Caller>() {
             crate::observe::attribute(parts, &caller.workspace_id);
-            return Ok(Authenticated(caller.clone()));
+            // Authenticated already (the idempotency layer did): who, from where, which request.
+            let mut caller = caller.clone();
+            identify(&mut caller.actor, parts);
+            return Ok(Authenticated(caller));
         }
         let token = bearer(parts).ok_or_else(unauthorized)?;
-        let caller = state.services.authenticate(token).await?;
+        let mut caller = state.services.authenticate(token).await?;
         crate::observe::attribute(parts, &caller.workspace_id);
+        identify(&mut caller.actor, parts);
         parts.extensions.insert(caller.clone());
         Ok(Authenticated(caller))
     }
 }
 
-/// The operator: a request carrying the admin token.
-#[derive(Debug, Clone, Copy)]
-pub struct Operator;
+/// Where the request came from and its id, for the audit log.
+pub(crate) fn identify(actor: &mut Actor, parts: &Parts) {
+    actor.ip = parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|axum::extract::ConnectInfo(peer)| peer.ip());
+    actor.request_id = parts
+        .headers
+        .get(&crate::observe::REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+}
+
+/// The operator: a request carrying the admin token; who it is, for the audit log.
+#[derive(Debug, Clone)]
+pub struct Operator(pub Actor);
 
 /// Why the operator API refused a request: the envelope, or too many wrong tokens from here.
 pub enum OperatorRefused {
@@ -98,7 +115,9 @@ impl FromRequestParts<AppState> for Operator {
             return Err(OperatorRefused::TooMany(retry_after));
         }
         if constant_time_eq(given.as_bytes(), expected.as_bytes()) {
-            Ok(Operator)
+            let mut actor = Actor::operator("admin_token");
+            identify(&mut actor, parts);
+            Ok(Operator(actor))
         } else {
             state.limits.guessed_wrong(ip);
             Err(unauthorized().into())

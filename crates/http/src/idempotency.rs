@@ -23,7 +23,32 @@ const MAX_ANSWER: usize = 1024 * 1024;
 #[derive(Debug, Clone, Copy)]
 pub struct ResumedFrom(pub jiff::Timestamp);
 
+/// The API's operations (path template, method), as the OpenAPI document lists them: a method
+/// a path does not take is left alone here, for the router's 405.
+static OPERATIONS: std::sync::LazyLock<std::collections::HashSet<(String, String)>> =
+    std::sync::LazyLock::new(|| {
+        let doc = crate::openapi::openapi();
+        let mut ops = std::collections::HashSet::new();
+        for (path, item) in doc["paths"].as_object().into_iter().flatten() {
+            for method in item.as_object().into_iter().flatten().map(|(m, _)| m) {
+                ops.insert((path.clone(), method.to_ascii_uppercase()));
+            }
+        }
+        ops
+    });
+
+fn is_operation(req: &Request) -> bool {
+    req.extensions()
+        .get::<axum::extract::MatchedPath>()
+        .is_some_and(|path| {
+            OPERATIONS.contains(&(path.as_str().to_owned(), req.method().as_str().to_owned()))
+        })
+}
+
 pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if !is_operation(&req) {
+        return next.run(req).await;
+    }
     let Some(key) = req
         .headers()
         .get(HEADER)

@@ -8,6 +8,7 @@ pub mod extract;
 pub mod idempotency;
 pub mod observe;
 pub mod openapi;
+mod openapi_rules;
 pub mod page_cache;
 pub mod rate_limit;
 pub mod routes;
@@ -74,16 +75,20 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::purchase::router())
         .merge(routes::sip_trunks::router())
         .merge(routes::agents::router())
+        .merge(routes::audit::router())
         .merge(routes::catalog::router())
         .merge(routes::workspace::router())
         .merge(routes::admin::router())
         .merge(openapi::router())
         .merge(dashboard::router())
-        .fallback(not_found)
-        .layer(axum::middleware::from_fn_with_state(
+        .method_not_allowed_fallback(method_not_allowed)
+        // Only on a route that takes the request's method: a method it does not take is a
+        // 405 whatever its headers say.
+        .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             idempotency::layer,
         ))
+        .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             rate_limit::layer,
@@ -100,6 +105,15 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(axum::middleware::from_fn(observe::layer))
         .with_state(state)
+}
+
+/// A known path asked with a method it does not take: the envelope (axum adds `Allow`).
+async fn method_not_allowed() -> impl IntoResponse {
+    error::ApiError(ServiceError::new(
+        dialnexa_service::ErrorKind::MethodNotAllowed,
+        "method_not_allowed",
+        "This endpoint does not take that method; the Allow header lists the ones it does.",
+    ))
 }
 
 async fn not_found() -> impl IntoResponse {

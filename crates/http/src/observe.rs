@@ -66,6 +66,9 @@ pub async fn layer(mut req: Request, next: Next) -> Response {
         .cloned()
         .unwrap_or_else(new_request_id);
     let id = request_id.to_str().unwrap_or_default().to_owned();
+    // Written into the request too, so the extractors record the same id in the audit log.
+    req.headers_mut()
+        .insert(REQUEST_ID.clone(), request_id.clone());
     let attribution = Attribution::default();
     req.extensions_mut().insert(attribution.clone());
 

@@ -3,7 +3,8 @@
 //! copy, and a test fails when the two drift.
 
 use crate::routes::{
-    admin, agents, available, billing, catalog, health, numbers, purchase, sip_trunks, workspace,
+    admin, agents, audit, available, billing, catalog, health, numbers, purchase, sip_trunks,
+    workspace,
 };
 use axum::Json;
 use axum::routing::get;
@@ -35,6 +36,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         agents::get_one,
         agents::update,
         agents::delete,
+        audit::list,
         catalog::pricing,
         catalog::countries,
         catalog::enabled_network_groups,
@@ -91,18 +93,27 @@ impl Modify for SecuritySchemes {
     }
 }
 
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi()
+/// The document: what the handlers' annotations say, with the rules every operation shares
+/// (`openapi_rules.rs`) applied.
+pub fn openapi() -> serde_json::Value {
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).expect("the OpenAPI document serializes");
+    crate::openapi_rules::apply(&mut doc);
+    doc
 }
 
 /// The document as pretty JSON, as committed in `docs/openapi.json`.
 pub fn openapi_json() -> String {
-    openapi()
-        .to_pretty_json()
-        .expect("the OpenAPI document serializes")
+    serde_json::to_string_pretty(&openapi()).expect("the OpenAPI document serializes")
 }
 
 /// `GET /openapi.json`.
 pub fn router() -> axum::Router<crate::AppState> {
-    axum::Router::new().route("/openapi.json", get(|| async { Json(openapi()) }))
+    let doc = std::sync::Arc::new(openapi());
+    axum::Router::new().route(
+        "/openapi.json",
+        get(move || {
+            let doc = doc.clone();
+            async move { Json(doc.as_ref().clone()) }
+        }),
+    )
 }

@@ -1,40 +1,25 @@
-//! Agents, the minimum numbers need to route to: a name, and which numbers serve them. The
-//! spec's way of routing (`PATCH /v1/agents/{id}` with `inbound_phone_number_id`) and ours
-//! (`PATCH` on the number) write the same columns on the number row.
+//! Agents as the official spec has them: a type, and versions of which one is published. The
+//! numbers a version names are kept on the version and become live routing (the number row's
+//! agent columns, which `PATCH` on a number writes too) only when it is published. An update
+//! without `version_number` (outside the spec, as this API was before versions) changes the
+//! current version in place and live routing at once. Each write and its audit row are one
+//! transaction; a refused write is audited on its own.
 
+pub use crate::agent_input::AgentInput;
+use crate::agent_input::{check_name, live_of, new_pipeline};
+use crate::audit::{AuditEntry, actions};
 use crate::model::{Agent, Page};
 use crate::{Caller, ServiceError, ServiceResult, Services};
 use dialnexa_domain::{AgentId, NumberStatus, PhoneNumberId};
-use dialnexa_store::{AgentDeletion, Direction, NewAgent, UpdateRefused};
+use dialnexa_store::{
+    AgentDeletion, AgentRefused, AgentVersion, Direction, NewAgent, NumberChoice,
+};
 
-pub const MAX_NAME_CHARS: usize = 255;
-
-/// What a create or an update asks for. For the number fields: `None` leaves the binding
-/// alone, `Some(None)` (or an empty string on the wire) detaches, `Some(Some(id))` binds.
-#[derive(Debug, Clone, Default)]
-pub struct AgentInput {
-    pub name: Option<String>,
-    pub inbound_phone_number_id: Option<Option<String>>,
-    pub outbound_phone_number_id: Option<Option<String>>,
-}
+/// How often an update computed from a read is recomputed when another write got in between.
+const WRITE_ATTEMPTS: usize = 3;
 
 fn agent_not_found() -> ServiceError {
     ServiceError::not_found("Agent")
-}
-
-fn check_name(raw: &str) -> ServiceResult<String> {
-    let name = raw.trim();
-    if name.is_empty()
-        || name.chars().count() > MAX_NAME_CHARS
-        || name.chars().any(char::is_control)
-    {
-        return Err(ServiceError::bad_request(
-            "invalid_name",
-            format!("name is required: 1 to {MAX_NAME_CHARS} characters, on one line."),
-        )
-        .on("name"));
-    }
-    Ok(name.to_owned())
 }
 
 /// A phone-number id named in a request body: one of this workspace's numbers, or a 400.
@@ -67,64 +52,127 @@ pub(crate) fn unknown_agent(field: &str, raw: &str) -> ServiceError {
     )
 }
 
+pub(crate) fn field_of(direction: Direction) -> &'static str {
+    match direction {
+        Direction::Inbound => "inbound_phone_number_id",
+        Direction::Outbound => "outbound_phone_number_id",
+    }
+}
+
+fn refusal(refused: AgentRefused) -> ServiceError {
+    match refused {
+        AgentRefused::AgentNotFound => agent_not_found(),
+        AgentRefused::Changed => ServiceError::conflict(
+            "agent_changed",
+            "The agent was changed by another request at the same time; retry.",
+        ),
+        AgentRefused::NumberNotFound(d, id) => unknown_number(field_of(d), id.as_str()),
+        AgentRefused::NumberNotLive(d, id, status) => not_live(field_of(d), id.as_str(), status),
+    }
+}
+
+/// What the request sent, for its audit row (every field here is a setting, none a secret).
+fn detail(input: &AgentInput) -> serde_json::Value {
+    serde_json::json!({
+        "name": input.name,
+        "agent_type": input.agent_type,
+        "version_number": input.version_number,
+        "is_published": input.is_published,
+        "inbound_phone_number_id": input.inbound_phone_number_id,
+        "outbound_phone_number_id": input.outbound_phone_number_id,
+    })
+}
+
 impl Services {
     #[tracing::instrument(skip_all, fields(workspace = %caller.workspace_id))]
     pub async fn create_agent(&self, caller: &Caller, input: AgentInput) -> ServiceResult<Agent> {
+        let entry = AuditEntry::new(actions::AGENT_CREATE, "agent").with(detail(&input));
+        match self.create_agent_audited(caller, &input, &entry).await {
+            Ok(agent) => Ok(agent),
+            Err(e) => Err(self.audit_failure(caller, entry, e).await),
+        }
+    }
+
+    async fn create_agent_audited(
+        &self,
+        caller: &Caller,
+        input: &AgentInput,
+        entry: &AuditEntry,
+    ) -> ServiceResult<Agent> {
+        let parsed = input.parse(None)?;
         let name = check_name(input.name.as_deref().unwrap_or(""))?;
-        // Check the numbers first, so a bad one leaves no agent behind.
-        let inbound = self
-            .live_number_id(
-                caller,
-                "inbound_phone_number_id",
-                &input.inbound_phone_number_id,
-            )
-            .await?;
-        let outbound = self
-            .live_number_id(
-                caller,
-                "outbound_phone_number_id",
-                &input.outbound_phone_number_id,
-            )
-            .await?;
-        let agent = self
-            .store
-            .insert_agent(&NewAgent {
-                id: AgentId::generate(),
-                workspace_id: caller.workspace_id.clone(),
-                name,
-                created_at: self.clock.now(),
-            })
-            .await?;
-        let bound = async {
-            for (direction, number) in [
-                (Direction::Inbound, inbound),
-                (Direction::Outbound, outbound),
-            ] {
-                if let Some(number) = number {
-                    self.bind(caller, &agent.id, direction, Some(&number))
-                        .await?;
-                }
-            }
-            ServiceResult::Ok(())
-        }
-        .await;
-        if let Err(e) = bound {
-            // The number went away between the check and the bind: undo the create.
-            let _ = self
-                .store
-                .delete_agent(&caller.workspace_id, &agent.id, true, self.clock.now())
-                .await;
-            return Err(e);
-        }
-        self.get_agent(caller, agent.id.as_str()).await
+        let choice = |found: Option<NumberChoice>| match found {
+            None | Some(NumberChoice::Detach) => NumberChoice::Unset,
+            Some(choice) => choice,
+        };
+        let inbound = choice(
+            self.number_choice(caller, Direction::Inbound, input)
+                .await?,
+        );
+        let outbound = choice(
+            self.number_choice(caller, Direction::Outbound, input)
+                .await?,
+        );
+        let now = self.clock.now();
+        let agent_type = parsed
+            .agent_type
+            .clone()
+            .unwrap_or_else(|| "Single_Prompt_Agent".to_owned());
+        let mut version = AgentVersion {
+            version_number: 1,
+            version_title: Some("Version 1".to_owned()),
+            title: name,
+            language_id: None,
+            voice_id: None,
+            llm_id: None,
+            transcriber_id: None,
+            inbound,
+            outbound,
+            published_at: parsed.publish.then_some(now),
+            created_at: now,
+            updated_at: now,
+        };
+        parsed.settings.apply(&mut version);
+        let live: Vec<(Direction, PhoneNumberId)> = if parsed.publish {
+            live_of(&version, &[Direction::Inbound, Direction::Outbound])
+                .into_iter()
+                .filter_map(|(d, n)| n.map(|n| (d, n)))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let new = NewAgent {
+            id: AgentId::generate(),
+            workspace_id: caller.workspace_id.clone(),
+            pipeline_type: new_pipeline(&agent_type, &parsed.pipeline_type),
+            agent_type,
+            timezone: parsed.timezone.clone().flatten(),
+            version,
+            created_at: now,
+        };
+        let row = self.audit_row(
+            &caller.workspace_id,
+            &caller.actor,
+            &entry.clone().on(new.id.as_str()),
+            Ok(()),
+        );
+        let agent = self.store.insert_agent(&new, &live, &row).await?;
+        Ok(agent.map_err(refusal)?.into())
     }
 
     pub async fn get_agent(&self, caller: &Caller, id: &str) -> ServiceResult<Agent> {
+        Ok(self.agent_record(caller, id).await?.into())
+    }
+
+    async fn agent_record(
+        &self,
+        caller: &Caller,
+        id: &str,
+    ) -> ServiceResult<dialnexa_store::Agent> {
         let id = AgentId::parse(id).ok_or_else(agent_not_found)?;
         self.store
             .get_agent(&caller.workspace_id, &id)
             .await?
-            .map(Into::into)
             .ok_or_else(agent_not_found)
     }
 
@@ -147,15 +195,11 @@ impl Services {
         const MAX_PAGES: u32 = 20;
         let mut agents = Vec::new();
         for page in 1..=MAX_PAGES {
-            let (mut batch, total) = self
-                .list_agents(
-                    caller,
-                    Page {
-                        page,
-                        limit: PER_PAGE,
-                    },
-                )
-                .await?;
+            let page = Page {
+                page,
+                limit: PER_PAGE,
+            };
+            let (mut batch, total) = self.list_agents(caller, page).await?;
             let done = batch.len() < PER_PAGE as usize
                 || agents.len() as u64 + batch.len() as u64 >= total;
             agents.append(&mut batch);
@@ -167,8 +211,8 @@ impl Services {
         Ok(agents)
     }
 
-    /// Rename, and (re)bind the agent's inbound and outbound numbers. Binding a number moves
-    /// the agent off the numbers that served it that way before: an agent has one of each.
+    /// Change an agent: see the module's summary for what a version, `is_published` and
+    /// `update_deployment` do. Audited as `agent.publish` when it publishes.
     #[tracing::instrument(skip_all, fields(workspace = %caller.workspace_id, agent = %id))]
     pub async fn update_agent(
         &self,
@@ -176,46 +220,66 @@ impl Services {
         id: &str,
         input: AgentInput,
     ) -> ServiceResult<Agent> {
-        let agent = self.get_agent(caller, id).await?;
-        let name = input.name.as_deref().map(check_name).transpose()?;
-        // Every number is checked before any binding changes, so a bad one changes nothing.
-        let mut bindings = Vec::new();
-        for (direction, field, wanted) in [
-            (
-                Direction::Inbound,
-                "inbound_phone_number_id",
-                &input.inbound_phone_number_id,
-            ),
-            (
-                Direction::Outbound,
-                "outbound_phone_number_id",
-                &input.outbound_phone_number_id,
-            ),
-        ] {
-            if wanted.is_some() {
-                bindings.push((direction, self.live_number_id(caller, field, wanted).await?));
+        let action = if input.is_published == Some(true) {
+            actions::AGENT_PUBLISH
+        } else {
+            actions::AGENT_UPDATE
+        };
+        let entry = AuditEntry::new(action, "agent")
+            .on(id.trim())
+            .with(detail(&input));
+        let mut last = None;
+        for _ in 0..WRITE_ATTEMPTS {
+            let written = async {
+                let agent = self.agent_record(caller, id).await?;
+                let parsed = input.parse(Some(&agent.agent_type))?;
+                let change = self.plan(caller, &agent, &input, &parsed, &entry).await?;
+                Ok::<_, ServiceError>(self.store.write_agent(&change).await?)
+            }
+            .await;
+            match written {
+                Ok(Ok(agent)) => return Ok(agent.into()),
+                Ok(Err(AgentRefused::Changed)) => last = Some(refusal(AgentRefused::Changed)),
+                Ok(Err(refused)) => {
+                    last = Some(refusal(refused));
+                    break;
+                }
+                Err(e) => {
+                    last = Some(e);
+                    break;
+                }
             }
         }
-        for (direction, number) in bindings {
-            self.bind(caller, &agent.id, direction, number.as_ref())
-                .await?;
-        }
-        if let Some(name) = name {
-            self.store
-                .rename_agent(&caller.workspace_id, &agent.id, &name, self.clock.now())
-                .await?
-                .ok_or_else(agent_not_found)?;
-        }
-        self.get_agent(caller, agent.id.as_str()).await
+        let e = last.unwrap_or_else(|| ServiceError::internal("no attempt was made"));
+        Err(self.audit_failure(caller, entry, e).await)
     }
 
     /// Refuses (409, naming them) while live numbers route to the agent, unless `detach`.
     #[tracing::instrument(skip_all, fields(workspace = %caller.workspace_id, agent = %id))]
     pub async fn delete_agent(&self, caller: &Caller, id: &str, detach: bool) -> ServiceResult<()> {
-        let id = AgentId::parse(id).ok_or_else(agent_not_found)?;
+        let entry = AuditEntry::new(actions::AGENT_DELETE, "agent")
+            .on(id.trim())
+            .with(serde_json::json!({ "detach": detach }));
+        let deleted = self.delete_agent_once(caller, id, detach, &entry).await;
+        match deleted {
+            Ok(()) => Ok(()),
+            Err(e) => Err(self.audit_failure(caller, entry, e).await),
+        }
+    }
+
+    async fn delete_agent_once(
+        &self,
+        caller: &Caller,
+        id: &str,
+        detach: bool,
+        entry: &AuditEntry,
+    ) -> ServiceResult<()> {
+        let agent = AgentId::parse(id).ok_or_else(agent_not_found)?;
+        let row = self.audit_row(&caller.workspace_id, &caller.actor, entry, Ok(()));
+        let now = self.clock.now();
         match self
             .store
-            .delete_agent(&caller.workspace_id, &id, detach, self.clock.now())
+            .delete_agent(&caller.workspace_id, &agent, detach, now, &row)
             .await?
         {
             AgentDeletion::Deleted => Ok(()),
@@ -235,68 +299,6 @@ impl Services {
                     ),
                 ))
             }
-        }
-    }
-
-    /// Resolve a body's phone-number id to a live number of the workspace; `Ok(None)` for
-    /// "detach" (absent, null or "").
-    async fn live_number_id(
-        &self,
-        caller: &Caller,
-        field: &'static str,
-        raw: &Option<Option<String>>,
-    ) -> ServiceResult<Option<PhoneNumberId>> {
-        let Some(raw) = raw.as_ref().and_then(|r| r.as_deref()).map(str::trim) else {
-            return Ok(None);
-        };
-        if raw.is_empty() {
-            return Ok(None);
-        }
-        let id = PhoneNumberId::parse(raw).ok_or_else(|| unknown_number(field, raw))?;
-        let record = self
-            .store
-            .get_number(&caller.workspace_id, &id)
-            .await?
-            .ok_or_else(|| unknown_number(field, raw))?;
-        if !record.status.holds_number() {
-            return Err(not_live(field, raw, record.status));
-        }
-        Ok(Some(id))
-    }
-
-    async fn bind(
-        &self,
-        caller: &Caller,
-        agent: &AgentId,
-        direction: Direction,
-        number: Option<&PhoneNumberId>,
-    ) -> ServiceResult<()> {
-        let field = match direction {
-            Direction::Inbound => "inbound_phone_number_id",
-            Direction::Outbound => "outbound_phone_number_id",
-        };
-        match self
-            .store
-            .bind_agent_number(
-                &caller.workspace_id,
-                agent,
-                direction,
-                number,
-                self.clock.now(),
-            )
-            .await?
-        {
-            Ok(()) => Ok(()),
-            Err(UpdateRefused::AgentNotFound(_)) => Err(agent_not_found()),
-            Err(UpdateRefused::NumberNotFound) => Err(unknown_number(
-                field,
-                number.map(PhoneNumberId::as_str).unwrap_or(""),
-            )),
-            Err(UpdateRefused::NumberNotLive(status)) => Err(not_live(
-                field,
-                number.map(PhoneNumberId::as_str).unwrap_or(""),
-                status,
-            )),
         }
     }
 }

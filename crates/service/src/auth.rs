@@ -1,8 +1,9 @@
 //! API keys: random secrets shown once and stored as SHA-256 hashes, and the workspaces they
 //! open. A high-entropy key needs no slow password hash: nobody can brute-force 190 bits.
 
+use crate::audit::{AuditEntry, actions};
 use crate::model::{ApiKey, Workspace};
-use crate::{Caller, ServiceError, ServiceResult, Services};
+use crate::{Actor, Caller, ServiceError, ServiceResult, Services};
 use dialnexa_domain::{ApiKeyId, CountryIso, KycStatus, Provider, WorkspaceId};
 use dialnexa_store::{NewApiKey, NewWorkspace};
 use rand::Rng;
@@ -59,7 +60,7 @@ pub(crate) struct KeyCache {
 struct Entries {
     /// The revocation counter the entries were verified under.
     revocations: u64,
-    keys: HashMap<String, (WorkspaceId, Instant)>,
+    keys: HashMap<String, (Caller, Instant)>,
 }
 
 /// Past this many keys the cache starts again from empty rather than tracking age.
@@ -81,21 +82,21 @@ impl KeyCache {
         !self.ttl.is_zero()
     }
 
-    /// The key's workspace, if it was verified within `ttl` and no key was revoked since
+    /// The key's caller, if it was verified within `ttl` and no key was revoked since
     /// (`revocations` is the store's counter, read for this request).
-    fn get(&self, hash: &str, revocations: u64) -> Option<WorkspaceId> {
+    fn get(&self, hash: &str, revocations: u64) -> Option<Caller> {
         let mut entries = self.entries();
         if entries.revocations != revocations {
             entries.keys.clear();
             entries.revocations = revocations;
             return None;
         }
-        let (workspace, at) = entries.keys.get(hash)?;
-        (at.elapsed() < self.ttl).then(|| workspace.clone())
+        let (caller, at) = entries.keys.get(hash)?;
+        (at.elapsed() < self.ttl).then(|| caller.clone())
     }
 
     /// Remember a key verified under `revocations`.
-    fn put(&self, hash: String, workspace: WorkspaceId, revocations: u64) {
+    fn put(&self, hash: String, caller: Caller, revocations: u64) {
         if !self.enabled() {
             return;
         }
@@ -106,7 +107,7 @@ impl KeyCache {
         if entries.keys.len() >= KEY_CACHE_MAX {
             entries.keys.clear();
         }
-        entries.keys.insert(hash, (workspace, Instant::now()));
+        entries.keys.insert(hash, (caller, Instant::now()));
     }
 
     fn clear(&self) {
@@ -124,7 +125,8 @@ pub struct WorkspaceSpec {
 }
 
 impl Services {
-    /// Resolve a bearer secret to its workspace; `Unauthorized` for anything else.
+    /// Resolve a bearer secret to its workspace and key; `Unauthorized` for anything else. The
+    /// caller's address and request id are the front-end's to add.
     pub async fn authenticate(&self, secret: &str) -> ServiceResult<Caller> {
         let unauthorized = || {
             ServiceError::new(
@@ -140,22 +142,23 @@ impl Services {
         // Read before the key: a revocation committed after this read is seen next request.
         let revocations = if self.keys.enabled() {
             let revocations = self.store.key_revocations().await?;
-            if let Some(workspace_id) = self.keys.get(&hash, revocations) {
-                return Ok(Caller { workspace_id });
+            if let Some(caller) = self.keys.get(&hash, revocations) {
+                return Ok(caller);
             }
             Some(revocations)
         } else {
             None
         };
-        let (workspace_id, _key_id) = self
+        let (workspace_id, key_id) = self
             .store
             .authenticate_key(&hash)
             .await?
             .ok_or_else(unauthorized)?;
+        let caller = Caller::with_key(workspace_id, key_id);
         if let Some(revocations) = revocations {
-            self.keys.put(hash, workspace_id.clone(), revocations);
+            self.keys.put(hash, caller.clone(), revocations);
         }
-        Ok(Caller { workspace_id })
+        Ok(caller)
     }
 
     pub async fn create_workspace(&self, spec: WorkspaceSpec) -> ServiceResult<Workspace> {
@@ -192,7 +195,28 @@ impl Services {
         Ok(workspace.into())
     }
 
+    /// A new key of `workspace`, made by `actor` (the operator, or someone signed in to the
+    /// workspace's dashboard); audited, without its secret.
     pub async fn create_api_key(
+        &self,
+        actor: &Actor,
+        workspace: &WorkspaceId,
+        name: &str,
+    ) -> ServiceResult<CreatedKey> {
+        let entry = AuditEntry::new(actions::API_KEY_CREATE, "api_key")
+            .with(serde_json::json!({ "name": name.trim() }));
+        let created = self.create_api_key_unaudited(workspace, name).await;
+        if matches!(&created, Err(e) if e.kind == crate::ErrorKind::NotFound) {
+            // No such workspace: there is no log to write it in.
+            return created;
+        }
+        self.audited_as(actor, workspace, entry, created, |k| {
+            Some(k.key.id.to_string())
+        })
+        .await
+    }
+
+    async fn create_api_key_unaudited(
         &self,
         workspace: &WorkspaceId,
         name: &str,
@@ -228,6 +252,12 @@ impl Services {
     }
 
     pub async fn revoke_api_key(&self, caller: &Caller, id: &str) -> ServiceResult<()> {
+        let entry = AuditEntry::new(actions::API_KEY_REVOKE, "api_key").on(id.trim());
+        let revoked = self.revoke_api_key_unaudited(caller, id).await;
+        self.audited(caller, entry, revoked, |_| None).await
+    }
+
+    async fn revoke_api_key_unaudited(&self, caller: &Caller, id: &str) -> ServiceResult<()> {
         let id = ApiKeyId::parse(id).ok_or_else(|| ServiceError::not_found("API key"))?;
         match self
             .store

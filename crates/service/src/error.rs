@@ -11,6 +11,9 @@ pub enum ErrorKind {
     Unauthorized,
     Forbidden,
     NotFound,
+    /// The resource exists but does not take the request's method (HTTP only, but the
+    /// envelope is built from service errors).
+    MethodNotAllowed,
     Conflict,
     Unprocessable,
     /// The caller sent too much, too fast (a rate limit, or too many wrong secrets).
@@ -112,6 +115,7 @@ impl ServiceError {
             ErrorKind::Unauthorized => "unauthorized",
             ErrorKind::Forbidden => "forbidden",
             ErrorKind::NotFound => "not found",
+            ErrorKind::MethodNotAllowed => "method not allowed",
             ErrorKind::Conflict => "conflict",
             ErrorKind::Unprocessable => "unprocessable",
             ErrorKind::TooManyRequests => "too many requests",

@@ -60,16 +60,20 @@ pub fn number_type(field: &'static str, raw: &str) -> ServiceResult<NumberType> 
     })
 }
 
-/// Accepts `twilio`, `plivo`, and the spec's provider ids such as `plivo_123456`.
+/// Accepts a provider's name (`twilio`, `plivo`, `telnyx`), the ids the pricing endpoint
+/// answers (`tp_plivo`), and the spec's example shape (`plivo_123456`).
 pub fn provider(field: &'static str, raw: &str) -> ServiceResult<Provider> {
     let raw = raw.trim();
-    let name = match raw.split_once('_') {
+    let id = raw.strip_prefix("tp_").unwrap_or(raw);
+    let name = match id.split_once('_') {
         Some((head, _))
-            if head.eq_ignore_ascii_case("twilio") || head.eq_ignore_ascii_case("plivo") =>
+            if Provider::CARRIERS
+                .iter()
+                .any(|p| head.eq_ignore_ascii_case(p.as_str())) =>
         {
             head
         }
-        _ => raw,
+        _ => id,
     };
     name.parse()
         .map_err(|e: dialnexa_domain::provider::UnknownProvider| {
@@ -117,6 +121,17 @@ mod tests {
         assert_eq!(
             provider("provider", "plivo_123456").unwrap(),
             Provider::Plivo
+        );
+        assert_eq!(provider("provider", "tp_plivo").unwrap(), Provider::Plivo);
+        assert_eq!(provider("provider", "tp_telnyx").unwrap(), Provider::Telnyx);
+        assert_eq!(provider("provider", "telnyx_1").unwrap(), Provider::Telnyx);
+        assert_eq!(
+            provider("provider", "sip_trunk").unwrap(),
+            Provider::SipTrunk
+        );
+        assert_eq!(
+            provider("provider", "tp_nobody").unwrap_err().code,
+            "invalid_provider"
         );
         assert_eq!(
             e164("phone_number", None).unwrap_err().code,

@@ -1,7 +1,11 @@
 //! Use cases of DialNexa Numbers. Handlers call exactly one function here; this layer decides
 //! who may do what, orchestrates the store and the carriers, and never sees HTTP types.
 
+pub mod actor;
+pub mod agent_input;
+mod agent_plan;
 pub mod agents;
+pub mod audit;
 pub mod auth;
 pub mod billing;
 mod carrier_calls;
@@ -26,6 +30,7 @@ pub mod sip_trunk;
 pub mod telemetry;
 pub mod workspace;
 
+pub use actor::{Actor, ActorKind, Caller};
 pub use carriers::Carriers;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{ErrorKind, ServiceError, ServiceResult};
@@ -34,7 +39,7 @@ pub use model::{
     SipAuthMode, SipTrunk, Workspace,
 };
 
-use dialnexa_domain::{CountryIso, Money, NumberType, Provider, RegulatoryPolicy, WorkspaceId};
+use dialnexa_domain::{CountryIso, Money, NumberType, Provider, RegulatoryPolicy};
 use dialnexa_store::Store;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -72,12 +77,6 @@ impl Default for ServiceConfig {
             ready_timeout: Duration::from_secs(2),
         }
     }
-}
-
-/// The authenticated caller of a workspace-scoped use case.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Caller {
-    pub workspace_id: WorkspaceId,
 }
 
 /// Everything the use cases need, cheap to clone: a handful of `Arc`s (axum clones it for

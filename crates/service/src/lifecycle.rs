@@ -2,6 +2,7 @@
 //! default. Its release is a saga of its own (`crate::saga::release`).
 
 use crate::agents::{not_live, unknown_agent, unknown_number};
+use crate::audit::{AuditEntry, actions};
 use crate::carriers::owned_number;
 use crate::model::{PhoneNumber, Workspace};
 use crate::numbers::number_not_found;
@@ -67,9 +68,38 @@ fn check_agent(
     }
 }
 
+/// What a number update asked for, for its audit row: the fields sent and their values.
+fn patch_detail(patch: &NumberPatch) -> serde_json::Value {
+    let mut detail = serde_json::Map::new();
+    for (field, value) in [
+        ("nickname", &patch.nickname),
+        ("label", &patch.label),
+        ("agent_id", &patch.inbound_agent_id),
+        ("outbound_agent_id", &patch.outbound_agent_id),
+    ] {
+        if let Some(value) = value {
+            detail.insert(field.to_owned(), serde_json::json!(value));
+        }
+    }
+    serde_json::Value::Object(detail)
+}
+
 impl Services {
     #[tracing::instrument(skip_all, fields(workspace = %caller.workspace_id, number = %id))]
     pub async fn update_number(
+        &self,
+        caller: &Caller,
+        id: &str,
+        patch: NumberPatch,
+    ) -> ServiceResult<PhoneNumber> {
+        let entry = AuditEntry::new(actions::NUMBER_UPDATE, "phone_number")
+            .on(id.trim())
+            .with(patch_detail(&patch));
+        let updated = self.update_number_unaudited(caller, id, patch).await;
+        self.audited(caller, entry, updated, |_| None).await
+    }
+
+    async fn update_number_unaudited(
         &self,
         caller: &Caller,
         id: &str,
@@ -138,6 +168,20 @@ impl Services {
     /// `None` clears the default.
     #[tracing::instrument(skip_all, fields(workspace = %caller.workspace_id))]
     pub async fn set_default_number(
+        &self,
+        caller: &Caller,
+        phone_number_id: Option<&str>,
+    ) -> ServiceResult<Workspace> {
+        let entry = AuditEntry::new(actions::DEFAULT_NUMBER_SET, "workspace")
+            .on(caller.workspace_id.as_str())
+            .with(serde_json::json!({ "phone_number_id": phone_number_id }));
+        let set = self
+            .set_default_number_unaudited(caller, phone_number_id)
+            .await;
+        self.audited(caller, entry, set, |_| None).await
+    }
+
+    async fn set_default_number_unaudited(
         &self,
         caller: &Caller,
         phone_number_id: Option<&str>,

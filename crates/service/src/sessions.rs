@@ -11,6 +11,7 @@
 use crate::auth::hash_key;
 use crate::cipher::EncryptionKey;
 use crate::{Caller, ErrorKind, ServiceError, ServiceResult, Services};
+use dialnexa_domain::{ApiKeyId, WorkspaceId};
 use dialnexa_store::NewSession;
 use hmac::{Hmac, Mac};
 use rand::RngCore;
@@ -87,7 +88,7 @@ impl Services {
             .insert_session(&NewSession {
                 id_hash: hash_key(&token),
                 workspace_id: workspace_id.clone(),
-                api_key_id,
+                api_key_id: api_key_id.clone(),
                 created_at: now,
                 expires_at: now + ttl,
             })
@@ -95,10 +96,8 @@ impl Services {
         if let Err(e) = self.store.delete_expired_sessions(now).await {
             tracing::warn!(error = %e, "could not clean up expired dashboard sessions");
         }
-        Ok(OpenedSession {
-            token,
-            caller: Caller { workspace_id },
-        })
+        let caller = dashboard_caller(workspace_id, &token, api_key_id);
+        Ok(OpenedSession { token, caller })
     }
 
     /// The workspace of a live session; `Unauthorized` once it expired, was signed out, or
@@ -112,9 +111,11 @@ impl Services {
             .session(&hash_key(token), self.clock.now())
             .await?
             .ok_or_else(no_session)?;
-        Ok(Caller {
-            workspace_id: record.workspace_id,
-        })
+        Ok(dashboard_caller(
+            record.workspace_id,
+            token,
+            record.api_key_id,
+        ))
     }
 
     /// Sign out: the session ends on every server at once.
@@ -139,5 +140,17 @@ impl Services {
     pub fn sign_in_token_ok(&self, pre_session: &str, given: &str) -> bool {
         hex::decode(given.trim())
             .is_ok_and(|bytes| self.sign_in_mac(pre_session).verify_slice(&bytes).is_ok())
+    }
+}
+
+/// The caller of a dashboard request: the session (named by a prefix of its stored hash, which
+/// the audit log may show: it opens nothing) and the key that opened it.
+fn dashboard_caller(workspace_id: WorkspaceId, token: &str, key: ApiKeyId) -> Caller {
+    Caller {
+        workspace_id,
+        actor: crate::actor::Actor::new(crate::actor::ActorKind::Dashboard {
+            session: format!("ses_{}", &hash_key(token)[..20]),
+            key,
+        }),
     }
 }

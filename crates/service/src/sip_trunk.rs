@@ -3,6 +3,7 @@
 //! cannot be held twice on the platform. The trunk password is sealed with the deployment's
 //! key before it reaches the store and is never returned.
 
+use crate::audit::{AuditEntry, actions};
 use crate::cipher::Cipher;
 use crate::input;
 use crate::model::{PhoneNumber, SipAuthMode};
@@ -177,6 +178,24 @@ impl Services {
     /// Link a number the workspace already owns, reached over its own SIP trunk.
     #[tracing::instrument(skip_all, fields(workspace = %caller.workspace_id))]
     pub async fn link_sip_trunk(
+        &self,
+        caller: &Caller,
+        req: LinkSipTrunk,
+    ) -> ServiceResult<PhoneNumber> {
+        // The trunk's address and user name, never its password.
+        let entry =
+            AuditEntry::new(actions::SIP_TRUNK_LINK, "phone_number").with(serde_json::json!({
+                "phone_number": req.phone_number,
+                "termination_uri": req.termination_uri,
+                "auth_mode": req.auth_mode,
+                "username": req.username,
+            }));
+        let linked = self.link_sip_trunk_unaudited(caller, req).await;
+        self.audited(caller, entry, linked, |n| Some(n.id.to_string()))
+            .await
+    }
+
+    async fn link_sip_trunk_unaudited(
         &self,
         caller: &Caller,
         req: LinkSipTrunk,

@@ -1,8 +1,9 @@
 //! A workspace's telephony config (enabled countries, default provider) and KYC standing.
 
+use crate::audit::{AuditEntry, actions};
 use crate::input;
 use crate::model::{KycStanding, Workspace};
-use crate::{Caller, ServiceError, ServiceResult, Services};
+use crate::{Actor, Caller, ServiceError, ServiceResult, Services};
 use dialnexa_domain::{CountryIso, KycStatus, NumberType, WorkspaceId};
 
 /// A change of the telephony config as sent; a field left out keeps its current value.
@@ -22,6 +23,21 @@ impl Services {
     }
 
     pub async fn set_telephony_config(
+        &self,
+        caller: &Caller,
+        change: TelephonyConfigInput,
+    ) -> ServiceResult<Workspace> {
+        let entry = AuditEntry::new(actions::TELEPHONY_CONFIG_UPDATE, "workspace")
+            .on(caller.workspace_id.as_str())
+            .with(serde_json::json!({
+                "enabled_countries": change.enabled_countries,
+                "default_provider": change.default_provider,
+            }));
+        let changed = self.set_telephony_config_unaudited(caller, change).await;
+        self.audited(caller, entry, changed, |_| None).await
+    }
+
+    async fn set_telephony_config_unaudited(
         &self,
         caller: &Caller,
         change: TelephonyConfigInput,
@@ -86,9 +102,10 @@ impl Services {
         Ok(standings)
     }
 
-    /// Operator decision on a workspace's KYC for one country.
+    /// Operator decision on a workspace's KYC for one country; audited in that workspace.
     pub async fn set_kyc(
         &self,
+        actor: &Actor,
         workspace: &WorkspaceId,
         country: CountryIso,
         status: KycStatus,
@@ -96,10 +113,16 @@ impl Services {
         if self.store.get_workspace(workspace).await?.is_none() {
             return Err(ServiceError::not_found("Workspace"));
         }
-        Ok(self
+        let entry = AuditEntry::new(actions::KYC_DECIDE, "kyc")
+            .on(country.as_str())
+            .with(serde_json::json!({ "country": country.as_str(), "status": status.as_str() }));
+        let decided = self
             .store
             .set_kyc_status(workspace, country, status, self.clock.now())
-            .await?)
+            .await
+            .map_err(Into::into);
+        self.audited_as(actor, workspace, entry, decided, |_| None)
+            .await
     }
 
     /// Whether (country, type) needs KYC under the deployment's regulated table.

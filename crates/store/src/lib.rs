@@ -4,6 +4,8 @@
 //! deadpool pool and prepared statements). `SqlStore::connect` picks one by the URL; the
 //! contract tests (`tests/contract.rs`) run the same bodies on both.
 
+mod agent_records;
+mod audit_records;
 mod connect;
 mod faults;
 mod monitor;
@@ -15,6 +17,8 @@ mod sqlite;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use agent_records::*;
+pub use audit_records::*;
 pub use connect::{Backend, SqlStore, StoreOptions};
 pub use faults::StoreFaults;
 pub use monitor::{MonitorStore, PoolStatus};
@@ -233,7 +237,14 @@ pub trait IdempotencyStore: Send + Sync {
 
 #[async_trait]
 pub trait AgentStore: Send + Sync {
-    async fn insert_agent(&self, new: &NewAgent) -> StoreResult<Agent>;
+    /// The agent, its first version, its live bindings when that version is published at
+    /// once, and the audit row, in one transaction.
+    async fn insert_agent(
+        &self,
+        new: &NewAgent,
+        live: &[(Direction, PhoneNumberId)],
+        audit: &NewAuditEvent,
+    ) -> StoreResult<Result<Agent, AgentRefused>>;
     async fn get_agent(&self, workspace: &WorkspaceId, id: &AgentId) -> StoreResult<Option<Agent>>;
     /// Newest first.
     async fn list_agents(
@@ -241,32 +252,34 @@ pub trait AgentStore: Send + Sync {
         workspace: &WorkspaceId,
         page: Page,
     ) -> StoreResult<(Vec<Agent>, u64)>;
-    async fn rename_agent(
-        &self,
-        workspace: &WorkspaceId,
-        id: &AgentId,
-        name: &str,
-        now: Timestamp,
-    ) -> StoreResult<Option<Agent>>;
-    /// Point the agent's `direction` at exactly `number` (or at nothing): live numbers that
-    /// served the agent that way before stop doing so, in the same transaction.
-    async fn bind_agent_number(
-        &self,
-        workspace: &WorkspaceId,
-        agent: &AgentId,
-        direction: Direction,
-        number: Option<&PhoneNumberId>,
-        now: Timestamp,
-    ) -> StoreResult<Result<(), UpdateRefused>>;
-    /// Delete the agent; with `detach`, live numbers pointing at it stop doing so in the same
-    /// transaction, without it they make the deletion refuse.
+    /// Apply a decided change (see [`AgentWrite`]) and its audit row in one transaction,
+    /// if the agent is still at the revision it was computed from.
+    async fn write_agent(&self, change: &AgentWrite) -> StoreResult<Result<Agent, AgentRefused>>;
+    /// Delete the agent and its versions; with `detach`, live numbers pointing at it stop
+    /// doing so in the same transaction, without it they make the deletion refuse. The audit
+    /// row is written with the deletion, and only then.
     async fn delete_agent(
         &self,
         workspace: &WorkspaceId,
         id: &AgentId,
         detach: bool,
         now: Timestamp,
+        audit: &NewAuditEvent,
     ) -> StoreResult<AgentDeletion>;
+}
+
+#[async_trait]
+pub trait AuditStore: Send + Sync {
+    async fn insert_audit_event(&self, event: &NewAuditEvent) -> StoreResult<()>;
+    /// Newest first.
+    async fn list_audit_events(
+        &self,
+        workspace: &WorkspaceId,
+        filter: &AuditFilter,
+        page: Page,
+    ) -> StoreResult<(Vec<AuditEvent>, u64)>;
+    /// Forget up to `limit` rows older than `before`; how many went.
+    async fn delete_audit_events_before(&self, before: Timestamp, limit: u32) -> StoreResult<u64>;
 }
 
 #[async_trait]
@@ -382,6 +395,7 @@ pub trait Store:
     + SipTrunkStore
     + ReconcileStore
     + SessionStore
+    + AuditStore
     + MonitorStore
 {
     /// A read round trip: the database answers.

@@ -182,28 +182,6 @@ pub struct RenewalDue {
     pub amount: Money,
 }
 
-/// An AI agent numbers route calls to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Agent {
-    pub id: AgentId,
-    pub workspace_id: WorkspaceId,
-    pub name: String,
-    pub created_at: Timestamp,
-    pub updated_at: Timestamp,
-    /// Live numbers whose inbound calls go to this agent, newest first.
-    pub inbound_numbers: Vec<PhoneNumberId>,
-    /// Live numbers this agent calls out from, newest first.
-    pub outbound_numbers: Vec<PhoneNumberId>,
-}
-
-#[derive(Debug, Clone)]
-pub struct NewAgent {
-    pub id: AgentId,
-    pub workspace_id: WorkspaceId,
-    pub name: String,
-    pub created_at: Timestamp,
-}
-
 /// Which way a number serves an agent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {
@@ -244,15 +222,6 @@ pub enum UpdateRefused {
     NumberNotLive(NumberStatus),
     /// No such agent in this workspace.
     AgentNotFound(AgentId),
-}
-
-/// What deleting an agent did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AgentDeletion {
-    Deleted,
-    NotFound,
-    /// Live numbers still point at the agent (and `detach` was not asked for).
-    InUse(Vec<(PhoneNumberId, E164)>),
 }
 
 /// Why the workspace default could not be set.

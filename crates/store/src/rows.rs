@@ -3,11 +3,11 @@
 //! SELECT lists of `queries.rs` give them.
 
 use crate::{
-    Agent, ApiKey, Charge, KycRecord, PhoneNumberRecord, PriceRow, RenewalDue, SipTrunkRecord,
-    StoreError, StoreResult, Workspace,
+    Agent, AgentVersion, ApiKey, AuditEvent, Charge, KycRecord, NumberChoice, PhoneNumberRecord,
+    PriceRow, RenewalDue, SipTrunkRecord, StoreError, StoreResult, Workspace,
 };
 use dialnexa_domain::{
-    AgentId, ApiKeyId, Capabilities, ChargeId, CountryIso, E164, Money, NumberStatus,
+    AgentId, ApiKeyId, AuditEventId, Capabilities, ChargeId, CountryIso, E164, Money, NumberStatus,
     PhoneNumberId, WorkspaceId, regulatory::RegulatedEntry,
 };
 use jiff::Timestamp;
@@ -212,8 +212,64 @@ pub(crate) fn agent(row: &dyn Columns) -> StoreResult<Agent> {
         name: row.text(2)?,
         created_at: ts(row.int(3)?)?,
         updated_at: ts(row.int(4)?)?,
+        agent_type: row.text(5)?,
+        pipeline_type: row.opt_text(6)?,
+        timezone: row.opt_text(7)?,
+        current_version_number: row.int(8)?,
+        revision: row.int(9)?,
+        versions: Vec::new(),
         inbound_numbers: Vec::new(),
         outbound_numbers: Vec::new(),
+    })
+}
+
+/// `queries::VERSION_COLUMNS`, with the agent it belongs to.
+pub(crate) fn agent_version(row: &dyn Columns) -> StoreResult<(String, AgentVersion)> {
+    Ok((
+        row.text(0)?,
+        AgentVersion {
+            version_number: row.int(1)?,
+            version_title: row.opt_text(2)?,
+            title: row.text(3)?,
+            language_id: row.opt_text(4)?,
+            voice_id: row.opt_text(5)?,
+            llm_id: row.opt_text(6)?,
+            transcriber_id: row.opt_text(7)?,
+            inbound: NumberChoice::from_column(row.opt_text(8)?),
+            outbound: NumberChoice::from_column(row.opt_text(9)?),
+            published_at: opt_ts(row.opt_int(10)?)?,
+            created_at: ts(row.int(11)?)?,
+            updated_at: ts(row.int(12)?)?,
+        },
+    ))
+}
+
+/// Give each agent its versions from `(agent id, version)` rows, oldest version first.
+pub(crate) fn attach_versions(agents: &mut [Agent], rows: Vec<(String, AgentVersion)>) {
+    for (agent_id, version) in rows {
+        if let Some(agent) = agents.iter_mut().find(|a| a.id.as_str() == agent_id) {
+            agent.versions.push(version);
+        }
+    }
+}
+
+/// `queries::AUDIT_COLUMNS`.
+pub(crate) fn audit_event(row: &dyn Columns) -> StoreResult<AuditEvent> {
+    Ok(AuditEvent {
+        id: AuditEventId::from_trusted(row.text(0)?),
+        workspace_id: WorkspaceId::from_trusted(row.text(1)?),
+        occurred_at: ts(row.int(2)?)?,
+        actor_type: row.text(3)?,
+        actor_id: row.opt_text(4)?,
+        api_key_id: row.opt_text(5)?,
+        ip: row.opt_text(6)?,
+        request_id: row.opt_text(7)?,
+        action: row.text(8)?,
+        resource_type: row.text(9)?,
+        resource_id: row.opt_text(10)?,
+        outcome: row.text(11)?,
+        error_code: row.opt_text(12)?,
+        detail: row.text(13)?,
     })
 }
 

@@ -2,12 +2,13 @@
 //! `SqlStore` behaves the same on both backends.
 
 use dialnexa_domain::{
-    Capabilities, Capability, ChargeId, CountryIso, E164, EventId, KycStatus, Money, NumberStatus,
-    NumberType, PhoneNumberId, Provider, WorkspaceId,
+    AgentId, AuditEventId, Capabilities, Capability, ChargeId, CountryIso, E164, EventId,
+    KycStatus, Money, NumberStatus, NumberType, PhoneNumberId, Provider, WorkspaceId,
 };
 use dialnexa_store::{
-    IdempotencyBegin, NewCharge, NewEvent, NewNumber, NewWorkspace, NumberFilter, Page,
-    ReleaseClaim, SqlStore, StoreError, StoreOptions,
+    AgentDeletion, AgentRefused, AgentVersion, AgentWrite, AuditFilter, Direction,
+    IdempotencyBegin, NewAgent, NewAuditEvent, NewCharge, NewEvent, NewNumber, NewWorkspace,
+    NumberChoice, NumberFilter, Page, ReleaseClaim, SqlStore, StoreError, StoreOptions,
 };
 use jiff::Timestamp;
 use std::future::Future;
@@ -555,6 +556,311 @@ async fn reference_data_is_seeded() {
         assert!(policy.requires_kyc(CountryIso::parse("US").unwrap(), NumberType::TollFree));
         assert!(!policy.requires_kyc(CountryIso::parse("US").unwrap(), NumberType::Local));
         store.ping().await.unwrap();
+    })
+    .await;
+}
+
+fn audit_row(ws: &WorkspaceId, action: &str, resource: &str, at: &str) -> NewAuditEvent {
+    NewAuditEvent {
+        id: AuditEventId::generate(),
+        workspace_id: ws.clone(),
+        occurred_at: t(at),
+        actor_type: "api_key".into(),
+        actor_id: Some("key_a".into()),
+        api_key_id: Some("key_a".into()),
+        ip: Some("127.0.0.1".into()),
+        request_id: Some("req-1".into()),
+        action: action.into(),
+        resource_type: "agent".into(),
+        resource_id: Some(resource.into()),
+        outcome: "success".into(),
+        error_code: None,
+        detail: "{}".into(),
+    }
+}
+
+fn draft(number: i64, title: &str, at: &str) -> AgentVersion {
+    AgentVersion {
+        version_number: number,
+        version_title: Some(format!("Version {number}")),
+        title: title.into(),
+        language_id: None,
+        voice_id: Some("voice_1".into()),
+        llm_id: None,
+        transcriber_id: None,
+        inbound: NumberChoice::Unset,
+        outbound: NumberChoice::Unset,
+        published_at: None,
+        created_at: t(at),
+        updated_at: t(at),
+    }
+}
+
+async fn audit_actions(store: &SqlStore, ws: &WorkspaceId) -> Vec<String> {
+    let (rows, _) = store
+        .list_audit_events(
+            ws,
+            &AuditFilter::default(),
+            Page {
+                page: 1,
+                limit: 100,
+            },
+        )
+        .await
+        .unwrap();
+    rows.into_iter().map(|r| r.action).collect()
+}
+
+#[tokio::test]
+async fn an_agent_version_routes_numbers_only_once_published_and_writes_its_audit_row() {
+    on_both(|store| async move {
+        let ws = workspace(&store).await;
+        let n = store
+            .insert_pending(&new_number(&ws, "+14155552671", "2027-01-01T00:00:00Z"))
+            .await
+            .unwrap();
+        let id = AgentId::generate();
+        let mut version = draft(1, "Support", "2027-01-02T00:00:00Z");
+        version.inbound = NumberChoice::Route(n.id.clone());
+        let created = store
+            .insert_agent(
+                &NewAgent {
+                    id: id.clone(),
+                    workspace_id: ws.clone(),
+                    agent_type: "Single_Prompt_Agent".into(),
+                    pipeline_type: Some("Cascaded".into()),
+                    timezone: None,
+                    version,
+                    created_at: t("2027-01-02T00:00:00Z"),
+                },
+                &[],
+                &audit_row(&ws, "agent.create", id.as_str(), "2027-01-02T00:00:00Z"),
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((created.name.as_str(), created.revision), ("Support", 0));
+        assert_eq!(created.versions.len(), 1);
+        assert_eq!(
+            created.versions[0].inbound,
+            NumberChoice::Route(n.id.clone())
+        );
+        assert!(!created.versions[0].is_published());
+        assert!(created.inbound_numbers.is_empty(), "a draft routes nothing");
+        let number = store.get_number(&ws, &n.id).await.unwrap().unwrap();
+        assert_eq!(number.inbound_agent_id, None);
+
+        let mut published = created.versions[0].clone();
+        published.published_at = Some(t("2027-01-03T00:00:00Z"));
+        let publish = AgentWrite {
+            workspace_id: ws.clone(),
+            agent_id: id.clone(),
+            revision: 0,
+            now: t("2027-01-03T00:00:00Z"),
+            name: Some("Front desk".into()),
+            agent_type: None,
+            pipeline_type: None,
+            timezone: Some(Some("Asia/Kolkata".into())),
+            version: Some(published),
+            publish: true,
+            current_version_number: None,
+            live: vec![(Direction::Inbound, Some(n.id.clone()))],
+            audit: audit_row(&ws, "agent.publish", id.as_str(), "2027-01-03T00:00:00Z"),
+        };
+        let live = store.write_agent(&publish).await.unwrap().unwrap();
+        assert_eq!(live.inbound_numbers, vec![n.id.clone()]);
+        assert_eq!((live.name.as_str(), live.revision), ("Front desk", 1));
+        assert_eq!(live.timezone.as_deref(), Some("Asia/Kolkata"));
+        assert!(live.versions[0].is_published());
+        let number = store.get_number(&ws, &n.id).await.unwrap().unwrap();
+        assert_eq!(number.inbound_agent_id, Some(id.clone()));
+
+        // Computed from an old revision: refused, nothing written.
+        let stale = store.write_agent(&publish).await.unwrap();
+        assert_eq!(stale.unwrap_err(), AgentRefused::Changed);
+
+        // A second version published with a number that is gone: refused as a whole.
+        let mut second = draft(2, "Front desk", "2027-01-04T00:00:00Z");
+        second.published_at = Some(t("2027-01-04T00:00:00Z"));
+        let ghost = PhoneNumberId::generate();
+        let refused = store
+            .write_agent(&AgentWrite {
+                revision: 1,
+                name: Some("Never".into()),
+                version: Some(second.clone()),
+                current_version_number: Some(2),
+                live: vec![(Direction::Outbound, Some(ghost.clone()))],
+                audit: audit_row(&ws, "agent.publish", id.as_str(), "2027-01-04T00:00:00Z"),
+                ..publish.clone()
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            refused.unwrap_err(),
+            AgentRefused::NumberNotFound(Direction::Outbound, ghost)
+        );
+        let after = store.get_agent(&ws, &id).await.unwrap().unwrap();
+        assert_eq!(
+            (after.name.as_str(), after.versions.len()),
+            ("Front desk", 1)
+        );
+
+        // Publishing version 2 ends version 1's publication; detaching stops the routing.
+        let two = store
+            .write_agent(&AgentWrite {
+                revision: 1,
+                name: None,
+                version: Some(second),
+                current_version_number: Some(2),
+                live: vec![(Direction::Inbound, None)],
+                audit: audit_row(&ws, "agent.publish", id.as_str(), "2027-01-04T00:00:00Z"),
+                ..publish.clone()
+            })
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(two.current_version_number, 2);
+        let published: Vec<bool> = two
+            .versions
+            .iter()
+            .map(AgentVersion::is_published)
+            .collect();
+        assert_eq!(published, vec![false, true]);
+        assert!(two.inbound_numbers.is_empty());
+        assert_eq!(
+            store
+                .list_agents(&ws, Page { page: 1, limit: 10 })
+                .await
+                .unwrap()
+                .0[0]
+                .versions
+                .len(),
+            2
+        );
+
+        let gone = audit_row(&ws, "agent.delete", id.as_str(), "2027-01-05T00:00:00Z");
+        let now = t("2027-01-05T00:00:00Z");
+        assert_eq!(
+            store
+                .delete_agent(&ws, &id, false, now, &gone)
+                .await
+                .unwrap(),
+            AgentDeletion::Deleted
+        );
+        assert_eq!(
+            store
+                .delete_agent(&ws, &id, false, now, &gone)
+                .await
+                .unwrap(),
+            AgentDeletion::NotFound
+        );
+        assert_eq!(
+            audit_actions(&store, &ws).await,
+            [
+                "agent.delete",
+                "agent.publish",
+                "agent.publish",
+                "agent.create"
+            ],
+            "one row per write that happened, newest first"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn audit_events_are_filtered_paged_scoped_and_expire() {
+    on_both(|store| async move {
+        let (ws, other) = (workspace(&store).await, workspace(&store).await);
+        let mut rows = vec![
+            audit_row(
+                &ws,
+                "phone_number.purchase",
+                "phn_1",
+                "2027-01-01T00:00:00Z",
+            ),
+            audit_row(&ws, "phone_number.release", "phn_1", "2027-02-01T00:00:00Z"),
+            audit_row(&ws, "agent.create", "agt_1", "2027-03-01T00:00:00Z"),
+            audit_row(&other, "agent.create", "agt_2", "2027-03-01T00:00:00Z"),
+        ];
+        rows[2].actor_type = "dashboard".into();
+        rows[2].actor_id = Some("ses_1".into());
+        rows[2].api_key_id = Some("key_b".into());
+        for row in &rows {
+            store.insert_audit_event(row).await.unwrap();
+        }
+        let list = |filter: AuditFilter, page: u32, limit: u32| {
+            let (store, ws) = (store.clone(), ws.clone());
+            async move {
+                let (events, total) = store
+                    .list_audit_events(&ws, &filter, Page { page, limit })
+                    .await
+                    .unwrap();
+                (events.into_iter().map(|e| e.id).collect::<Vec<_>>(), total)
+            }
+        };
+        let id = |i: usize| rows[i].id.clone();
+        assert_eq!(
+            list(AuditFilter::default(), 1, 10).await,
+            (vec![id(2), id(1), id(0)], 3)
+        );
+        assert_eq!(list(AuditFilter::default(), 2, 2).await, (vec![id(0)], 3));
+        let by = |f: fn(&mut AuditFilter)| {
+            let mut filter = AuditFilter::default();
+            f(&mut filter);
+            filter
+        };
+        assert_eq!(
+            list(by(|f| f.actor = Some("key_b".into())), 1, 10).await.0,
+            vec![id(2)],
+            "the key behind a dashboard session"
+        );
+        assert_eq!(
+            list(by(|f| f.actor = Some("ses_1".into())), 1, 10).await.0,
+            vec![id(2)]
+        );
+        assert_eq!(
+            list(
+                by(|f| f.action = Some("phone_number.release".into())),
+                1,
+                10
+            )
+            .await
+            .0,
+            vec![id(1)]
+        );
+        assert_eq!(
+            list(by(|f| f.resource = Some("phn_1".into())), 1, 10)
+                .await
+                .0,
+            vec![id(1), id(0)]
+        );
+        let window = by(|f| {
+            f.from = Some("2027-02-01T00:00:00Z".parse().unwrap());
+            f.to = Some("2027-03-01T00:00:00Z".parse().unwrap());
+        });
+        assert_eq!(list(window, 1, 10).await, (vec![id(1)], 1));
+        let (read, _) = store
+            .list_audit_events(&ws, &AuditFilter::default(), Page { page: 1, limit: 1 })
+            .await
+            .unwrap();
+        assert_eq!(read[0], rows[2], "every column reads back as written");
+
+        let deleted = store
+            .delete_audit_events_before(t("2027-02-15T00:00:00Z"), 1)
+            .await
+            .unwrap();
+        assert_eq!(deleted, 1, "a bounded batch, oldest first");
+        store
+            .delete_audit_events_before(t("2027-02-15T00:00:00Z"), 100)
+            .await
+            .unwrap();
+        assert_eq!(list(AuditFilter::default(), 1, 10).await, (vec![id(2)], 1));
+        let (theirs, _) = store
+            .list_audit_events(&other, &AuditFilter::default(), Page { page: 1, limit: 10 })
+            .await
+            .unwrap();
+        assert_eq!(theirs.len(), 1);
     })
     .await;
 }

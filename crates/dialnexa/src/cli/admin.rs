@@ -232,7 +232,9 @@ pub(super) async fn run(database: DatabaseArgs, command: AdminCommand) -> anyhow
         }
         AdminCommand::Key(KeyCommand::Create { workspace, name }) => {
             let id = WorkspaceId::parse(&workspace).context("workspace ids look like ws_…")?;
-            let key = services.create_api_key(&id, &name).await?;
+            let key = services
+                .create_api_key(&dialnexa_service::Actor::operator("cli"), &id, &name)
+                .await?;
             eprintln!(
                 "API key {} created at {}; the secret below is shown once:",
                 key.key.id,
@@ -248,7 +250,14 @@ pub(super) async fn run(database: DatabaseArgs, command: AdminCommand) -> anyhow
             let id = WorkspaceId::parse(&workspace).context("workspace ids look like ws_…")?;
             let country = CountryIso::parse(&country)?;
             let status: KycStatus = status.parse()?;
-            services.set_kyc(&id, country, status).await?;
+            services
+                .set_kyc(
+                    &dialnexa_service::Actor::operator("cli"),
+                    &id,
+                    country,
+                    status,
+                )
+                .await?;
             println!("KYC for {country} in {id}: {status}");
         }
     }

@@ -250,16 +250,18 @@ async fn the_specs_agent_patch_binds_inbound_and_outbound_numbers() {
         Value::Null
     );
 
-    // Numbers can be bound at creation; a bad one creates nothing.
+    // Numbers named at creation wait on the draft until it is published (or route at once
+    // with is_published: true); a bad one creates nothing.
     let (status, created) = app
         .post(
             &t,
             "/v1/agents",
-            json!({"name": "Born routed", "inbound_phone_number_id": one["id"]}),
+            json!({"name": "Born routed", "inbound_phone_number_id": one["id"], "is_published": true}),
         )
         .await;
     assert_eq!(status, 201, "{created}");
     assert_eq!(created["inbound_phone_number_id"], one["id"]);
+    assert_eq!(created["current_version"]["is_published"], true);
     assert_eq!(
         app.get(&t, &number_path(&one)).await.1["agent_id"],
         created["id"]

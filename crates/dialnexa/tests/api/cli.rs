@@ -5,7 +5,7 @@
 use crate::helpers::{Tenant, TestApp};
 use crate::support::process::{Ran, dialnexa};
 use dialnexa_domain::WorkspaceId;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 async fn numbers(app: &TestApp, key: &str, args: &[&str]) -> Ran {
     let url = app.url("");
@@ -110,13 +110,17 @@ async fn admin_commands_create_workspaces_keys_and_kyc_decisions() {
     let secret = key.ok().trim().to_owned();
     assert!(secret.starts_with("dnx_live_"), "{key:#?}");
     assert!(!key.stderr.contains(&secret), "the secret is printed once");
-    let tenant = Tenant {
-        id: workspace,
-        key: secret,
-    };
+    let tenant = Tenant::new(workspace, secret);
     let (status, ws) = app.get(&tenant, "/v1/workspace").await;
     assert_eq!(status, 200, "the new key works: {ws}");
     assert_eq!(ws["id"], id.as_str());
+    let (_, log) = app.get(&tenant, "/v1/audit-events?actor=cli").await;
+    let created = &log["items"][0];
+    assert_eq!(
+        (&created["action"], &created["actor_type"], &log["total"]),
+        (&json!("api_key.create"), &json!("operator"), &json!(1)),
+        "the command line's key creation is audited: {log}"
+    );
 
     let kyc = admin(
         &app,

@@ -124,10 +124,7 @@ async fn exit_codes_say_what_happened() {
     let ok = cli(&app, &t, &["numbers", "list"]).await;
     assert_eq!(ok.code, Some(0), "{ok:#?}");
     // The API refused: 1, with the envelope on one line.
-    let bad_key = Tenant {
-        id: t.id.clone(),
-        key: "dnx_live_not-a-key".into(),
-    };
+    let bad_key = Tenant::new(t.id.clone(), "dnx_live_not-a-key".into());
     let refused = cli(&app, &bad_key, &["agents", "list"]).await;
     assert_eq!(refused.code, Some(1), "{refused:#?}");
     assert!(refused.stderr.contains("401 unauthorized"), "{refused:#?}");

@@ -140,7 +140,11 @@ async fn forms_without_a_valid_csrf_token_are_refused() {
         .await;
     assert_eq!(status, 201, "{agent}");
     let agent = agent["id"].as_str().unwrap().to_owned();
-    let spare = app.services.create_api_key(&t.id, "spare").await.unwrap();
+    let spare = app
+        .services
+        .create_api_key(&crate::helpers::operator(), &t.id, "spare")
+        .await
+        .unwrap();
     let spare = spare.key.id.to_string();
 
     // Every other form refuses too, and changes nothing.
@@ -542,13 +546,7 @@ async fn a_new_api_key_is_shown_once_and_revoking_the_sessions_own_key_signs_out
         .collect();
     assert!(secret.starts_with("dnx_live_"));
     let (status, _) = app
-        .get(
-            &Tenant {
-                id: t.id.clone(),
-                key: secret.clone(),
-            },
-            "/v1/workspace",
-        )
+        .get(&Tenant::new(t.id.clone(), secret.clone()), "/v1/workspace")
         .await;
     assert_eq!(status, 200);
     let settings = b.get("/dashboard/settings").await;
@@ -585,4 +583,40 @@ async fn a_new_api_key_is_shown_once_and_revoking_the_sessions_own_key_signs_out
     assert!(r.location.unwrap().contains("key_revoked_self"));
     assert!(!b.cookies.contains_key("dnx_session"));
     assert_eq!(app.get(&t, "/v1/workspace").await.0, 401);
+
+    // The audit log names the dashboard session and the key that opened it for each change.
+    let ci = Tenant::new(t.id.clone(), secret);
+    let (status, log) = app
+        .get(&ci, &format!("/v1/audit-events?actor={}", own.id))
+        .await;
+    assert_eq!(status, 200, "{log}");
+    let rows: Vec<(&str, &str)> = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap(),
+                e["outcome"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("api_key.create", "success"),
+            ("workspace.telephony_config.update", "success"),
+            ("api_key.revoke", "success"),
+        ]
+    );
+    let sessions: Vec<&Value> = log["items"].as_array().unwrap().iter().collect();
+    for e in &sessions {
+        assert_eq!(e["actor_type"], "dashboard", "{e}");
+        assert_eq!(e["api_key_id"], own.id.as_str(), "{e}");
+        assert!(e["actor_id"].as_str().unwrap().starts_with("ses_"), "{e}");
+        assert_eq!(e["actor_id"], sessions[0]["actor_id"], "one session");
+        assert!(!e.to_string().contains(&t.key), "never the key: {e}");
+    }
+    assert_eq!(sessions[0]["resource_id"], own.id.as_str());
 }

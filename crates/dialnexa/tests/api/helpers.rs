@@ -28,6 +28,30 @@ pub struct TestApp {
 pub struct Tenant {
     pub id: WorkspaceId,
     pub key: String,
+    /// Known when the harness made the key.
+    pub key_id: Option<dialnexa_domain::ApiKeyId>,
+}
+
+impl Tenant {
+    /// A key made elsewhere (the CLI, the dashboard), used over HTTP.
+    pub fn new(id: WorkspaceId, key: String) -> Self {
+        Tenant {
+            id,
+            key,
+            key_id: None,
+        }
+    }
+
+    /// The workspace as its key calls the service, for tests that call it directly.
+    pub fn caller(&self) -> dialnexa_service::Caller {
+        let key = self.key_id.clone().expect("a key the harness made");
+        dialnexa_service::Caller::with_key(self.id.clone(), key)
+    }
+}
+
+/// The operator, as the command line acts, for tests that set things up directly.
+pub fn operator() -> dialnexa_service::Actor {
+    dialnexa_service::Actor::operator("cli")
 }
 
 /// The key sealing SIP trunk passwords on PostgreSQL, where one must be given. On SQLite the
@@ -67,6 +91,7 @@ pub fn serve_args(database_url: String, dir: &std::path::Path) -> ServeArgs {
         recovery_interval_ms: 200,
         renewal_interval_ms: 200,
         reconcile_interval_ms: 600_000,
+        audit_prune_interval_ms: 3_600_000,
         clock_offset_secs: 0,
     }
 }
@@ -171,18 +196,24 @@ impl TestApp {
             .unwrap();
         let key = self
             .services
-            .create_api_key(&workspace.id, "test")
+            .create_api_key(&operator(), &workspace.id, "test")
             .await
             .unwrap();
         Tenant {
             id: workspace.id,
+            key_id: Some(key.key.id),
             key: key.secret,
         }
     }
 
     pub async fn set_kyc(&self, tenant: &Tenant, country: &str, status: KycStatus) {
         self.services
-            .set_kyc(&tenant.id, CountryIso::parse(country).unwrap(), status)
+            .set_kyc(
+                &operator(),
+                &tenant.id,
+                CountryIso::parse(country).unwrap(),
+                status,
+            )
             .await
             .unwrap();
     }

@@ -1,7 +1,9 @@
 //! HTTP integration tests: each test starts the real application on port 0 with its own
 //! database and its own embedded carrier emulator, and talks to it over HTTP.
 
+mod agent_versions;
 mod agents;
+mod audit;
 mod backup;
 mod billing;
 mod browser;
@@ -17,6 +19,7 @@ mod idempotency;
 mod lifecycle;
 mod lifecycle_helpers;
 mod list_pages;
+mod official_clients;
 mod ops;
 mod purchase;
 mod rate_limit;

@@ -71,27 +71,6 @@ async fn the_seed_request_buys_the_number_and_the_carrier_owns_it() {
 }
 
 #[tokio::test]
-async fn plivo_and_the_specs_camel_case_aliases_work() {
-    let app = TestApp::spawn().await;
-    let t = app.tenant(&["US"], &[]).await;
-    let (status, body) = app
-        .post(
-            &t,
-            "/v1/organization-phone-numbers/purchase",
-            json!({"phoneNumber": "+14155552671", "telephonyProviderId": "plivo_123456", "countryISO": "US"}),
-        )
-        .await;
-    assert_eq!(status, 201, "{body}");
-    assert_eq!(body["provider"], "plivo");
-    assert_eq!(body["monthly_cost_usd"], "0.80");
-    let at_carrier = app.carrier_number("+14155552671").await;
-    assert!(
-        at_carrier["owner"].as_str().unwrap().starts_with("plivo:"),
-        "{at_carrier}"
-    );
-}
-
-#[tokio::test]
 async fn bad_input_is_400_with_a_code() {
     let app = TestApp::spawn().await;
     let t = app.tenant(&["US", "IN"], &["IN"]).await;

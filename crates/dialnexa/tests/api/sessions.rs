@@ -59,13 +59,14 @@ async fn revoking_the_key_ends_every_session_it_opened() {
     let t = app.tenant(&["US"], &[]).await;
     let (mut b, _) = Browser::signed_in(&app, &t).await;
     let caller = app.services.authenticate(&t.key).await.unwrap();
-    let second = app.services.create_api_key(&t.id, "second").await.unwrap();
+    let second = app
+        .services
+        .create_api_key(&crate::helpers::operator(), &t.id, "second")
+        .await
+        .unwrap();
     let (mut kept, _) = Browser::signed_in(
         &app,
-        &crate::helpers::Tenant {
-            id: t.id.clone(),
-            key: second.secret.clone(),
-        },
+        &crate::helpers::Tenant::new(t.id.clone(), second.secret.clone()),
     )
     .await;
     let keys = app.services.list_api_keys(&caller).await.unwrap();

@@ -64,9 +64,7 @@ async fn a_linked_number_is_active_unbilled_and_shows_no_secret() {
     assert_eq!(app.get(&t, "/v1/billing/charges").await.1["total"], 0);
 
     // The component that places calls can still open the password.
-    let caller = dialnexa_service::Caller {
-        workspace_id: t.id.clone(),
-    };
+    let caller = t.caller();
     let creds = app
         .services
         .sip_trunk_credentials(&caller, body["id"].as_str().unwrap())

@@ -103,10 +103,8 @@ async fn the_operator_api_creates_workspaces_keys_and_kyc_decisions() {
     let (status, key) = crate::helpers::decode(r).await;
     assert_eq!(status, 201, "{key}");
     let secret = key["key"].as_str().unwrap().to_owned();
-    let tenant = crate::helpers::Tenant {
-        id: dialnexa_domain::WorkspaceId::parse(id).unwrap(),
-        key: secret,
-    };
+    let tenant =
+        crate::helpers::Tenant::new(dialnexa_domain::WorkspaceId::parse(id).unwrap(), secret);
     assert_error(
         &app.buy(&tenant, "+912234567890").await,
         403,
@@ -139,13 +137,7 @@ async fn the_operator_api_creates_workspaces_keys_and_kyc_decisions() {
 async fn secrets_are_stored_hashed() {
     let app = TestApp::spawn().await;
     let t = app.tenant(&["US"], &[]).await;
-    let keys = app
-        .services
-        .list_api_keys(&dialnexa_service::Caller {
-            workspace_id: t.id.clone(),
-        })
-        .await
-        .unwrap();
+    let keys = app.services.list_api_keys(&t.caller()).await.unwrap();
     assert_eq!(keys.len(), 1);
     assert!(t.key.starts_with(&keys[0].key_prefix));
     assert!(keys[0].key_prefix.len() < t.key.len() / 2);

@@ -9,7 +9,7 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{Method, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use dialnexa_service::ErrorKind;
+use dialnexa_service::{Caller, ErrorKind};
 
 const MAX_FORM_BYTES: usize = 16 * 1024;
 
@@ -39,6 +39,12 @@ fn to_sign_in(parts: &Parts, expired: bool) -> Response {
     response
 }
 
+/// Who acts through a dashboard session, for the audit log: the session and the key that
+/// opened it (the service names both), plus the address and the request id.
+fn as_dashboard(caller: &mut Caller, parts: &Parts) {
+    crate::extract::identify(&mut caller.actor, parts);
+}
+
 impl FromRequestParts<AppState> for Session {
     type Rejection = Response;
 
@@ -50,8 +56,9 @@ impl FromRequestParts<AppState> for Session {
             return Err(to_sign_in(parts, false));
         };
         match state.services.session(secret).await {
-            Ok(caller) => {
+            Ok(mut caller) => {
                 crate::observe::attribute(parts, &caller.workspace_id);
+                as_dashboard(&mut caller, parts);
                 let session = Session::new(caller, secret);
                 parts.extensions.insert(session.clone());
                 Ok(session)

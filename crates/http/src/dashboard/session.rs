@@ -170,9 +170,10 @@ mod tests {
 
     fn session(secret: &str) -> Session {
         Session::new(
-            Caller {
-                workspace_id: WorkspaceId::generate(),
-            },
+            Caller::with_key(
+                WorkspaceId::generate(),
+                dialnexa_domain::ApiKeyId::generate(),
+            ),
             secret,
         )
     }

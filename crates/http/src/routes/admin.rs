@@ -139,13 +139,13 @@ fn workspace_id(raw: &str) -> Result<WorkspaceId, ApiError> {
 )]
 async fn create_key(
     State(state): State<AppState>,
-    _: Operator,
+    Operator(actor): Operator,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<CreateKey>,
 ) -> ApiResult<(StatusCode, Json<CreatedKeyView>)> {
     let created = state
         .services
-        .create_api_key(&workspace_id(&id)?, &body.name)
+        .create_api_key(&actor, &workspace_id(&id)?, &body.name)
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -196,7 +196,7 @@ struct KycDecisionView {
 )]
 async fn set_kyc(
     State(state): State<AppState>,
-    _: Operator,
+    Operator(actor): Operator,
     Path((id, country)): Path<(String, String)>,
     ApiJson(body): ApiJson<KycBody>,
 ) -> ApiResult<Json<KycDecisionView>> {
@@ -209,7 +209,7 @@ async fn set_kyc(
             })?;
     state
         .services
-        .set_kyc(&workspace_id(&id)?, country, status)
+        .set_kyc(&actor, &workspace_id(&id)?, country, status)
         .await?;
     Ok(Json(KycDecisionView {
         country,

@@ -1,17 +1,15 @@
-//! `/v1/agents`: the agents numbers route to. Bodies take the official spec's spellings
-//! (`title`, `inbound_phone_number_id`, `outbound_phone_number_id`) and ignore the spec's many
-//! voice and prompt settings, which this service does not own.
+//! `/v1/agents`: the agents numbers route to, with the official spec's versions and
+//! publication (`agent_views.rs` has their wire shapes).
 
 use crate::AppState;
 use crate::error::{ApiResult, ErrorBody};
-use crate::extract::{ApiJson, ApiQuery, Authenticated, double_option};
+use crate::extract::{ApiJson, ApiQuery, Authenticated};
+use crate::routes::agent_views::{AgentBody, AgentView, Deleted};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
-use dialnexa_domain::format_time;
-use dialnexa_service::agents::AgentInput;
-use dialnexa_service::{Agent, Page};
+use dialnexa_service::Page;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -19,41 +17,6 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/v1/agents", get(list).post(create))
         .route("/v1/agents/{id}", get(get_one).patch(update).delete(delete))
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct AgentView {
-    #[schema(example = "agt_01kdz3f4w7x2kx5mb9qz")]
-    id: String,
-    name: String,
-    /// The spec's name for `name`.
-    title: String,
-    /// The number whose inbound calls this agent answers (the newest, when several do).
-    inbound_phone_number_id: Option<String>,
-    outbound_phone_number_id: Option<String>,
-    inbound_phone_number_ids: Vec<String>,
-    outbound_phone_number_ids: Vec<String>,
-    created_at: String,
-    updated_at: String,
-}
-
-impl From<Agent> for AgentView {
-    fn from(a: Agent) -> Self {
-        let ids = |list: &[dialnexa_domain::PhoneNumberId]| {
-            list.iter().map(ToString::to_string).collect::<Vec<_>>()
-        };
-        AgentView {
-            id: a.id.to_string(),
-            title: a.name.clone(),
-            name: a.name,
-            inbound_phone_number_id: a.inbound_numbers.first().map(ToString::to_string),
-            outbound_phone_number_id: a.outbound_numbers.first().map(ToString::to_string),
-            inbound_phone_number_ids: ids(&a.inbound_numbers),
-            outbound_phone_number_ids: ids(&a.outbound_numbers),
-            created_at: format_time(a.created_at),
-            updated_at: format_time(a.updated_at),
-        }
-    }
 }
 
 /// `{items, total, page, limit}`, plus the spec's `agents` for clients written against it.
@@ -64,28 +27,6 @@ struct AgentList {
     total: u64,
     page: u32,
     limit: u32,
-}
-
-/// Absent fields stay as they are; `null` detaches a number.
-#[derive(Debug, Deserialize, ToSchema)]
-struct AgentBody {
-    /// Required on create (alias `title`).
-    #[serde(alias = "title")]
-    name: Option<String>,
-    #[serde(default, deserialize_with = "double_option")]
-    inbound_phone_number_id: Option<Option<String>>,
-    #[serde(default, deserialize_with = "double_option")]
-    outbound_phone_number_id: Option<Option<String>>,
-}
-
-impl From<AgentBody> for AgentInput {
-    fn from(b: AgentBody) -> Self {
-        AgentInput {
-            name: b.name,
-            inbound_phone_number_id: b.inbound_phone_number_id,
-            outbound_phone_number_id: b.outbound_phone_number_id,
-        }
-    }
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -103,12 +44,6 @@ struct DeleteQuery {
     /// Detach the agent from its numbers instead of refusing while it has any.
     #[serde(default)]
     detach: bool,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-struct Deleted {
-    id: String,
-    deleted: bool,
 }
 
 #[utoipa::path(
@@ -239,5 +174,5 @@ async fn delete(
     ApiQuery(q): ApiQuery<DeleteQuery>,
 ) -> ApiResult<Json<Deleted>> {
     state.services.delete_agent(&caller, &id, q.detach).await?;
-    Ok(Json(Deleted { id, deleted: true }))
+    Ok(Json(Deleted::new(id)))
 }

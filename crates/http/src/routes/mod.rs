@@ -1,7 +1,9 @@
 //! One module per resource, each exposing `router()`; `crate::router` merges them.
 
 pub mod admin;
+pub mod agent_views;
 pub mod agents;
+pub mod audit;
 pub mod available;
 pub mod billing;
 pub mod catalog;

@@ -1,13 +1,15 @@
 //! What the use cases hand to their callers: the service's own records, filters, pages and
 //! enums, so the front-ends never see a store row (and the store may change its rows freely).
 
+mod agent;
 mod number;
 
+pub use agent::{Agent, AgentVersion};
 pub use number::{AvailableNumber, PhoneNumber, SipAuthMode, SipTrunk};
 
 use crate::{ServiceError, ServiceResult};
 use dialnexa_domain::{
-    AgentId, ApiKeyId, ChargeId, CountryIso, KycStatus, Money, NumberType, PhoneNumberId, Provider,
+    ApiKeyId, ChargeId, CountryIso, KycStatus, Money, NumberType, PhoneNumberId, Provider,
     WorkspaceId,
 };
 use jiff::Timestamp;
@@ -131,32 +133,6 @@ pub struct Price {
     pub country: CountryIso,
     pub number_type: NumberType,
     pub monthly_cost: Money,
-}
-
-/// An AI agent numbers route calls to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Agent {
-    pub id: AgentId,
-    pub name: String,
-    pub created_at: Timestamp,
-    pub updated_at: Timestamp,
-    /// Live numbers whose inbound calls go to this agent, newest first.
-    pub inbound_numbers: Vec<PhoneNumberId>,
-    /// Live numbers this agent calls out from, newest first.
-    pub outbound_numbers: Vec<PhoneNumberId>,
-}
-
-impl From<dialnexa_store::Agent> for Agent {
-    fn from(a: dialnexa_store::Agent) -> Self {
-        Agent {
-            id: a.id,
-            name: a.name,
-            created_at: a.created_at,
-            updated_at: a.updated_at,
-            inbound_numbers: a.inbound_numbers,
-            outbound_numbers: a.outbound_numbers,
-        }
-    }
 }
 
 /// One rental period charged for one number.

@@ -7,6 +7,7 @@
 //! A lost carrier answer, or a crash between the steps, leaves the row `pending`; recovery asks
 //! the carrier who owns the number and finishes (owned by us) or unwinds (not owned).
 
+use crate::audit::{AuditEntry, actions};
 use crate::carriers::carrier_error;
 use crate::input::{self, present};
 use crate::model::PhoneNumber;
@@ -35,15 +36,23 @@ pub struct PurchaseInput {
     pub phone_number: Option<String>,
     pub provider: Option<String>,
     pub country: Option<String>,
+    /// Sent in the spec's spellings (`phoneNumber`, `telephonyProviderId`, `countryISO`):
+    /// refusals name the fields that way.
+    pub spec_names: bool,
 }
 
 impl PurchaseInput {
     /// `resumed_from`: see [`PurchaseRequest::resumed_from`].
     pub fn parse(&self, resumed_from: Option<Timestamp>) -> ServiceResult<PurchaseRequest> {
+        let (number, provider) = if self.spec_names {
+            ("phoneNumber", "telephonyProviderId")
+        } else {
+            ("phone_number", "provider")
+        };
         Ok(PurchaseRequest {
-            phone_number: input::e164("phone_number", self.phone_number.as_deref())?,
+            phone_number: input::e164(number, self.phone_number.as_deref())?,
             provider: present(&self.provider)
-                .map(|p| input::provider("provider", p))
+                .map(|p| input::provider(provider, p))
                 .transpose()?,
             country: present(&self.country)
                 .map(|c| input::country("countryISO", c))
@@ -82,19 +91,30 @@ pub struct RecoveryReport {
 }
 
 impl Services {
+    /// Buy a number; audited with its outcome (the number's id once it has one).
     #[tracing::instrument(skip_all, fields(workspace = %caller.workspace_id, number = %req.phone_number))]
     pub async fn purchase(
         &self,
         caller: &Caller,
         req: PurchaseRequest,
     ) -> ServiceResult<PurchaseOutcome> {
+        let entry = AuditEntry::new(actions::NUMBER_PURCHASE, "phone_number")
+            .on(req.phone_number.as_str())
+            .with(serde_json::json!({
+                "phone_number": req.phone_number.as_str(),
+                "provider": req.provider.map(|p| p.as_str()),
+            }));
         let outcome = self.run_purchase(caller, req).await;
         crate::telemetry::purchase(match &outcome {
             Ok(PurchaseOutcome::Active(_)) => "active",
             Ok(PurchaseOutcome::Pending(_)) => "pending",
             Err(e) => e.code,
         });
-        outcome
+        self.audited(caller, entry, outcome, |outcome| {
+            let (PurchaseOutcome::Active(n) | PurchaseOutcome::Pending(n)) = outcome;
+            Some(n.id.to_string())
+        })
+        .await
     }
 
     async fn run_purchase(
@@ -110,7 +130,8 @@ impl Services {
             return Err(ServiceError::bad_request(
                 "country_mismatch",
                 format!("{number} is a {country} number, not {claimed}."),
-            ));
+            )
+            .on("countryISO"));
         }
         // What a search showed this workspace of the number is read beside the quote: both are
         // needed before the claim, and neither depends on the other.

@@ -7,6 +7,7 @@
 //! Any other carrier failure forgets the intent and answers 5xx with the number still active,
 //! so nothing is lost. A request that dies between the steps is finished by recovery.
 
+use crate::audit::{AuditEntry, actions};
 use crate::carriers::owned_number;
 use crate::model::PhoneNumber;
 use crate::numbers::number_not_found;
@@ -49,12 +50,13 @@ impl Services {
     /// Release a number at its carrier (or unlink a SIP trunk) and stop routing it.
     #[tracing::instrument(skip_all, fields(workspace = %caller.workspace_id, number = %id))]
     pub async fn release_number(&self, caller: &Caller, id: &str) -> ServiceResult<PhoneNumber> {
+        let entry = AuditEntry::new(actions::NUMBER_RELEASE, "phone_number").on(id.trim());
         let released = self.run_release(caller, id).await;
         crate::telemetry::release(match &released {
             Ok(_) => "released",
             Err(e) => e.code,
         });
-        released
+        self.audited(caller, entry, released, |_| None).await
     }
 
     async fn run_release(&self, caller: &Caller, id: &str) -> ServiceResult<PhoneNumber> {

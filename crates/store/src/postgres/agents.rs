@@ -1,14 +1,14 @@
-//! Agents, and which live numbers route to them, on PostgreSQL. The routing lives on the number
-//! row (`inbound_agent_id`, `outbound_agent_id`); the writes here keep both sides consistent,
-//! each in one transaction.
+//! Agents, their versions, and which live numbers route to them, on PostgreSQL. The routing
+//! lives on the number row (`inbound_agent_id`, `outbound_agent_id`); each write keeps both
+//! sides consistent and writes its audit row in one transaction, rolled back when refused.
 
 use super::PgStore;
-use super::db::{Args, Db, err};
+use super::db::{Args, Db, err, values};
 use crate::queries as q;
 use crate::rows::{self, ms, parse};
 use crate::{
-    Agent, AgentDeletion, AgentStore, Direction, NewAgent, Page, StoreError, StoreResult,
-    UpdateRefused,
+    Agent, AgentDeletion, AgentRefused, AgentStore, AgentWrite, Direction, NewAgent, NewAuditEvent,
+    Page, StoreError, StoreResult,
 };
 use async_trait::async_trait;
 use dialnexa_domain::{AgentId, NumberStatus, PhoneNumberId, WorkspaceId};
@@ -40,8 +40,46 @@ pub(super) async fn number_state(
     .await
 }
 
-/// Fill in which live numbers route to each agent, with one query for the whole page.
-async fn with_numbers(
+/// Point the agent's `direction` at exactly `number` (or at nothing): its other numbers of
+/// that direction let go first, then the chosen one binds. `Err` says why it could not.
+async fn bind(
+    db: Db<'_>,
+    workspace: &WorkspaceId,
+    agent: &AgentId,
+    direction: Direction,
+    number: Option<&PhoneNumberId>,
+    now: Timestamp,
+) -> StoreResult<Result<(), AgentRefused>> {
+    let keep = number.map_or("", PhoneNumberId::as_str);
+    let args: Args = &[&workspace.as_str(), &agent.as_str(), &ms(now), &keep];
+    db.exec(&q::unbind_agent(direction), args).await?;
+    let Some(number) = number else {
+        return Ok(Ok(()));
+    };
+    let args: Args = &[
+        &number.as_str(),
+        &workspace.as_str(),
+        &agent.as_str(),
+        &ms(now),
+    ];
+    if db.exec(&q::bind_agent(direction), args).await? > 0 {
+        return Ok(Ok(()));
+    }
+    Ok(Err(match number_state(db, workspace, number).await? {
+        None => AgentRefused::NumberNotFound(direction, number.clone()),
+        Some((status, _)) => AgentRefused::NumberNotLive(direction, number.clone(), status),
+    }))
+}
+
+async fn audit(db: Db<'_>, event: &NewAuditEvent) -> StoreResult<()> {
+    db.exec(q::INSERT_AUDIT, &values(&q::audit_args(event)))
+        .await
+        .map(drop)
+}
+
+/// Fill in each agent's versions and the live numbers routing to it, one query each for the
+/// whole page.
+async fn complete(
     db: Db<'_>,
     workspace: &WorkspaceId,
     mut agents: Vec<Agent>,
@@ -49,38 +87,78 @@ async fn with_numbers(
     if agents.is_empty() {
         return Ok(agents);
     }
-    let sql = q::agents_numbers(agents.len());
-    let ws = workspace.as_str();
     let ids: Vec<&str> = agents.iter().map(|a| a.id.as_str()).collect();
+    let id_args: Vec<&(dyn ToSql + Sync)> =
+        ids.iter().map(|id| id as &(dyn ToSql + Sync)).collect();
+    let versions = db
+        .all(&q::versions_of(ids.len()), &id_args, rows::agent_version)
+        .await?;
+    let ws = workspace.as_str();
     let mut args: Vec<&(dyn ToSql + Sync)> = vec![&ws];
-    args.extend(ids.iter().map(|id| id as &(dyn ToSql + Sync)));
-    let numbers = db.all(&sql, &args, rows::agent_number).await?;
+    args.extend(id_args);
+    let numbers = db
+        .all(&q::agents_numbers(ids.len()), &args, rows::agent_number)
+        .await?;
+    rows::attach_versions(&mut agents, versions);
     rows::attach_numbers(&mut agents, numbers);
     Ok(agents)
 }
 
+async fn read_agent(
+    db: Db<'_>,
+    workspace: &WorkspaceId,
+    id: &AgentId,
+) -> StoreResult<Option<Agent>> {
+    let args: Args = &[&id.as_str(), &workspace.as_str()];
+    let Some(agent) = db.one(&q::AGENT, args, rows::agent).await? else {
+        return Ok(None);
+    };
+    Ok(complete(db, workspace, vec![agent]).await?.pop())
+}
+
 #[async_trait]
 impl AgentStore for PgStore {
-    async fn insert_agent(&self, new: &NewAgent) -> StoreResult<Agent> {
+    async fn insert_agent(
+        &self,
+        new: &NewAgent,
+        live: &[(Direction, PhoneNumberId)],
+        event: &NewAuditEvent,
+    ) -> StoreResult<Result<Agent, AgentRefused>> {
+        let mut c = self.conn().await?;
+        let tx = c.transaction().await.map_err(err)?;
+        let db = Db::tx(&tx);
+        let ws = &new.workspace_id;
         let args: Args = &[
             &new.id.as_str(),
-            &new.workspace_id.as_str(),
-            &new.name,
+            &ws.as_str(),
+            &new.version.title,
             &ms(new.created_at),
+            &new.agent_type,
+            &new.pipeline_type,
+            &new.timezone,
         ];
-        self.write_one(&q::INSERT_AGENT, args, rows::agent, err)
+        db.exec(&q::INSERT_AGENT, args).await?;
+        let version = q::version_args(new.id.as_str(), ws.as_str(), &new.version);
+        db.exec(q::UPSERT_VERSION, &values(&version)).await?;
+        for (direction, number) in live {
+            if let Err(refused) =
+                bind(db, ws, &new.id, *direction, Some(number), new.created_at).await?
+            {
+                let _ = tx.rollback().await;
+                return Ok(Err(refused));
+            }
+        }
+        audit(db, event).await?;
+        let agent = read_agent(db, ws, &new.id)
             .await?
-            .ok_or(StoreError::NotFound)
+            .ok_or(StoreError::NotFound)?;
+        self.commit(tx).await?;
+        Ok(Ok(agent))
     }
 
     async fn get_agent(&self, workspace: &WorkspaceId, id: &AgentId) -> StoreResult<Option<Agent>> {
         let c = self.conn().await?;
-        let db = Db::client(&c);
-        let args: Args = &[&id.as_str(), &workspace.as_str()];
-        let Some(agent) = db.one(&q::AGENT, args, rows::agent).await? else {
-            return Ok(None);
-        };
-        Ok(with_numbers(db, workspace, vec![agent]).await?.pop())
+        read_agent(Db::client(&c), workspace, id).await
     }
 
     async fn list_agents(
@@ -94,61 +172,47 @@ impl AgentStore for PgStore {
         let total = db.one(q::COUNT_AGENTS, &[&ws], |row| row.int(0)).await?;
         let args: Args = &[&ws, &i64::from(page.limit), &(page.offset() as i64)];
         let agents = db.all(&q::AGENTS, args, rows::agent).await?;
-        let agents = with_numbers(db, workspace, agents).await?;
+        let agents = complete(db, workspace, agents).await?;
         Ok((agents, total.unwrap_or(0).max(0) as u64))
     }
 
-    async fn rename_agent(
-        &self,
-        workspace: &WorkspaceId,
-        id: &AgentId,
-        name: &str,
-        now: Timestamp,
-    ) -> StoreResult<Option<Agent>> {
-        let args: Args = &[&id.as_str(), &workspace.as_str(), &name, &ms(now)];
-        if self.write_exec(q::RENAME_AGENT, args).await? == 0 {
-            return Ok(None);
-        }
-        self.get_agent(workspace, id).await
-    }
-
-    async fn bind_agent_number(
-        &self,
-        workspace: &WorkspaceId,
-        agent: &AgentId,
-        direction: Direction,
-        number: Option<&PhoneNumberId>,
-        now: Timestamp,
-    ) -> StoreResult<Result<(), UpdateRefused>> {
+    async fn write_agent(&self, change: &AgentWrite) -> StoreResult<Result<Agent, AgentRefused>> {
+        let (ws, agent) = (&change.workspace_id, &change.agent_id);
         let mut c = self.conn().await?;
         let tx = c.transaction().await.map_err(err)?;
         let db = Db::tx(&tx);
-        if !agent_exists(db, workspace, agent).await? {
+        let (sql, args) = q::agent_update(change);
+        if db.exec(&sql, &values(&args)).await? == 0 {
+            let why = if agent_exists(db, ws, agent).await? {
+                AgentRefused::Changed
+            } else {
+                AgentRefused::AgentNotFound
+            };
             let _ = tx.rollback().await;
-            return Ok(Err(UpdateRefused::AgentNotFound(agent.clone())));
+            return Ok(Err(why));
         }
-        // The agent's other numbers of this direction let go first, then the chosen one binds.
-        let keep = number.map_or("", PhoneNumberId::as_str);
-        let args: Args = &[&workspace.as_str(), &agent.as_str(), &ms(now), &keep];
-        db.exec(&q::unbind_agent(direction), args).await?;
-        if let Some(number) = number {
-            let args: Args = &[
-                &number.as_str(),
-                &workspace.as_str(),
-                &agent.as_str(),
-                &ms(now),
-            ];
-            if db.exec(&q::bind_agent(direction), args).await? == 0 {
-                let why = match number_state(db, workspace, number).await? {
-                    None => UpdateRefused::NumberNotFound,
-                    Some((status, _)) => UpdateRefused::NumberNotLive(status),
-                };
-                let _ = tx.rollback().await;
-                return Ok(Err(why));
+        if let Some(version) = &change.version {
+            let args = q::version_args(agent.as_str(), ws.as_str(), version);
+            db.exec(q::UPSERT_VERSION, &values(&args)).await?;
+            if change.publish {
+                let args: Args = &[&agent.as_str(), &version.version_number];
+                db.exec(q::UNPUBLISH_OTHERS, args).await?;
             }
         }
+        for (direction, number) in &change.live {
+            if let Err(refused) =
+                bind(db, ws, agent, *direction, number.as_ref(), change.now).await?
+            {
+                let _ = tx.rollback().await;
+                return Ok(Err(refused));
+            }
+        }
+        audit(db, &change.audit).await?;
+        let read = read_agent(db, ws, agent)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         self.commit(tx).await?;
-        Ok(Ok(()))
+        Ok(Ok(read))
     }
 
     async fn delete_agent(
@@ -157,6 +221,7 @@ impl AgentStore for PgStore {
         id: &AgentId,
         detach: bool,
         now: Timestamp,
+        event: &NewAuditEvent,
     ) -> StoreResult<AgentDeletion> {
         let mut c = self.conn().await?;
         let tx = c.transaction().await.map_err(err)?;
@@ -177,8 +242,10 @@ impl AgentStore for PgStore {
             let args: Args = &[&workspace.as_str(), &id.as_str(), &ms(now)];
             db.exec(&q::forget_agent(direction), args).await?;
         }
-        db.exec(q::DELETE_AGENT, &[&id.as_str(), &workspace.as_str()])
-            .await?;
+        let args: Args = &[&id.as_str(), &workspace.as_str()];
+        db.exec(q::DELETE_VERSIONS, args).await?;
+        db.exec(q::DELETE_AGENT, args).await?;
+        audit(db, event).await?;
         self.commit(tx).await?;
         Ok(AgentDeletion::Deleted)
     }

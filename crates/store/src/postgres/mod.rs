@@ -7,6 +7,7 @@
 //! No connection is held across a carrier call: each store call takes one and gives it back.
 
 mod agents;
+mod audit;
 mod billing;
 mod catalog;
 mod db;

@@ -3,9 +3,13 @@
 //! on the request. Each backend module executes these in its own driver; what differs between
 //! the databases is written there.
 
+mod agents;
+mod audit;
 mod dynamic;
 pub(crate) mod sessions;
 
+pub(crate) use agents::*;
+pub(crate) use audit::*;
 pub(crate) use dynamic::{Value, number_list, number_update};
 
 use crate::Direction;
@@ -21,7 +25,8 @@ pub(crate) const WORKSPACE_COLUMNS: &str =
 pub(crate) const API_KEY_COLUMNS: &str =
     "id, workspace_id, name, key_prefix, created_at, revoked_at";
 
-pub(crate) const AGENT_COLUMNS: &str = "id, workspace_id, name, created_at, updated_at";
+pub(crate) const AGENT_COLUMNS: &str = "id, workspace_id, name, created_at, updated_at, \
+     agent_type, pipeline_type, timezone, current_version_number, revision";
 
 pub(crate) const CHARGE_COLUMNS: &str = "id, workspace_id, phone_number_id, period_index, \
      period_start, period_end, amount_micros, created_at";
@@ -248,8 +253,9 @@ pub(crate) const ABANDON_KEY: &str = "DELETE FROM idempotency_keys \
 
 // Agents.
 pub(crate) static INSERT_AGENT: Sql = sql!(
-    "INSERT INTO agents (id, workspace_id, name, created_at, updated_at) \
-     VALUES ($1, $2, $3, $4, $4) RETURNING ",
+    "INSERT INTO agents (id, workspace_id, name, created_at, updated_at, agent_type, \
+     pipeline_type, timezone, current_version_number, revision) \
+     VALUES ($1, $2, $3, $4, $4, $5, $6, $7, 1, 0) RETURNING ",
     AGENT_COLUMNS
 );
 pub(crate) static AGENT: Sql = sql!(
@@ -264,8 +270,6 @@ pub(crate) static AGENTS: Sql = sql!(
     " FROM agents WHERE workspace_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3"
 );
 pub(crate) const AGENT_EXISTS: &str = "SELECT id FROM agents WHERE id = $1 AND workspace_id = $2";
-pub(crate) const RENAME_AGENT: &str = "UPDATE agents SET name = $3, updated_at = $4 \
-     WHERE id = $1 AND workspace_id = $2";
 pub(crate) const NUMBER_STATE: &str = "SELECT status, release_requested_at FROM phone_numbers \
      WHERE id = $1 AND workspace_id = $2";
 pub(crate) static AGENT_IN_USE_BY: Sql = sql!(

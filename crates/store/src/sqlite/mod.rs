@@ -9,6 +9,7 @@
 //! makes the one fsync per batch cheap under load.
 
 mod agents;
+mod audit;
 mod billing;
 mod catalog;
 mod conn;

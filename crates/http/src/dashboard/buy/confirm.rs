@@ -110,6 +110,7 @@ pub async fn confirm(
         phone_number: q.phone_number,
         provider: q.provider,
         country: None,
+        spec_names: false,
     };
     match input.parse(None) {
         Ok(req) => render(&state, &session, &req, q.context, None).await,
@@ -138,6 +139,7 @@ pub async fn purchase(
         phone_number: form.get("phone_number").map(str::to_owned),
         provider: form.get("provider").map(str::to_owned),
         country: None,
+        spec_names: false,
     };
     let req = match input.parse(None) {
         Ok(req) => req,

@@ -267,9 +267,7 @@ mod tests {
             },
         };
         let session = Session::new(
-            Caller {
-                workspace_id: workspace,
-            },
+            Caller::with_key(workspace, dialnexa_domain::ApiKeyId::generate()),
             "dnx_live_test",
         );
         view(&data, &session).into_string()

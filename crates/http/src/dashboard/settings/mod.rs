@@ -203,7 +203,7 @@ pub async fn create_key(
     } else {
         state
             .services
-            .create_api_key(&session.caller.workspace_id, &name)
+            .create_api_key(&session.caller.actor, &session.caller.workspace_id, &name)
             .await
     };
     match created {
