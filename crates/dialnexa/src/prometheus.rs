@@ -78,10 +78,14 @@ async fn metrics(State(scrape): State<Scrape>) -> impl IntoResponse {
     scrape.services.observe_gauges().await;
     scrape.handle.run_upkeep();
     (
-        [(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
+        [
+            (
+                header::CONTENT_TYPE,
+                "text/plain; version=0.0.4; charset=utf-8",
+            ),
+            // Like every other answer: no browser may read the scrape as another type.
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
         scrape.handle.render(),
     )
 }

@@ -123,6 +123,8 @@ fn parameters_state_their_bounds_and_operations_every_status() {
             if op.get("security").is_some() {
                 assert!(responses.contains_key("401"), "{method} {path} lacks 401");
                 assert!(responses.contains_key("503"), "{method} {path} lacks 503");
+                // Every keyed operation is rate limited per key (`--rate-limit-rps`).
+                assert!(responses.contains_key("429"), "{method} {path} lacks 429");
             }
             if op.get("requestBody").is_some() {
                 for status in ["400", "413"] {

@@ -1,8 +1,8 @@
 //! What every operation of the document shares, stated once so the document tells the truth
 //! everywhere: the bounds of the list parameters and the values of the filters (as the
 //! service's parsers accept them), the `Idempotency-Key` header's shape and the answers it
-//! brings, and the statuses any operation may answer (401 without a key, 413 for a body over
-//! the limit, 503 while the database cannot answer).
+//! brings, and the statuses any operation may answer (401 without a key, 429 over the key's rate
+//! limit, 413 for a body over the limit, 503 while the database cannot answer).
 
 use dialnexa_domain::CountryIso;
 use serde_json::{Map, Value, json};
@@ -201,6 +201,11 @@ pub fn apply(doc: &mut Value) {
             };
             if secured {
                 add_response(responses, "401", "Missing or unknown credentials.");
+                add_response(
+                    responses,
+                    "429",
+                    "Over the API key's rate limit; Retry-After says when to come back.",
+                );
             }
             if queried {
                 add_response(responses, "400", "An invalid query parameter.");

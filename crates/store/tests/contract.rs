@@ -865,6 +865,56 @@ async fn audit_events_are_filtered_paged_scoped_and_expire() {
     .await;
 }
 
+/// Audit rows written at once (a burst of requests) are each kept, and one row that cannot be
+/// written (its id already taken) fails alone, not the rows written beside it.
+#[tokio::test]
+async fn audit_rows_written_at_once_are_each_kept_or_refused_alone() {
+    on_both(|store| async move {
+        let ws = workspace(&store).await;
+        let rows: Vec<NewAuditEvent> = (0..200)
+            .map(|i| {
+                audit_row(
+                    &ws,
+                    "agent.create",
+                    &format!("agt_{i}"),
+                    "2027-01-01T00:00:00Z",
+                )
+            })
+            .collect();
+        let mut twice = rows[7].clone();
+        twice.detail = "{\"second\": true}".into();
+        let writes = rows.iter().chain([&twice]).map(|row| {
+            let store = store.clone();
+            let row = row.clone();
+            tokio::spawn(async move { store.insert_audit_event(&row).await })
+        });
+        let results: Vec<_> = futures::future::join_all(writes)
+            .await
+            .into_iter()
+            .map(|joined| joined.unwrap())
+            .collect();
+        let refused = results.iter().filter(|r| r.is_err()).count();
+        assert_eq!(refused, 1, "only the row whose id was taken fails");
+        let (kept, total) = store
+            .list_audit_events(
+                &ws,
+                &AuditFilter::default(),
+                Page {
+                    page: 1,
+                    limit: 100,
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(total, 200, "every other row is kept");
+        assert!(
+            kept.iter().all(|e| e.detail == "{}"),
+            "the refused row wrote nothing"
+        );
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn pending_purchases_count_unsettled_claims_of_every_workspace() {
     on_both(|store| async move {

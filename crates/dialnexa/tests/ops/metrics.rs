@@ -36,6 +36,13 @@ async fn scrape(url: &str) -> String {
         content_type.starts_with("text/plain; version=0.0.4"),
         "{content_type}"
     );
+    assert_eq!(
+        r.headers()
+            .get("x-content-type-options")
+            .map(|v| v.to_str().unwrap()),
+        Some("nosniff"),
+        "the scrape says nosniff like every other answer"
+    );
     r.text().await.unwrap()
 }
 

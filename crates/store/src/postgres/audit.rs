@@ -1,21 +1,85 @@
-//! The audit log on PostgreSQL: one autocommit insert per row (answered after its commit),
-//! pages read through the pool, old rows deleted in bounded batches.
+//! The audit log on PostgreSQL: rows written through a lane (the rows of concurrent requests
+//! in one multi-row insert and one commit, each request answered after that commit), pages
+//! read through the pool, old rows deleted in bounded batches.
 
 use super::PgStore;
-use super::db::{Args, Db, values};
+use super::db::{Args, Db, err, values};
+use super::lane::Lane;
+use crate::faults::StoreFaults;
 use crate::queries as q;
 use crate::rows::{self, ms};
 use crate::{AuditEvent, AuditFilter, AuditStore, NewAuditEvent, Page, StoreResult};
 use async_trait::async_trait;
+use deadpool_postgres::{Object, Pool};
 use dialnexa_domain::WorkspaceId;
 use jiff::Timestamp;
+use std::sync::Arc;
+
+pub(super) type Audits = Lane<NewAuditEvent, ()>;
+
+/// How many batches of audit rows may commit at once.
+const WORKERS: usize = 2;
+
+pub(super) fn audits(pool: Pool, faults: Arc<StoreFaults>) -> Audits {
+    Lane::start(pool, WORKERS, move |c, batch| {
+        let faults = faults.clone();
+        async move {
+            faults.commit()?;
+            insert_batch(&c, batch).await
+        }
+    })
+}
+
+/// The batch in one statement; should it fail as a whole (one bad row), each row alone, so
+/// one row's fault is not every row's.
+async fn insert_batch(c: &Object, batch: Vec<NewAuditEvent>) -> StoreResult<Vec<StoreResult<()>>> {
+    let n = batch.len();
+    if n > 1 {
+        let text =
+            |f: fn(&NewAuditEvent) -> Option<String>| batch.iter().map(f).collect::<Vec<_>>();
+        let statement = c.prepare_cached(q::INSERT_AUDIT_BATCH).await.map_err(err)?;
+        let occurred: Vec<i64> = batch.iter().map(|e| ms(e.occurred_at)).collect();
+        let done = c
+            .execute(
+                &statement,
+                &[
+                    &text(|e| Some(e.id.as_str().to_owned())),
+                    &text(|e| Some(e.workspace_id.as_str().to_owned())),
+                    &occurred,
+                    &text(|e| Some(e.actor_type.clone())),
+                    &text(|e| e.actor_id.clone()),
+                    &text(|e| e.api_key_id.clone()),
+                    &text(|e| e.ip.clone()),
+                    &text(|e| e.request_id.clone()),
+                    &text(|e| Some(e.action.clone())),
+                    &text(|e| Some(e.resource_type.clone())),
+                    &text(|e| e.resource_id.clone()),
+                    &text(|e| Some(e.outcome.clone())),
+                    &text(|e| e.error_code.clone()),
+                    &text(|e| Some(e.detail.clone())),
+                ],
+            )
+            .await;
+        if done.is_ok() {
+            return Ok((0..n).map(|_| Ok(())).collect());
+        }
+    }
+    let db = Db::client(c);
+    let mut out = Vec::with_capacity(n);
+    for event in &batch {
+        out.push(
+            db.exec(q::INSERT_AUDIT, &values(&q::audit_args(event)))
+                .await
+                .map(drop),
+        );
+    }
+    Ok(out)
+}
 
 #[async_trait]
 impl AuditStore for PgStore {
     async fn insert_audit_event(&self, event: &NewAuditEvent) -> StoreResult<()> {
-        self.write_exec(q::INSERT_AUDIT, &values(&q::audit_args(event)))
-            .await
-            .map(drop)
+        self.audits.ask(event.clone()).await
     }
 
     async fn list_audit_events(

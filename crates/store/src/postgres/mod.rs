@@ -45,6 +45,7 @@ pub(crate) struct PgStore {
     tokens: tokens::TokenReader,
     claims: lanes::Claims,
     activations: lanes::Activations,
+    audits: audit::Audits,
     workspaces: reads::Workspaces,
     sightings: reads::Sightings,
     url: String,
@@ -79,6 +80,7 @@ impl PgStore {
             tokens: tokens::TokenReader::start(config),
             claims: lanes::claims(pool.clone(), options.faults.clone()),
             activations: lanes::activations(pool.clone(), options.faults.clone()),
+            audits: audit::audits(pool.clone(), options.faults.clone()),
             workspaces: reads::workspaces(pool.clone()),
             sightings: reads::sightings(pool),
             url: options.url.clone(),
@@ -182,6 +184,7 @@ impl crate::Store for PgStore {
         self.tokens.stop();
         self.claims.stop();
         self.activations.stop();
+        self.audits.stop();
         self.workspaces.stop();
         self.sightings.stop();
         self.pool.close();

@@ -12,6 +12,14 @@ pub(crate) const INSERT_AUDIT: &str = "INSERT INTO audit_events (id, workspace_i
      outcome, error_code, detail) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)";
 
+/// Many audit rows in one statement (PostgreSQL's audit lane), one array per column.
+pub(crate) const INSERT_AUDIT_BATCH: &str = "INSERT INTO audit_events (id, workspace_id, \
+     occurred_at, actor_type, actor_id, api_key_id, ip, request_id, action, resource_type, \
+     resource_id, outcome, error_code, detail) \
+     SELECT * FROM unnest($1::text[], $2::text[], $3::int8[], $4::text[], $5::text[], \
+     $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], \
+     $13::text[], $14::text[])";
+
 /// The oldest rows first, a bounded batch at a time, so one round never holds the lock long.
 pub(crate) const DELETE_OLD_AUDIT: &str = "DELETE FROM audit_events WHERE id IN \
      (SELECT id FROM audit_events WHERE occurred_at < $1 ORDER BY occurred_at LIMIT $2)";
