@@ -121,7 +121,7 @@ async fn activation_is_idempotent_and_charges_once() {
         let c = charge(0, "2027-01-31T10:00:00Z", "2027-02-28T10:00:00Z");
         let now = t("2027-01-31T10:00:00Z");
         let active = store
-            .activate_purchase(&n.id, "PN1", now, &c, &event())
+            .activate_purchase(&n.id, "PN1", now, &c, &event(), None)
             .await
             .unwrap();
         assert_eq!(active.status, NumberStatus::Active);
@@ -133,6 +133,7 @@ async fn activation_is_idempotent_and_charges_once() {
                 now,
                 &charge(0, "2027-01-31T10:00:00Z", "2027-02-28T10:00:00Z"),
                 &event(),
+                None,
             )
             .await
             .unwrap();
@@ -150,12 +151,76 @@ async fn activation_is_idempotent_and_charges_once() {
             .unwrap();
         store.fail_pending(&other.id, "x", now).await.unwrap();
         let refused = store
-            .activate_purchase(&other.id, "PN2", now, &c, &event())
+            .activate_purchase(&other.id, "PN2", now, &c, &event(), None)
             .await;
         assert!(
             matches!(refused, Err(StoreError::Conflict(_))),
             "{refused:?}"
         );
+    })
+    .await;
+}
+
+/// A purchase's audit row commits with its activation: activations at once (one batch on
+/// PostgreSQL) each write theirs, a refused activation writes none, and a failed commit
+/// neither activates nor audits.
+#[tokio::test]
+async fn an_activation_writes_its_audit_row_in_its_transaction() {
+    on_both(|store| async move {
+        let ws = workspace(&store).await;
+        let now = t("2027-01-31T10:00:00Z");
+        let mut pending = Vec::new();
+        for i in 0..20 {
+            let number = format!("+1415555{:04}", 3000 + i);
+            let n = store
+                .insert_pending(&new_number(&ws, &number, "2027-01-31T10:00:00Z"))
+                .await
+                .unwrap();
+            pending.push(n);
+        }
+        let refused = pending.pop().unwrap();
+        store.fail_pending(&refused.id, "x", now).await.unwrap();
+        let activations = pending.iter().chain([&refused]).map(|n| {
+            let (store, id) = (store.clone(), n.id.clone());
+            let audit = audit_row(
+                &ws,
+                "phone_number.purchase",
+                id.as_str(),
+                "2027-01-31T10:00:00Z",
+            );
+            tokio::spawn(async move {
+                let c = charge(0, "2027-01-31T10:00:00Z", "2027-02-28T10:00:00Z");
+                store
+                    .activate_purchase(&id, "PN", now, &c, &event(), Some(&audit))
+                    .await
+            })
+        });
+        let results: Vec<_> = futures::future::join_all(activations).await;
+        assert!(results[..19].iter().all(|r| r.as_ref().unwrap().is_ok()));
+        assert!(
+            results[19].as_ref().unwrap().is_err(),
+            "a failed row is not activated"
+        );
+        let (rows, total) = store
+            .list_audit_events(
+                &ws,
+                &AuditFilter::default(),
+                Page {
+                    page: 1,
+                    limit: 100,
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            total, 19,
+            "one row per activation, none for the refused one"
+        );
+        let mut audited: Vec<_> = rows.into_iter().filter_map(|r| r.resource_id).collect();
+        audited.sort();
+        let mut activated: Vec<_> = pending.iter().map(|n| n.id.to_string()).collect();
+        activated.sort();
+        assert_eq!(audited, activated);
     })
     .await;
 }
@@ -176,6 +241,7 @@ async fn a_renewal_period_is_claimed_once() {
                 bought,
                 &charge(0, "2027-01-31T10:00:00Z", "2027-02-28T10:00:00Z"),
                 &event(),
+                None,
             )
             .await
             .unwrap();
@@ -429,7 +495,7 @@ async fn list_totals_follow_every_status_change() {
         for id in &ids[..3] {
             let c = charge(0, "2027-01-01T00:00:00Z", "2027-02-01T00:00:00Z");
             store
-                .activate_purchase(id, "PN", now, &c, &event())
+                .activate_purchase(id, "PN", now, &c, &event(), None)
                 .await
                 .unwrap();
         }
@@ -932,7 +998,7 @@ async fn pending_purchases_count_unsettled_claims_of_every_workspace() {
         let c = charge(0, "2027-01-01T00:00:00Z", "2027-02-01T00:00:00Z");
         let now = t("2027-01-01T00:00:01Z");
         store
-            .activate_purchase(&first.id, "PN1", now, &c, &event())
+            .activate_purchase(&first.id, "PN1", now, &c, &event(), None)
             .await
             .unwrap();
         assert_eq!(store.pending_purchases().await.unwrap(), 1);

@@ -18,7 +18,9 @@ use dialnexa_domain::{
     BillingPeriod, Capabilities, Capability, ChargeId, CountryIso, E164, EventId, NumberStatus,
     PhoneNumberId, Provider,
 };
-use dialnexa_store::{NewCharge, NewEvent, NewNumber, PhoneNumberRecord, StoreError};
+use dialnexa_store::{
+    NewAuditEvent, NewCharge, NewEvent, NewNumber, PhoneNumberRecord, StoreError,
+};
 use jiff::Timestamp;
 use std::time::Duration;
 use tracing::Instrument;
@@ -74,6 +76,12 @@ pub struct PurchaseRequest {
     pub resumed_from: Option<Timestamp>,
 }
 
+/// Whether a purchase's audit row is already written (with its activation) or still due.
+enum Audit {
+    Written,
+    Due,
+}
+
 #[derive(Debug, Clone)]
 pub enum PurchaseOutcome {
     /// Bought and provisioned.
@@ -104,12 +112,18 @@ impl Services {
                 "phone_number": req.phone_number.as_str(),
                 "provider": req.provider.map(|p| p.as_str()),
             }));
-        let outcome = self.run_purchase(caller, req).await;
+        let outcome = self.run_purchase(caller, req, &entry).await;
         crate::telemetry::purchase(match &outcome {
-            Ok(PurchaseOutcome::Active(_)) => "active",
-            Ok(PurchaseOutcome::Pending(_)) => "pending",
+            Ok((PurchaseOutcome::Active(_), _)) => "active",
+            Ok((PurchaseOutcome::Pending(_), _)) => "pending",
             Err(e) => e.code,
         });
+        // An activation writes its audit row in its own transaction; the rest are written here.
+        let outcome = match outcome {
+            Ok((outcome, Audit::Written)) => return Ok(outcome),
+            Ok((outcome, Audit::Due)) => Ok(outcome),
+            Err(e) => Err(e),
+        };
         self.audited(caller, entry, outcome, |outcome| {
             let (PurchaseOutcome::Active(n) | PurchaseOutcome::Pending(n)) = outcome;
             Some(n.id.to_string())
@@ -121,7 +135,8 @@ impl Services {
         &self,
         caller: &Caller,
         req: PurchaseRequest,
-    ) -> ServiceResult<PurchaseOutcome> {
+        entry: &AuditEntry,
+    ) -> ServiceResult<(PurchaseOutcome, Audit)> {
         let number = &req.phone_number;
         let country = *number.country();
         if let Some(claimed) = req.country
@@ -153,11 +168,12 @@ impl Services {
         {
             let active = earlier.status == NumberStatus::Active;
             let earlier = self.present(earlier);
-            return Ok(if active {
+            let outcome = if active {
                 PurchaseOutcome::Active(earlier)
             } else {
                 PurchaseOutcome::Pending(earlier)
-            });
+            };
+            return Ok((outcome, Audit::Due));
         }
         let provider = quote.provider;
         if !provider.is_carrier() {
@@ -211,8 +227,11 @@ impl Services {
             Ok(owned) => {
                 self.config.failpoints.hit(AFTER_CARRIER);
                 // Step 3: the activation.
+                let mut done = entry.clone();
+                done.resource_id = Some(pending.id.to_string());
+                let audit = self.audit_row(&caller.workspace_id, &caller.actor, &done, Ok(()));
                 let activation = self
-                    .activate(&pending, &owned)
+                    .activate(&pending, &owned, Some(&audit))
                     .instrument(tracing::info_span!("purchase.activate"));
                 let active = match activation.await {
                     Ok(active) => active,
@@ -221,16 +240,20 @@ impl Services {
                     // the database commits again. That is a pending purchase, not a failure.
                     Err(e) if e.kind == ErrorKind::Unavailable => {
                         tracing::warn!(id = %pending.id, error = %e, "activation did not commit; left pending for recovery");
-                        return Ok(PurchaseOutcome::Pending(self.present(pending)));
+                        let pending = PurchaseOutcome::Pending(self.present(pending));
+                        return Ok((pending, Audit::Due));
                     }
                     Err(e) => return Err(e),
                 };
                 self.config.failpoints.hit(AFTER_ACTIVATE);
-                Ok(PurchaseOutcome::Active(self.present(active)))
+                Ok((
+                    PurchaseOutcome::Active(self.present(active)),
+                    Audit::Written,
+                ))
             }
             Err(CarrierError::UnknownOutcome(detail)) => {
                 tracing::warn!(id = %pending.id, %detail, "carrier outcome unknown; left pending for recovery");
-                Ok(PurchaseOutcome::Pending(self.present(pending)))
+                Ok((PurchaseOutcome::Pending(self.present(pending)), Audit::Due))
             }
             Err(e) => {
                 self.store
@@ -242,11 +265,13 @@ impl Services {
         }
     }
 
-    /// Step 3: activation, first charge and event, in one transaction. Idempotent.
+    /// Step 3: activation, first charge, event and the request's audit row (none when the
+    /// recovery worker activates), in one transaction. Idempotent.
     async fn activate(
         &self,
         pending: &PhoneNumberRecord,
         owned: &OwnedNumber,
+        audit: Option<&NewAuditEvent>,
     ) -> ServiceResult<PhoneNumberRecord> {
         let now = self.clock.now();
         let first = BillingPeriod::nth(now, 0);
@@ -269,7 +294,7 @@ impl Services {
         };
         Ok(self
             .store
-            .activate_purchase(&pending.id, &owned.carrier_ref, now, &charge, &event)
+            .activate_purchase(&pending.id, &owned.carrier_ref, now, &charge, &event, audit)
             .await?)
     }
 
@@ -349,7 +374,7 @@ impl Services {
         let carrier = self.carriers.get(pending.provider)?;
         match carrier.fetch_owned(&pending.phone_number).await {
             Ok(Some(owned)) => {
-                self.activate(pending, &owned).await?;
+                self.activate(pending, &owned, None).await?;
                 Ok(Settled::Activated)
             }
             Ok(None) => {

@@ -3,14 +3,14 @@
 //! read through the pool, old rows deleted in bounded batches.
 
 use super::PgStore;
-use super::db::{Args, Db, err, values};
+use super::db::{Args, Db, values};
 use super::lane::Lane;
 use crate::faults::StoreFaults;
 use crate::queries as q;
 use crate::rows::{self, ms};
 use crate::{AuditEvent, AuditFilter, AuditStore, NewAuditEvent, Page, StoreResult};
 use async_trait::async_trait;
-use deadpool_postgres::{Object, Pool};
+use deadpool_postgres::{GenericClient, Object, Pool};
 use dialnexa_domain::WorkspaceId;
 use jiff::Timestamp;
 use std::sync::Arc;
@@ -35,45 +35,55 @@ pub(super) fn audits(pool: Pool, faults: Arc<StoreFaults>) -> Audits {
 async fn insert_batch(c: &Object, batch: Vec<NewAuditEvent>) -> StoreResult<Vec<StoreResult<()>>> {
     let n = batch.len();
     if n > 1 {
-        let text =
-            |f: fn(&NewAuditEvent) -> Option<String>| batch.iter().map(f).collect::<Vec<_>>();
-        let statement = c.prepare_cached(q::INSERT_AUDIT_BATCH).await.map_err(err)?;
-        let occurred: Vec<i64> = batch.iter().map(|e| ms(e.occurred_at)).collect();
-        let done = c
-            .execute(
-                &statement,
-                &[
-                    &text(|e| Some(e.id.as_str().to_owned())),
-                    &text(|e| Some(e.workspace_id.as_str().to_owned())),
-                    &occurred,
-                    &text(|e| Some(e.actor_type.clone())),
-                    &text(|e| e.actor_id.clone()),
-                    &text(|e| e.api_key_id.clone()),
-                    &text(|e| e.ip.clone()),
-                    &text(|e| e.request_id.clone()),
-                    &text(|e| Some(e.action.clone())),
-                    &text(|e| Some(e.resource_type.clone())),
-                    &text(|e| e.resource_id.clone()),
-                    &text(|e| Some(e.outcome.clone())),
-                    &text(|e| e.error_code.clone()),
-                    &text(|e| Some(e.detail.clone())),
-                ],
-            )
-            .await;
-        if done.is_ok() {
+        let rows: Vec<&NewAuditEvent> = batch.iter().collect();
+        if insert_rows(c, &rows).await.is_ok() {
             return Ok((0..n).map(|_| Ok(())).collect());
         }
     }
-    let db = Db::client(c);
     let mut out = Vec::with_capacity(n);
     for event in &batch {
-        out.push(
-            db.exec(q::INSERT_AUDIT, &values(&q::audit_args(event)))
-                .await
-                .map(drop),
-        );
+        out.push(insert_one(c, event).await);
     }
     Ok(out)
+}
+
+/// One row in a statement of its own.
+pub(super) async fn insert_one(c: &Object, event: &NewAuditEvent) -> StoreResult<()> {
+    Db::client(c)
+        .exec(q::INSERT_AUDIT, &values(&q::audit_args(event)))
+        .await
+        .map(drop)
+}
+
+/// Rows in one multi-row insert, on a connection or inside a transaction.
+pub(super) async fn insert_rows<C: GenericClient>(
+    c: &C,
+    rows: &[&NewAuditEvent],
+) -> Result<u64, tokio_postgres::Error> {
+    let text =
+        |f: fn(&NewAuditEvent) -> Option<String>| rows.iter().map(|e| f(e)).collect::<Vec<_>>();
+    let occurred: Vec<i64> = rows.iter().map(|e| ms(e.occurred_at)).collect();
+    let statement = c.prepare_cached(q::INSERT_AUDIT_BATCH).await?;
+    c.execute(
+        &statement,
+        &[
+            &text(|e| Some(e.id.as_str().to_owned())),
+            &text(|e| Some(e.workspace_id.as_str().to_owned())),
+            &occurred,
+            &text(|e| Some(e.actor_type.clone())),
+            &text(|e| e.actor_id.clone()),
+            &text(|e| e.api_key_id.clone()),
+            &text(|e| e.ip.clone()),
+            &text(|e| e.request_id.clone()),
+            &text(|e| Some(e.action.clone())),
+            &text(|e| Some(e.resource_type.clone())),
+            &text(|e| e.resource_id.clone()),
+            &text(|e| Some(e.outcome.clone())),
+            &text(|e| e.error_code.clone()),
+            &text(|e| Some(e.detail.clone())),
+        ],
+    )
+    .await
 }
 
 #[async_trait]

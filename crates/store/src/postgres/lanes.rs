@@ -3,13 +3,16 @@
 //! the rows and writes their first charges and outbox events. Each statement commits on its own
 //! (autocommit), so each request is answered after the commit that made its write durable.
 
+use super::audit;
 use super::db::err;
 use super::lane::Lane;
 use crate::faults::StoreFaults;
 use crate::queries as q;
 use crate::rows::{self, already_activated, ms};
-use crate::{NewCharge, NewEvent, NewNumber, PhoneNumberRecord, StoreError, StoreResult};
-use deadpool_postgres::{Object, Pool};
+use crate::{
+    NewAuditEvent, NewCharge, NewEvent, NewNumber, PhoneNumberRecord, StoreError, StoreResult,
+};
+use deadpool_postgres::{GenericClient, Object, Pool};
 use dialnexa_domain::PhoneNumberId;
 use jiff::Timestamp;
 use std::collections::HashMap;
@@ -22,6 +25,8 @@ pub(super) struct Activation {
     pub now: Timestamp,
     pub charge: NewCharge,
     pub event: NewEvent,
+    /// The request's audit row, written in the activation's transaction.
+    pub audit: Option<NewAuditEvent>,
 }
 
 pub(super) type Claims = Lane<NewNumber, PhoneNumberRecord>;
@@ -45,7 +50,7 @@ pub(super) fn activations(pool: Pool, faults: Arc<StoreFaults>) -> Activations {
         let faults = faults.clone();
         async move {
             faults.commit()?;
-            activate(&c, batch).await
+            activate(c, batch).await
         }
     })
 }
@@ -93,14 +98,49 @@ async fn claim(
         .collect())
 }
 
+/// The batch's activations and the audit rows of those that succeed, in one transaction. Audit
+/// rows that cannot be written (one bad row fails the insert) do not undo the activations:
+/// they are written one by one after the commit instead.
 async fn activate(
-    c: &Object,
+    mut c: Object,
     batch: Vec<Activation>,
+) -> StoreResult<Vec<StoreResult<PhoneNumberRecord>>> {
+    let tx = c.transaction().await.map_err(err)?;
+    let results = activate_rows(&tx, &batch).await?;
+    let audits: Vec<&NewAuditEvent> = batch
+        .iter()
+        .zip(&results)
+        .filter(|(_, result)| result.is_ok())
+        .filter_map(|(a, _)| a.audit.as_ref())
+        .collect();
+    let mut apart = Vec::new();
+    if !audits.is_empty() {
+        tx.batch_execute("SAVEPOINT audit").await.map_err(err)?;
+        if let Err(e) = audit::insert_rows(&tx, &audits).await {
+            tracing::warn!(error = %e, "audit rows of activations written apart");
+            tx.batch_execute("ROLLBACK TO SAVEPOINT audit")
+                .await
+                .map_err(err)?;
+            apart = audits;
+        }
+    }
+    tx.commit().await.map_err(err)?;
+    for row in apart {
+        if let Err(e) = audit::insert_one(&c, row).await {
+            tracing::error!(action = row.action, error = %e, "could not write the audit row of a purchase");
+        }
+    }
+    Ok(results)
+}
+
+async fn activate_rows<C: GenericClient>(
+    c: &C,
+    batch: &[Activation],
 ) -> StoreResult<Vec<StoreResult<PhoneNumberRecord>>> {
     // One row per number: the same activation asked twice (a request and the recovery worker)
     // must write one charge and one event.
     let mut first: HashMap<&str, &Activation> = HashMap::with_capacity(batch.len());
-    for a in &batch {
+    for a in batch {
         first.entry(a.id.as_str()).or_insert(a);
     }
     let unique: Vec<&Activation> = first.values().copied().collect();

@@ -8,7 +8,8 @@ use super::lanes::Activation;
 use crate::queries as q;
 use crate::rows::{self, ms};
 use crate::{
-    NewCharge, NewEvent, NewNumber, NumberFilter, NumberStore, Page, PhoneNumberRecord, StoreResult,
+    NewAuditEvent, NewCharge, NewEvent, NewNumber, NumberFilter, NumberStore, Page,
+    PhoneNumberRecord, StoreResult,
 };
 use async_trait::async_trait;
 use dialnexa_domain::{PhoneNumberId, WorkspaceId};
@@ -53,6 +54,7 @@ impl NumberStore for PgStore {
         now: Timestamp,
         charge: &NewCharge,
         event: &NewEvent,
+        audit: Option<&NewAuditEvent>,
     ) -> StoreResult<PhoneNumberRecord> {
         self.activations
             .ask(Activation {
@@ -61,6 +63,7 @@ impl NumberStore for PgStore {
                 now,
                 charge: charge.clone(),
                 event: event.clone(),
+                audit: audit.cloned(),
             })
             .await
     }

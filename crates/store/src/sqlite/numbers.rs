@@ -6,8 +6,8 @@ use super::conn::{Args, all, err_unique, exec, one, one_with, values};
 use crate::queries as q;
 use crate::rows::{self, already_activated, ms};
 use crate::{
-    NewCharge, NewEvent, NewNumber, NumberFilter, NumberStore, Page, PhoneNumberRecord, StoreError,
-    StoreResult,
+    NewAuditEvent, NewCharge, NewEvent, NewNumber, NumberFilter, NumberStore, Page,
+    PhoneNumberRecord, StoreError, StoreResult,
 };
 use async_trait::async_trait;
 use dialnexa_domain::{PhoneNumberId, WorkspaceId};
@@ -30,6 +30,41 @@ pub(super) fn insert_event(
         &ms(at),
     ];
     exec(c, q::INSERT_EVENT, args).map(drop)
+}
+
+/// The activation of a pending row with its first charge and outbox event, inside the
+/// writer's transaction; an already active row is returned as it is.
+fn activate(
+    c: &Connection,
+    id: &PhoneNumberId,
+    carrier_ref: &str,
+    now: Timestamp,
+    charge: &NewCharge,
+    event: &NewEvent,
+) -> StoreResult<PhoneNumberRecord> {
+    let args: Args = &[
+        &id.as_str(),
+        &carrier_ref,
+        &ms(now),
+        &(i64::from(charge.period_index) + 1),
+        &ms(charge.period_end),
+    ];
+    let Some(record) = one(c, &q::ACTIVATE, args, rows::number)? else {
+        return already_activated(number_by_id(c, id)?);
+    };
+    let args: Args = &[
+        &charge.id.as_str(),
+        &record.workspace_id.as_str(),
+        &record.id.as_str(),
+        &i64::from(charge.period_index),
+        &ms(charge.period_start),
+        &ms(charge.period_end),
+        &charge.amount.micros(),
+        &ms(now),
+    ];
+    exec(c, q::INSERT_CHARGE, args)?;
+    insert_event(c, &record.workspace_id, event, now)?;
+    Ok(record)
 }
 
 pub(super) fn number_by_id(
@@ -69,32 +104,15 @@ impl NumberStore for SqliteStore {
         now: Timestamp,
         first_charge: &NewCharge,
         event: &NewEvent,
+        audit: Option<&NewAuditEvent>,
     ) -> StoreResult<PhoneNumberRecord> {
         let (id, carrier_ref) = (id.clone(), carrier_ref.to_owned());
-        let (charge, event) = (first_charge.clone(), event.clone());
+        let (charge, event, audit) = (first_charge.clone(), event.clone(), audit.cloned());
         self.write(move |c| {
-            let args: Args = &[
-                &id.as_str(),
-                &carrier_ref,
-                &ms(now),
-                &(i64::from(charge.period_index) + 1),
-                &ms(charge.period_end),
-            ];
-            let Some(record) = one(c, &q::ACTIVATE, args, rows::number)? else {
-                return already_activated(number_by_id(c, &id)?);
-            };
-            let args: Args = &[
-                &charge.id.as_str(),
-                &record.workspace_id.as_str(),
-                &record.id.as_str(),
-                &i64::from(charge.period_index),
-                &ms(charge.period_start),
-                &ms(charge.period_end),
-                &charge.amount.micros(),
-                &ms(now),
-            ];
-            exec(c, q::INSERT_CHARGE, args)?;
-            insert_event(c, &record.workspace_id, &event, now)?;
+            let record = activate(c, &id, &carrier_ref, now, &charge, &event)?;
+            if let Some(audit) = &audit {
+                exec(c, q::INSERT_AUDIT, &values(&q::audit_args(audit)))?;
+            }
             Ok(record)
         })
         .await
