@@ -289,12 +289,15 @@ async fn a_buy_can_commit_and_then_time_out() {
             .form(&[("PhoneNumber", "+14155550123")])
             .send(),
     );
+    let mut committed = false;
     for _ in 0..600 {
         if !h.number_status("+14155550123").await["owner"].is_null() {
+            committed = true;
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    assert!(committed, "the buy never committed at the emulator");
     assert!(!waiting.is_finished(), "the buy hangs after committing");
     h.emulator.shutdown().await;
     let answer = waiting.await.unwrap().expect("an answer at shutdown");

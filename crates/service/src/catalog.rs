@@ -251,6 +251,18 @@ impl Services {
         Ok(providers)
     }
 
+    /// The carriers a workspace may choose as its default: those on offer, and the one it has
+    /// now, sold here any more or not.
+    pub async fn default_provider_choices(&self, caller: &Caller) -> ServiceResult<Vec<Provider>> {
+        let current = self.workspace(caller).await?.default_provider;
+        let mut providers = self.providers_on_offer().await?;
+        if !providers.contains(&current) {
+            providers.push(current);
+            providers.sort();
+        }
+        Ok(providers)
+    }
+
     /// The countries a workspace may pick from, by name: those a carrier here sells numbers
     /// in, and those the workspace enabled.
     pub async fn offered_countries(&self, caller: &Caller) -> ServiceResult<Vec<CountryIso>> {

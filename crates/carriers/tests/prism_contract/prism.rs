@@ -82,22 +82,16 @@ impl Prism {
     }
 
     fn start_with(binary: &Path, spec: &Path, upstream: Option<&str>) -> Prism {
-        let mut last_log = String::new();
-        for _ in 0..3 {
-            match Prism::try_start(binary, spec, upstream) {
-                Ok(prism) => return prism,
-                Err(log) => last_log = log,
-            }
-        }
-        panic!("Prism did not start for {}:\n{last_log}", spec.display());
+        Prism::try_start(binary, spec, upstream)
+            .unwrap_or_else(|log| panic!("Prism did not start for {}:\n{log}", spec.display()))
     }
 
     fn try_start(binary: &Path, spec: &Path, upstream: Option<&str>) -> Result<Prism, String> {
-        let port = free_port();
-        // `prism mock DOCUMENT` or `prism proxy DOCUMENT UPSTREAM`.
+        // `prism mock DOCUMENT` or `prism proxy DOCUMENT UPSTREAM`, on a port Prism binds
+        // itself (port 0) and names in its "listening" line.
         let command = if upstream.is_some() { "proxy" } else { "mock" };
         let mut child = Command::new(binary)
-            .args([command, "-h", "127.0.0.1", "-p", &port.to_string()])
+            .args([command, "-h", "127.0.0.1", "-p", "0"])
             .arg(spec)
             .args(upstream)
             .stdin(Stdio::null())
@@ -109,16 +103,16 @@ impl Prism {
         let log = Arc::new(Mutex::new(String::new()));
         drain(child.stdout.take(), log.clone());
         drain(child.stderr.take(), log.clone());
-        let prism = Prism {
+        let mut prism = Prism {
             child,
-            base_url: format!("http://127.0.0.1:{port}"),
+            base_url: String::new(),
             log,
         };
 
         let started = Instant::now();
-        let mut prism = prism;
         loop {
-            if prism.log().contains("Prism is listening") {
+            if let Some(url) = listening_on(&prism.log()) {
+                prism.base_url = url;
                 return Ok(prism);
             }
             if let Ok(Some(status)) = prism.child.try_wait() {
@@ -147,9 +141,13 @@ impl Drop for Prism {
     }
 }
 
-fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
+/// The address in Prism's "Prism is listening on http://127.0.0.1:PORT" line.
+fn listening_on(log: &str) -> Option<String> {
+    let (_, rest) = log.split_once("Prism is listening on ")?;
+    let url = rest.split_whitespace().next()?;
+    url.rsplit_once(':')
+        .is_some_and(|(_, port)| port.parse::<u16>().is_ok_and(|p| p != 0))
+        .then(|| url.trim_end_matches('/').to_owned())
 }
 
 fn drain(pipe: Option<impl Read + Send + 'static>, log: Arc<Mutex<String>>) {

@@ -9,6 +9,7 @@ use dialnexa_domain::{CountryIso, KycStatus, Provider, WorkspaceId, format_time}
 use dialnexa_service::auth::WorkspaceSpec;
 use dialnexa_service::{Carriers, ServiceConfig, Services, SystemClock};
 use dialnexa_store::SqlStore;
+use serde_json::{Value, json};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -33,12 +34,10 @@ pub enum AdminCommand {
     Reconcile {
         #[command(flatten)]
         carriers: crate::config::CarrierArgs,
-        /// Repair what was found, by the rule above.
+        /// Repair what was found, by the rule above. With --json the report is
+        /// {"orphans": [...], "ghosts": [...], "mismatches": [...], "fixed": [...]}.
         #[arg(long)]
         fix: bool,
-        /// Print {"orphans": [...], "ghosts": [...], "mismatches": [...]}.
-        #[arg(long)]
-        json: bool,
     },
 }
 
@@ -163,14 +162,23 @@ fn print_report(report: &dialnexa_service::reconcile::ReconcileReport) {
     );
 }
 
-pub(super) async fn run(database: DatabaseArgs, command: AdminCommand) -> anyhow::Result<ExitCode> {
-    if let AdminCommand::Reconcile {
-        carriers,
-        fix,
-        json,
-    } = &command
-    {
-        return reconcile(&database, carriers, *fix, *json).await;
+/// What a command did: a line for people, or with `--json` one JSON document.
+fn say(json: bool, out: Value, line: impl FnOnce() -> String) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else {
+        println!("{}", line());
+    }
+    Ok(())
+}
+
+pub(super) async fn run(
+    database: DatabaseArgs,
+    command: AdminCommand,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    if let AdminCommand::Reconcile { carriers, fix } = &command {
+        return reconcile(&database, carriers, *fix, json).await;
     }
     let store = SqlStore::connect(&database.store_options()).await?;
     store.migrate().await?;
@@ -191,10 +199,10 @@ pub(super) async fn run(database: DatabaseArgs, command: AdminCommand) -> anyhow
         AdminCommand::Reconcile { .. } => unreachable!("handled above"),
         AdminCommand::Billing(BillingCommand::Run { .. }) => {
             let charged = services.run_renewals().await?;
-            println!(
-                "charged {charged} rental period(s) up to {}",
-                format_time(services.clock().now())
-            );
+            let until = format_time(services.clock().now());
+            say(json, json!({ "charged": charged, "until": until }), || {
+                format!("charged {charged} rental period(s) up to {until}")
+            })?;
         }
         AdminCommand::Workspace(WorkspaceCommand::Create {
             name,
@@ -215,11 +223,20 @@ pub(super) async fn run(database: DatabaseArgs, command: AdminCommand) -> anyhow
                     approved_kyc: vec![],
                 })
                 .await?;
-            println!("{}", w.id);
+            say(json, workspace_json(&w), || w.id.to_string())?;
         }
         AdminCommand::Workspace(WorkspaceCommand::List) => {
+            let workspaces = services.list_workspaces().await?;
+            if json {
+                let items: Vec<Value> = workspaces.iter().map(workspace_json).collect();
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&json!({ "items": items }))?
+                );
+                return Ok(ExitCode::SUCCESS);
+            }
             println!("{:<24} {:<10} {:<20} NAME", "ID", "PROVIDER", "COUNTRIES");
-            for w in services.list_workspaces().await? {
+            for w in workspaces {
                 let countries: Vec<&str> = w.enabled_countries.iter().map(|c| c.as_str()).collect();
                 println!(
                     "{:<24} {:<10} {:<20} {}",
@@ -240,7 +257,14 @@ pub(super) async fn run(database: DatabaseArgs, command: AdminCommand) -> anyhow
                 key.key.id,
                 format_time(key.key.created_at)
             );
-            println!("{}", key.secret);
+            let out = json!({
+                "id": key.key.id.to_string(),
+                "workspace_id": id.to_string(),
+                "name": name,
+                "created_at": format_time(key.key.created_at),
+                "secret": key.secret,
+            });
+            say(json, out, || key.secret.to_string())?;
         }
         AdminCommand::Kyc(KycCommand::Set {
             workspace,
@@ -258,10 +282,25 @@ pub(super) async fn run(database: DatabaseArgs, command: AdminCommand) -> anyhow
                     status,
                 )
                 .await?;
-            println!("KYC for {country} in {id}: {status}");
+            let out = json!({
+                "workspace_id": id.to_string(),
+                "country": country.as_str(),
+                "status": status.to_string(),
+            });
+            say(json, out, || format!("KYC for {country} in {id}: {status}"))?;
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn workspace_json(w: &dialnexa_service::Workspace) -> Value {
+    let countries: Vec<&str> = w.enabled_countries.iter().map(|c| c.as_str()).collect();
+    json!({
+        "id": w.id.to_string(),
+        "name": w.name,
+        "default_provider": w.default_provider.as_str(),
+        "enabled_countries": countries,
+    })
 }
 
 /// `2027-06-01` (midnight UTC) or a full RFC 3339 time.

@@ -71,6 +71,9 @@ pub enum Command {
     Admin {
         #[command(flatten)]
         database: DatabaseArgs,
+        /// Print what each command did as JSON.
+        #[arg(long, global = true)]
+        json: bool,
         #[command(subcommand)]
         command: AdminCommand,
     },
@@ -118,7 +121,11 @@ impl Command {
             Command::Serve(args) => serve::serve(*args).await,
             Command::CarrierEmulator { listen, state } => serve::emulator(listen, state).await,
             Command::Migrate { database } => serve::migrate(database).await,
-            Command::Admin { database, command } => admin::run(database, command).await,
+            Command::Admin {
+                database,
+                json,
+                command,
+            } => admin::run(database, command, json).await,
             Command::Numbers { client, command } => numbers::run(client, command).await,
             Command::Agents { client, command } => agents::run(client, command).await,
             Command::Completions { shell } => {

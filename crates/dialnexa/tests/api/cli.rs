@@ -193,3 +193,80 @@ async fn admin_billing_run_until_charges_every_period_begun_by_then() {
     let bad = admin(&app, &["billing", "run", "--until", "June"]).await;
     assert_ne!(bad.code, Some(0), "{bad:#?}");
 }
+
+#[tokio::test]
+async fn admin_commands_print_json_with_json() {
+    let app = TestApp::spawn().await;
+    let json_of = |ran: &Ran| -> Value {
+        serde_json::from_str(ran.ok()).unwrap_or_else(|e| panic!("JSON ({e}): {ran:#?}"))
+    };
+    let created = admin(
+        &app,
+        &[
+            "--json",
+            "workspace",
+            "create",
+            "--name",
+            "Acme",
+            "--countries",
+            "US,IN",
+        ],
+    )
+    .await;
+    let workspace = json_of(&created);
+    let id = workspace["id"].as_str().unwrap().to_owned();
+    assert!(WorkspaceId::parse(&id).is_some(), "{workspace}");
+    let mut countries: Vec<&str> = workspace["enabled_countries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    countries.sort_unstable();
+    assert_eq!(
+        (&workspace["name"], countries),
+        (&json!("Acme"), vec!["IN", "US"]),
+        "{workspace}"
+    );
+
+    // The flag is global: it may follow the subcommand too.
+    let listed = json_of(&admin(&app, &["workspace", "list", "--json"]).await);
+    let ours = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["id"] == id.as_str())
+        .unwrap_or_else(|| panic!("{id} listed: {listed}"));
+    assert_eq!(ours["default_provider"], "twilio", "{listed}");
+
+    let key = json_of(&admin(&app, &["--json", "key", "create", "--workspace", &id]).await);
+    let secret = key["secret"].as_str().unwrap();
+    assert!(secret.starts_with("dnx_live_"), "{key}");
+    assert_eq!(key["workspace_id"], id.as_str(), "{key}");
+    let tenant = Tenant::new(WorkspaceId::parse(&id).unwrap(), secret.to_owned());
+    assert_eq!(app.get(&tenant, "/v1/workspace").await.0, 200);
+
+    let kyc = admin(
+        &app,
+        &[
+            "--json",
+            "kyc",
+            "set",
+            "--workspace",
+            &id,
+            "--country",
+            "IN",
+            "--status",
+            "approved",
+        ],
+    )
+    .await;
+    assert_eq!(
+        json_of(&kyc),
+        json!({ "workspace_id": id, "country": "IN", "status": "approved" })
+    );
+
+    let billed = json_of(&admin(&app, &["--json", "billing", "run"]).await);
+    assert_eq!(billed["charged"], 0, "{billed}");
+    assert!(billed["until"].as_str().is_some(), "{billed}");
+}

@@ -202,3 +202,96 @@ async fn ready_reports_a_database_that_cannot_commit_and_health_stays_live() {
     app.faults.fail_commits(false);
     assert_eq!(get("/ready").await, (200, json!({"status": "ready"})));
 }
+
+/// An operator's request with the admin token.
+async fn as_operator(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    body: serde_json::Value,
+) -> (u16, serde_json::Value) {
+    let r = app
+        .client
+        .request(method, app.url(path))
+        .bearer_auth("test-admin-token")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    crate::helpers::decode(r).await
+}
+
+#[tokio::test]
+async fn agent_trunk_and_operator_writes_answer_503_and_change_nothing_while_commits_fail() {
+    let app = TestApp::spawn().await;
+    let tenant = app.tenant(&["US"], &[]).await;
+    let (status, agent) = app
+        .post(&tenant, "/v1/agents", json!({"name": "Ava"}))
+        .await;
+    assert_eq!(status, 201, "{agent}");
+    let agent_path = format!("/v1/agents/{}", agent["id"].as_str().unwrap());
+    let trunk = json!({
+        "phoneNumber": "+14155552671",
+        "terminationUri": "31974861099010243.zt.plivo.com:5060",
+        "authMode": "userpass",
+        "sipTrunkUserName": "sip-user",
+        "sipTrunkPassword": "Pl41nT3xt-Never-Stored",
+    });
+    let keys = format!("/v1/admin/workspaces/{}/api-keys", tenant.id);
+    let kyc = format!("/v1/admin/workspaces/{}/kyc/IN", tenant.id);
+    use reqwest::Method;
+
+    app.faults.fail_commits(true);
+    let renamed = app
+        .request(
+            Method::PATCH,
+            &tenant,
+            &agent_path,
+            Some(json!({"name": "Bea"})),
+        )
+        .await;
+    assert_error(&renamed, 503, "service_unavailable");
+    let deleted = app
+        .request(Method::DELETE, &tenant, &agent_path, None)
+        .await;
+    assert_error(&deleted, 503, "service_unavailable");
+    let linked = app
+        .post(
+            &tenant,
+            "/v1/organization-phone-numbers/sip-trunks",
+            trunk.clone(),
+        )
+        .await;
+    assert_error(&linked, 503, "service_unavailable");
+    let workspace = as_operator(
+        &app,
+        Method::POST,
+        "/v1/admin/workspaces",
+        json!({"name": "Lost"}),
+    )
+    .await;
+    assert_error(&workspace, 503, "service_unavailable");
+    let key = as_operator(&app, Method::POST, &keys, json!({"name": "ci"})).await;
+    assert_error(&key, 503, "service_unavailable");
+    let decision = as_operator(&app, Method::PUT, &kyc, json!({"status": "approved"})).await;
+    assert_error(&decision, 503, "service_unavailable");
+    app.faults.fail_commits(false);
+
+    // Nothing of it happened: the agent keeps its name, the number is not linked, no
+    // workspace "Lost" exists, and India still needs its KYC decision.
+    let (status, now) = app.get(&tenant, &agent_path).await;
+    assert_eq!((status, &now["name"]), (200, &json!("Ava")), "{now}");
+    let (_, numbers) = app.get(&tenant, "/v1/organization-phone-numbers").await;
+    assert_eq!(numbers["total"], 0, "{numbers}");
+    let (_, workspaces) = as_operator(&app, Method::GET, "/v1/admin/workspaces", json!({})).await;
+    assert!(!workspaces.to_string().contains("Lost"), "{workspaces}");
+    let (_, decisions) = app.get(&tenant, "/v1/workspace/kyc").await;
+    assert!(!decisions.to_string().contains("approved"), "{decisions}");
+    // And each goes through once the database commits again.
+    let linked = app
+        .post(&tenant, "/v1/organization-phone-numbers/sip-trunks", trunk)
+        .await;
+    assert_eq!(linked.0, 201, "{}", linked.1);
+    let (status, _) = as_operator(&app, Method::POST, &keys, json!({"name": "ci"})).await;
+    assert_eq!(status, 201);
+}

@@ -64,8 +64,9 @@ fn the_workers_run_at_the_documented_intervals_by_default() {
         panic!("not serve: {:?}", cli.command)
     };
     // README: recovery "at start-up and every 5 s", reconciliation "every 10 minutes",
-    // verified keys trusted for 5,000 ms.
+    // verified keys trusted for 5,000 ms, audit rows past their 400 days deleted "every hour".
     assert_eq!(args.recovery_interval_ms, 5_000);
     assert_eq!(args.reconcile_interval_ms, 600_000);
     assert_eq!(args.api_key_cache_ms, 5_000);
+    assert_eq!(args.audit_prune_interval_ms, 3_600_000);
 }

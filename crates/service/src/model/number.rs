@@ -66,6 +66,13 @@ impl PhoneNumber {
             sip_trunk: None,
         }
     }
+
+    /// The end of the period paid for: the next renewal while the number is held, otherwise
+    /// the end of the last period `charges` (its charges, when the caller read them) covered.
+    pub fn paid_until(&self, charges: &[super::Charge]) -> Option<Timestamp> {
+        self.next_renewal_at
+            .or_else(|| charges.iter().map(|c| c.period_end).max())
+    }
 }
 
 /// How a SIP trunk authenticates our calls.

@@ -64,7 +64,7 @@ pub fn view(data: &ReleasePage, session: &Session) -> Markup {
     let international = record.phone_number.international();
     let is_default = data.is_default;
     let inbound = &data.inbound_agent;
-    let paid_until = record.next_renewal_at;
+    let paid_until = record.paid_until(&[]);
     let error = &data.error;
     let title = title(data);
     html! {

@@ -17,7 +17,7 @@ pub fn view(data: &NumberPage, session: &Session) -> Markup {
     let live = record.status.holds_number();
     let name = display_name(record);
     let path = number_path(&record.id);
-    let paid_until = data.charges.iter().map(|c| c.period_end).max();
+    let paid_until = record.paid_until(&data.charges);
 
     let nickname = refused
         .nickname

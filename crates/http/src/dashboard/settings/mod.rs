@@ -69,12 +69,7 @@ pub async fn load(
         })
         .collect();
     let keys = services.list_api_keys(caller).await?;
-    // The current default stays on the list, sold here any more or not.
-    let mut providers = services.providers_on_offer().await?;
-    if !providers.contains(&workspace.default_provider) {
-        providers.push(workspace.default_provider);
-        providers.sort();
-    }
+    let providers = services.default_provider_choices(caller).await?;
     let countries = services.offered_countries(caller).await?;
     let active = NumberListing {
         filter: NumberFilter {
