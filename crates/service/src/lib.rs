@@ -23,6 +23,7 @@ pub mod numbers;
 pub mod quote;
 mod readiness;
 pub mod reconcile;
+pub mod reservations;
 pub mod saga;
 pub mod search;
 pub mod sessions;
@@ -35,8 +36,8 @@ pub use carriers::Carriers;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{ErrorKind, ServiceError, ServiceResult};
 pub use model::{
-    Agent, ApiKey, AvailableNumber, Charge, ChargeFilter, KycStanding, Page, PhoneNumber, Price,
-    SipAuthMode, SipTrunk, Workspace,
+    Agent, ApiKey, AvailableNumber, Charge, ChargeFilter, KycStanding, Order, OrderItem, OrderMode,
+    Page, PhoneNumber, Price, Reservation, SipAuthMode, SipTrunk, Workspace,
 };
 
 use dialnexa_domain::{CountryIso, Money, NumberType, Provider, RegulatoryPolicy};

@@ -24,6 +24,7 @@ mod ops;
 mod purchase;
 mod rate_limit;
 mod reconcile;
+mod reservations;
 mod saga;
 mod search;
 mod search_filters;

@@ -10,5 +10,6 @@ pub mod catalog;
 pub mod health;
 pub mod numbers;
 pub mod purchase;
+pub mod reservations;
 pub mod sip_trunks;
 pub mod workspace;
