@@ -1,4 +1,4 @@
-//! Background workers of `serve`: purchase recovery, the reservation sweeper, rental renewals, audit retention and a
+//! Background workers of `serve`: purchase recovery, the reservation sweeper, resumed orders, rental renewals, audit retention and a
 //! reconciliation report (it logs what differs from the carriers; repairs are the operator's `--fix`). Each runs once at
 //! start-up (so a restart after a crash heals at once) and then on an interval, in every
 //! process; the store's claims make a job done twice a no-op.
@@ -36,6 +36,9 @@ pub fn spawn(
                 }
                 if let Err(e) = services.sweep_reservations().await {
                     tracing::warn!(error = %e, "reservation sweep failed");
+                }
+                if let Err(e) = services.resume_orders().await {
+                    tracing::warn!(error = %e, "order resumption failed");
                 }
             })
             .await

@@ -20,6 +20,7 @@ pub mod input;
 pub mod lifecycle;
 pub mod model;
 pub mod numbers;
+pub mod orders;
 pub mod quote;
 mod readiness;
 pub mod reconcile;

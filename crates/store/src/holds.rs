@@ -167,6 +167,14 @@ pub trait OrderStore: Send + Sync {
         now: Timestamp,
         until: Timestamp,
     ) -> StoreResult<Option<OrderRecord>>;
+    /// Extend a lease this caller holds (it still ends at `held_until`, so nobody took it
+    /// over); `false` when it does not hold it any more.
+    async fn renew_order_lease(
+        &self,
+        id: &OrderId,
+        held_until: Timestamp,
+        until: Timestamp,
+    ) -> StoreResult<bool>;
     /// Pending orders whose lease ran out by `now`, oldest first.
     async fn orders_to_resume(&self, now: Timestamp, limit: u32) -> StoreResult<Vec<OrderId>>;
     /// Record what happened to one number of an order.

@@ -21,6 +21,7 @@ mod lifecycle_helpers;
 mod list_pages;
 mod official_clients;
 mod ops;
+mod orders;
 mod purchase;
 mod rate_limit;
 mod reconcile;

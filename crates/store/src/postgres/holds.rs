@@ -248,6 +248,16 @@ impl OrderStore for PgStore {
         with_items(Db::client(&c), order).await
     }
 
+    async fn renew_order_lease(
+        &self,
+        id: &OrderId,
+        held_until: Timestamp,
+        until: Timestamp,
+    ) -> StoreResult<bool> {
+        let args: Args = &[&id.as_str(), &ms(held_until), &ms(until)];
+        Ok(self.write_exec(q::RENEW_LEASE, args).await? == 1)
+    }
+
     async fn orders_to_resume(&self, now: Timestamp, limit: u32) -> StoreResult<Vec<OrderId>> {
         self.read_all(q::ORDERS_TO_RESUME, &[&ms(now), &i64::from(limit)], |r| {
             Ok(OrderId::from_trusted(r.text(0)?))

@@ -66,6 +66,8 @@ pub(crate) static LEASE_ORDER: super::Sql = sql!(
      AND lease_until <= $2 RETURNING ",
     ORDER_COLUMNS
 );
+pub(crate) const RENEW_LEASE: &str = "UPDATE orders SET lease_until = $3 WHERE id = $1 \
+     AND status = 'pending' AND lease_until = $2";
 pub(crate) const ORDERS_TO_RESUME: &str = "SELECT id FROM orders WHERE status = 'pending' \
      AND lease_until <= $1 ORDER BY created_at, id LIMIT $2";
 pub(crate) const INSERT_ITEM: &str = "INSERT INTO order_items (order_id, position, \

@@ -244,6 +244,20 @@ impl OrderStore for SqliteStore {
         self.order_with_items(order)
     }
 
+    async fn renew_order_lease(
+        &self,
+        id: &OrderId,
+        held_until: Timestamp,
+        until: Timestamp,
+    ) -> StoreResult<bool> {
+        let id = id.clone();
+        self.write(move |c| {
+            let args: Args = &[&id.as_str(), &ms(held_until), &ms(until)];
+            exec(c, q::RENEW_LEASE, args).map(|n| n == 1)
+        })
+        .await
+    }
+
     async fn orders_to_resume(&self, now: Timestamp, limit: u32) -> StoreResult<Vec<OrderId>> {
         self.read_all(q::ORDERS_TO_RESUME, &[&ms(now), &i64::from(limit)], |r| {
             Ok(OrderId::from_trusted(r.text(0)?))
