@@ -2,6 +2,7 @@
 //! (the same quote as a purchase), saved as a pending order, and worked by `saga::order`:
 //! in the request's own task at once, and by the recovery worker after a crash.
 
+use crate::audit::{AuditEntry, actions};
 use crate::input::{self, present};
 use crate::model::{Order, OrderMode};
 use crate::quote::{QuoteRequest, type_words};
@@ -84,9 +85,24 @@ impl OrderInput {
 
 impl Services {
     /// Save an order and start working on it; answered once the order is durable, while its
-    /// numbers are still being bought.
+    /// numbers are still being bought. Audited (each purchase is audited on its own too).
     #[tracing::instrument(skip_all, fields(workspace = %caller.workspace_id))]
     pub async fn place_order(&self, caller: &Caller, req: &OrderRequest) -> ServiceResult<Order> {
+        let s = &req.search;
+        let entry = AuditEntry::new(actions::ORDER_CREATE, "order").with(serde_json::json!({
+            "country_iso": s.country.as_str(),
+            "type": s.number_type.as_str(),
+            "area_code": s.area_code,
+            "quantity": req.quantity,
+            "provider": s.provider.map(|p| p.as_str()),
+            "mode": req.mode.as_str(),
+        }));
+        let placed = self.save_order(caller, req).await;
+        self.audited(caller, entry, placed, |o| Some(o.id.to_string()))
+            .await
+    }
+
+    async fn save_order(&self, caller: &Caller, req: &OrderRequest) -> ServiceResult<Order> {
         let s = &req.search;
         let quote = self
             .quote(

@@ -4,6 +4,7 @@
 //! too (Telnyx), it is placed there as well. Another workspace's purchase or reservation of a
 //! held number is refused with 409 `number_reserved`; the holder buys it as usual.
 
+use crate::audit::{AuditEntry, actions};
 use crate::carriers::carrier_error;
 use crate::input::{self, present};
 use crate::model::Reservation;
@@ -87,13 +88,25 @@ impl ReservationInput {
 }
 
 impl Services {
-    /// Hold numbers for the caller's workspace: every number or none.
+    /// Hold numbers for the caller's workspace: every number or none. Audited.
     #[tracing::instrument(skip_all, fields(workspace = %caller.workspace_id))]
     pub async fn reserve(
         &self,
         caller: &Caller,
         req: &ReservationRequest,
     ) -> ServiceResult<Reservation> {
+        let entry =
+            AuditEntry::new(actions::RESERVATION_CREATE, "reservation").with(serde_json::json!({
+                "phone_numbers": req.phone_numbers.iter().map(E164::as_str).collect::<Vec<_>>(),
+                "provider": req.provider.map(|p| p.as_str()),
+                "ttl_seconds": req.ttl.as_secs(),
+            }));
+        let held = self.hold(caller, req).await;
+        self.audited(caller, entry, held, |r| Some(r.id.to_string()))
+            .await
+    }
+
+    async fn hold(&self, caller: &Caller, req: &ReservationRequest) -> ServiceResult<Reservation> {
         // Each number must be one the workspace may buy: the same quote as a purchase.
         let mut provider = None;
         for number in &req.phone_numbers {
@@ -202,14 +215,20 @@ impl Services {
         caller: &Caller,
         id: &str,
     ) -> ServiceResult<Reservation> {
-        let id = ReservationId::parse(id).ok_or_else(|| ServiceError::not_found("Reservation"))?;
+        let entry = AuditEntry::new(actions::RESERVATION_RELEASE, "reservation").on(id);
         let now = self.clock.now();
-        let record = self
-            .store
-            .release_reservation(&caller.workspace_id, &id, now)
-            .await?
-            .ok_or_else(|| ServiceError::not_found("Reservation"))?;
-        Ok(Reservation::from_record(record, now))
+        let released = match ReservationId::parse(id) {
+            None => Err(ServiceError::not_found("Reservation")),
+            Some(id) => self
+                .store
+                .release_reservation(&caller.workspace_id, &id, now)
+                .await
+                .map_err(ServiceError::from)
+                .and_then(|r| r.ok_or_else(|| ServiceError::not_found("Reservation"))),
+        };
+        let released = released.map(|r| Reservation::from_record(r, now));
+        self.audited(caller, entry, released, |r| Some(r.id.to_string()))
+            .await
     }
 
     /// The sweeper: mark reservations past their deadline expired and drop their holds. The

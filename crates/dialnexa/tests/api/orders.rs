@@ -94,6 +94,13 @@ async fn an_order_buys_its_quantity_through_the_purchase_saga() {
         404,
         "not_found",
     );
+    // The order is audited, and each of its purchases as any purchase is.
+    let (_, log) = app.get(&t, "/v1/audit-events?action=order.create").await;
+    assert_eq!(log["items"][0]["resource_id"], id, "{log}");
+    let (_, log) = app
+        .get(&t, "/v1/audit-events?action=phone_number.purchase")
+        .await;
+    assert_eq!(log["total"], 5, "{log}");
 }
 
 #[tokio::test]

@@ -102,6 +102,15 @@ async fn a_reservation_holds_numbers_against_every_other_workspace() {
     );
     let (status, body) = app.buy(&b, &n[1]).await;
     assert_eq!(status, 201, "{body}");
+
+    // Both ends are in the audit log, with the reservation's id.
+    for action in ["reservation.create", "reservation.release"] {
+        let (_, log) = app
+            .get(&a, &format!("/v1/audit-events?action={action}"))
+            .await;
+        assert_eq!(log["total"], 1, "{action}: {log}");
+        assert_eq!(log["items"][0]["resource_id"], id.as_str(), "{log}");
+    }
 }
 
 #[tokio::test]
