@@ -71,6 +71,17 @@ impl HoldStore for PgStore {
                 None => refused.push(number.clone()),
             }
         }
+        if matches!(mode, HoldMode::All) && refused.is_empty() {
+            // Under READ COMMITTED a purchase claimed in another transaction while this one
+            // ran saw none of these holds: look once more, just before committing.
+            let numbers: Vec<&str> = held.iter().map(E164::as_str).collect();
+            let bought = db.all(q::LIVE_AMONG, &[&numbers], |r| r.text(0)).await?;
+            refused.extend(
+                held.iter()
+                    .filter(|n| bought.iter().any(|b| b == n.as_str()))
+                    .cloned(),
+            );
+        }
         if held.is_empty() || (matches!(mode, HoldMode::All) && !refused.is_empty()) {
             let _ = tx.rollback().await;
             return Ok(Reserved::Refused(refused));
