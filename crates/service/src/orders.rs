@@ -37,6 +37,18 @@ pub struct OrderRequest {
 
 impl OrderInput {
     pub fn parse(&self) -> ServiceResult<OrderRequest> {
+        for (field, value, most) in [
+            ("contains", &self.contains, 32),
+            ("region", &self.region, 64),
+        ] {
+            if value.as_deref().is_some_and(|v| v.chars().count() > most) {
+                return Err(ServiceError::bad_request(
+                    "invalid_field",
+                    format!("{field} is at most {most} characters."),
+                )
+                .on(field));
+            }
+        }
         let search = SearchQuery {
             country_iso: self.country_iso.clone(),
             number_type: self.number_type.clone(),
@@ -211,6 +223,14 @@ mod tests {
             (input(Some(0), None), "invalid_quantity", "quantity"),
             (input(Some(101), None), "invalid_quantity", "quantity"),
             (input(Some(5), Some("some")), "invalid_mode", "mode"),
+            (
+                OrderInput {
+                    region: Some("0".repeat(65)),
+                    ..input(Some(5), None)
+                },
+                "invalid_field",
+                "region",
+            ),
             (
                 OrderInput {
                     provider: Some("nope".into()),

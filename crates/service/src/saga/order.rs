@@ -58,9 +58,12 @@ impl Services {
             }
             self.config.failpoints.hit(AFTER_HOLD);
         }
-        let mode = crate::model::OrderMode::from_stored(&order.mode);
+        let mode = OrderMode::from_stored(&order.mode);
         let mut bought_one = false;
-        let mut gave_up = false;
+        // An all-or-none order that lost a number (in this round or one before a crash) buys
+        // nothing more.
+        let mut gave_up =
+            mode == OrderMode::AllOrNone && order.items.iter().any(|i| i.status == "failed");
         for item in order.items.clone() {
             if !matches!(item.status.as_str(), "reserved" | "pending") {
                 continue;
