@@ -1,4 +1,4 @@
-//! Background workers of `serve`: purchase recovery, rental renewals, audit retention and a
+//! Background workers of `serve`: purchase recovery, the reservation sweeper, resumed orders, rental renewals, audit retention and a
 //! reconciliation report (it logs what differs from the carriers; repairs are the operator's `--fix`). Each runs once at
 //! start-up (so a restart after a crash heals at once) and then on an interval, in every
 //! process; the store's claims make a job done twice a no-op.
@@ -33,6 +33,12 @@ pub fn spawn(
                 // A release makes up to two carrier calls: give it twice the margin.
                 if let Err(e) = services.recover_releases(config.recovery_min_age * 2).await {
                     tracing::warn!(error = %e, "release recovery round failed");
+                }
+                if let Err(e) = services.sweep_reservations().await {
+                    tracing::warn!(error = %e, "reservation sweep failed");
+                }
+                if let Err(e) = services.resume_orders().await {
+                    tracing::warn!(error = %e, "order resumption failed");
                 }
             })
             .await

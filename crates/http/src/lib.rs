@@ -73,6 +73,8 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::billing::router())
         .merge(routes::numbers::router())
         .merge(routes::purchase::router())
+        .merge(routes::reservations::router())
+        .merge(routes::orders::router())
         .merge(routes::sip_trunks::router())
         .merge(routes::agents::router())
         .merge(routes::audit::router())

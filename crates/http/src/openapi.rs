@@ -3,8 +3,8 @@
 //! copy, and a test fails when the two drift.
 
 use crate::routes::{
-    admin, agents, audit, available, billing, catalog, health, numbers, purchase, sip_trunks,
-    workspace,
+    admin, agents, audit, available, billing, catalog, health, numbers, orders, purchase,
+    reservations, sip_trunks, workspace,
 };
 use axum::Json;
 use axum::routing::get;
@@ -26,6 +26,11 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         available::plivo_numbers,
         numbers::list,
         purchase::purchase,
+        reservations::create,
+        reservations::get_one,
+        reservations::release,
+        orders::create,
+        orders::get_one,
         numbers::get_one,
         numbers::update,
         numbers::release,

@@ -31,6 +31,9 @@ pub mod actions {
     pub const API_KEY_CREATE: &str = "api_key.create";
     pub const API_KEY_REVOKE: &str = "api_key.revoke";
     pub const KYC_DECIDE: &str = "kyc.decide";
+    pub const RESERVATION_CREATE: &str = "reservation.create";
+    pub const RESERVATION_RELEASE: &str = "reservation.release";
+    pub const ORDER_CREATE: &str = "order.create";
 }
 
 /// What one audit row is about, before its outcome is known.

@@ -20,9 +20,11 @@ pub mod input;
 pub mod lifecycle;
 pub mod model;
 pub mod numbers;
+pub mod orders;
 pub mod quote;
 mod readiness;
 pub mod reconcile;
+pub mod reservations;
 pub mod saga;
 pub mod search;
 pub mod sessions;
@@ -35,8 +37,8 @@ pub use carriers::Carriers;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{ErrorKind, ServiceError, ServiceResult};
 pub use model::{
-    Agent, ApiKey, AvailableNumber, Charge, ChargeFilter, KycStanding, Page, PhoneNumber, Price,
-    SipAuthMode, SipTrunk, Workspace,
+    Agent, ApiKey, AvailableNumber, Charge, ChargeFilter, KycStanding, Order, OrderItem, OrderMode,
+    Page, PhoneNumber, Price, Reservation, SipAuthMode, SipTrunk, Workspace,
 };
 
 use dialnexa_domain::{CountryIso, Money, NumberType, Provider, RegulatoryPolicy};

@@ -32,6 +32,8 @@ pub enum Ineligible {
     CountryNotEnabled,
     /// The (country, type) is regulated and the workspace's KYC there is not approved.
     KycRequired(KycStatus),
+    /// Another workspace holds the number in a reservation (per number, not per search).
+    Reserved,
 }
 
 impl Ineligible {
@@ -40,6 +42,7 @@ impl Ineligible {
         match self {
             Ineligible::CountryNotEnabled => "country_not_enabled",
             Ineligible::KycRequired(_) => "kyc_required",
+            Ineligible::Reserved => "reserved",
         }
     }
 
@@ -61,6 +64,11 @@ impl Ineligible {
                      is {kyc}. Complete KYC and verification (GET /v1/workspace/kyc), then retry.",
                     type_words(number_type)
                 ),
+            ),
+            Ineligible::Reserved => ServiceError::conflict(
+                "number_reserved",
+                "Another workspace holds this number in a reservation. Search again for another \
+                 number, or try again once the reservation ends.",
             ),
         }
     }

@@ -157,12 +157,21 @@ impl Services {
                 seen_at: now,
             })
             .collect();
-        self.store
-            .record_sightings(&caller.workspace_id, &sightings, now)
-            .await?;
+        let numbers: Vec<_> = found.iter().map(|n| n.phone_number.clone()).collect();
+        // Held by another workspace's reservation: shown, but not purchasable here.
+        let (_, held) = tokio::try_join!(
+            self.store
+                .record_sightings(&caller.workspace_id, &sightings, now),
+            self.store
+                .held_by_others(&caller.workspace_id, &numbers, now)
+        )?;
         Ok(found
             .into_iter()
             .map(|n| AvailableNumber {
+                blocked_by: quote.blocked_by.or_else(|| {
+                    held.contains(&n.phone_number)
+                        .then_some(crate::quote::Ineligible::Reserved)
+                }),
                 monthly_cost: quote.monthly_cost.or(n.carrier_monthly_cost),
                 phone_number: n.phone_number,
                 number_type: n.number_type,
@@ -170,7 +179,6 @@ impl Services {
                 region: n.region,
                 locality: n.locality,
                 provider,
-                blocked_by: quote.blocked_by,
             })
             .collect())
     }

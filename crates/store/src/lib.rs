@@ -8,6 +8,8 @@ mod agent_records;
 mod audit_records;
 mod connect;
 mod faults;
+mod hold_rows;
+mod holds;
 mod monitor;
 mod postgres;
 mod queries;
@@ -21,6 +23,7 @@ pub use agent_records::*;
 pub use audit_records::*;
 pub use connect::{Backend, SqlStore, StoreOptions};
 pub use faults::StoreFaults;
+pub use holds::*;
 pub use monitor::{MonitorStore, PoolStatus};
 pub use records::*;
 
@@ -399,6 +402,8 @@ pub trait Store:
     + ReconcileStore
     + SessionStore
     + AuditStore
+    + HoldStore
+    + OrderStore
     + MonitorStore
 {
     /// A read round trip: the database answers.

@@ -13,6 +13,9 @@ use dialnexa_store::{
 use jiff::Timestamp;
 use std::future::Future;
 
+#[path = "contract/holds.rs"]
+mod holds;
+
 /// Runs `body` once against a fresh SQLite file and once against a fresh PostgreSQL database.
 async fn on_both<F, Fut>(body: F)
 where

@@ -7,6 +7,7 @@ pub mod admin;
 pub mod agents;
 pub mod client;
 pub mod numbers;
+pub mod order;
 mod serve;
 
 use crate::config::{DatabaseArgs, ServeArgs};

@@ -1,5 +1,5 @@
 //! `dialnexa numbers …`: the phone-number API from a terminal (search, buy, list, get, update,
-//! release), each a request through `client.rs`.
+//! release, and `order`, in `order.rs`), each a request through `client.rs`.
 
 use super::client::{Client, ClientArgs, ClientError, print};
 use clap::Subcommand;
@@ -58,6 +58,8 @@ pub enum NumbersCommand {
     },
     /// Give a number back to its carrier; routing stops, the paid period runs out.
     Release { id: String },
+    /// Buy numbers by the dozen (e.g. --area-code 212 --quantity 20), with a progress bar.
+    Order(super::order::OrderArgs),
 }
 
 const SEARCH_COLUMNS: &[&str] = &[
@@ -149,6 +151,7 @@ pub async fn run(args: ClientArgs, command: NumbersCommand) -> anyhow::Result<Ex
             let released = client.delete(&format!("{NUMBERS}/{id}"), &[]).await?;
             (released, NUMBER_COLUMNS)
         }
+        NumbersCommand::Order(order) => return super::order::run(&args, order).await,
     };
     print(args.json, &out, columns)?;
     Ok(ExitCode::SUCCESS)

@@ -176,3 +176,63 @@ async fn completions_are_printed_for_bash_zsh_and_fish() {
     let unknown = dialnexa(&["completions", "powerpoint"], &[]).await;
     assert_eq!(unknown.code, Some(2), "{unknown:#?}");
 }
+
+#[tokio::test]
+async fn numbers_order_waits_for_the_order_and_prints_what_it_bought() {
+    let app = TestApp::spawn().await;
+    let t = app.tenant(&["US"], &[]).await;
+    let order = &[
+        "numbers",
+        "order",
+        "--country",
+        "US",
+        "--area-code",
+        "212",
+        "--quantity",
+        "3",
+    ];
+    let ran = cli(&app, &t, order).await;
+    let out = ran.ok();
+    assert!(out.contains("completed, 3 of 3 bought"), "{ran:#?}");
+    let (_, list) = app.get(&t, "/v1/organization-phone-numbers").await;
+    assert_eq!(list["total"], 3, "{list}");
+    for item in list["items"].as_array().unwrap() {
+        assert!(
+            out.contains(item["phone_number"].as_str().unwrap()),
+            "{out}"
+        );
+    }
+
+    // --json prints the settled order as the API answers it.
+    let ran = cli(
+        &app,
+        &t,
+        &[
+            "numbers",
+            "--json",
+            "order",
+            "--area-code",
+            "212",
+            "--quantity",
+            "2",
+        ],
+    )
+    .await;
+    let settled = json(&ran);
+    let (_, shown) = app
+        .get(
+            &t,
+            &format!(
+                "/v1/organization-phone-numbers/orders/{}",
+                settled["id"].as_str().unwrap()
+            ),
+        )
+        .await;
+    assert_eq!(settled, shown);
+    assert_eq!(settled["status"], "completed");
+
+    // A refused order is the API's refusal, exit code 1.
+    let refused = cli(&app, &t, &["numbers", "order", "--quantity", "101"]).await;
+    assert_eq!(refused.code, Some(1), "{refused:#?}");
+    assert!(refused.stderr.contains("quantity"), "{refused:#?}");
+}

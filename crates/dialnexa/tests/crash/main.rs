@@ -7,6 +7,7 @@
 //! `DIALNEXA_TEST_DATABASE=postgres`.
 
 mod harness;
+mod order;
 mod purchase;
 mod release;
 mod restart;

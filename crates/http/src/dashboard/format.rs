@@ -89,6 +89,7 @@ pub fn blocked_reason(why: Ineligible) -> (&'static str, &'static str, &'static 
             "Enable the country",
         ),
         Ineligible::KycRequired(_) => ("KYC needed", "/dashboard/settings#kyc", "See KYC status"),
+        Ineligible::Reserved => ("Reserved", "/dashboard/buy", "Search again"),
     }
 }
 

@@ -9,6 +9,8 @@ pub mod billing;
 pub mod catalog;
 pub mod health;
 pub mod numbers;
+pub mod orders;
 pub mod purchase;
+pub mod reservations;
 pub mod sip_trunks;
 pub mod workspace;

@@ -2,9 +2,11 @@
 //! enums, so the front-ends never see a store row (and the store may change its rows freely).
 
 mod agent;
+mod hold;
 mod number;
 
 pub use agent::{Agent, AgentVersion};
+pub use hold::{Order, OrderItem, OrderMode, Reservation};
 pub use number::{AvailableNumber, PhoneNumber, SipAuthMode, SipTrunk};
 
 use crate::{ServiceError, ServiceResult};

@@ -3,6 +3,7 @@
 //! has a recovery that settles what a crash left between the steps. Each names the failpoints
 //! (`crate::failpoints`) between its steps, where the crash tests stop the process.
 
+pub mod order;
 pub mod purchase;
 pub mod release;
 
@@ -13,6 +14,8 @@ pub const FAILPOINTS: &[&str] = &[
     purchase::AFTER_ACTIVATE,
     release::AFTER_CLAIM,
     release::AFTER_CARRIER,
+    order::AFTER_HOLD,
+    order::AFTER_FIRST_PURCHASE,
 ];
 
 #[cfg(test)]
@@ -21,7 +24,7 @@ mod tests {
     fn failpoint_names_are_the_saga_and_the_step() {
         for name in super::FAILPOINTS {
             let (saga, step) = name.split_once('.').unwrap();
-            assert!(["purchase", "release"].contains(&saga), "{name}");
+            assert!(["purchase", "release", "order"].contains(&saga), "{name}");
             assert!(step.starts_with("after_"), "{name}");
             let parsed: crate::failpoints::Failpoints = format!("{name}=exit").parse().unwrap();
             assert!(!parsed.is_empty());

@@ -198,7 +198,7 @@ impl Services {
             .unwrap_or_else(|| Capabilities::default().with(Capability::Voice));
 
         // Step 1: the claim.
-        let pending = self
+        let claim = self
             .store
             .insert_pending(&NewNumber {
                 id: PhoneNumberId::generate(),
@@ -211,11 +211,12 @@ impl Services {
                 created_at: self.clock.now(),
             })
             .instrument(tracing::info_span!("purchase.claim"))
-            .await
-            .map_err(|e| match e {
-                StoreError::NumberAlreadyHeld => taken(number),
-                other => other.into(),
-            })?;
+            .await;
+        let pending = match claim {
+            Ok(pending) => pending,
+            Err(StoreError::NumberAlreadyHeld) => return Err(self.held_why(caller, number).await),
+            Err(other) => return Err(other.into()),
+        };
         self.config.failpoints.hit(AFTER_CLAIM);
 
         // Step 2: the carrier.
@@ -399,6 +400,24 @@ enum Settled {
     Activated,
     Failed,
     Undecided,
+}
+
+impl Services {
+    /// Why a claim was refused: another workspace's reservation, or a live row.
+    async fn held_why(&self, caller: &Caller, number: &E164) -> ServiceError {
+        let now = self.clock.now();
+        match self
+            .store
+            .held_by_others(&caller.workspace_id, std::slice::from_ref(number), now)
+            .await
+        {
+            Ok(held) if !held.is_empty() => {
+                crate::quote::Ineligible::Reserved.error(*number.country(), number.number_type())
+            }
+            Ok(_) => taken(number),
+            Err(e) => e.into(),
+        }
+    }
 }
 
 fn taken(number: &E164) -> ServiceError {

@@ -11,6 +11,7 @@ mod audit;
 mod billing;
 mod catalog;
 mod db;
+mod holds;
 mod idempotency;
 mod lane;
 mod lanes;

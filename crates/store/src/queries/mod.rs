@@ -3,9 +3,18 @@
 //! on the request. Each backend module executes these in its own driver; what differs between
 //! the databases is written there.
 
+macro_rules! sql {
+    ($($part:expr),* $(,)?) => {
+        std::sync::LazyLock::new(|| [$($part),*].concat())
+    };
+}
+
+type Sql = std::sync::LazyLock<String>;
+
 mod agents;
 mod audit;
 mod dynamic;
+pub(crate) mod holds;
 pub(crate) mod sessions;
 
 pub(crate) use agents::*;
@@ -36,14 +45,6 @@ pub(crate) const SIP_TRUNK_COLUMNS: &str = "phone_number_id, workspace_id, termi
 
 /// Rows in these states hold their number and route calls (or will, once the purchase settles).
 pub(crate) const LIVE: &str = "status IN ('pending', 'active')";
-
-macro_rules! sql {
-    ($($part:expr),* $(,)?) => {
-        std::sync::LazyLock::new(|| [$($part),*].concat())
-    };
-}
-
-type Sql = std::sync::LazyLock<String>;
 
 // Workspaces, keys, KYC.
 pub(crate) static INSERT_WORKSPACE: Sql = sql!(
@@ -130,7 +131,9 @@ pub(crate) fn record_sightings(n: usize) -> String {
 pub(crate) static INSERT_PENDING: Sql = sql!(
     "INSERT INTO phone_numbers (id, workspace_id, phone_number, country_code, number_type, \
      capabilities, monthly_cost_micros, provider, status, created_at, updated_at) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9, $9) RETURNING ",
+     SELECT $1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9, $9 \
+     WHERE NOT EXISTS (SELECT 1 FROM number_holds h WHERE h.phone_number = $3 \
+     AND h.workspace_id <> $2 AND h.expires_at > $9) RETURNING ",
     NUMBER_COLUMNS
 );
 pub(crate) static ACTIVATE: Sql = sql!(
@@ -174,6 +177,8 @@ pub(crate) static CLAIM_BATCH: Sql = sql!(
      SELECT t.id, t.ws, t.pn, t.cc, t.nt, t.caps, t.cost, t.prov, 'pending', t.at, t.at \
      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], \
      $7::int8[], $8::text[], $9::int8[]) AS t(id, ws, pn, cc, nt, caps, cost, prov, at) \
+     WHERE NOT EXISTS (SELECT 1 FROM number_holds h WHERE h.phone_number = t.pn \
+     AND h.workspace_id <> t.ws AND h.expires_at > t.at) \
      ON CONFLICT (phone_number) WHERE status IN ('pending', 'active') DO NOTHING RETURNING ",
     NUMBER_COLUMNS
 );

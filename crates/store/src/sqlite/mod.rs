@@ -13,6 +13,7 @@ mod audit;
 mod billing;
 mod catalog;
 mod conn;
+mod holds;
 mod idempotency;
 mod lifecycle;
 mod monitor;

@@ -92,7 +92,9 @@ impl NumberStore for SqliteStore {
                 &ms(new.created_at),
             ];
             let held = err_unique(StoreError::NumberAlreadyHeld);
-            one_with(c, &q::INSERT_PENDING, args, rows::number, held)?.ok_or(StoreError::NotFound)
+            // No row: another workspace holds the number (a reservation).
+            one_with(c, &q::INSERT_PENDING, args, rows::number, held)?
+                .ok_or(StoreError::NumberAlreadyHeld)
         })
         .await
     }

@@ -16,6 +16,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use dialnexa_domain::{CountryIso, NumberType};
+use dialnexa_service::quote::Ineligible;
 use dialnexa_service::search::SearchQuery;
 use dialnexa_service::{AvailableNumber, Caller, ServiceResult, Services};
 use maud::{Markup, html};
@@ -94,7 +95,7 @@ pub fn view(data: &BuyPage) -> Markup {
         @if let Some(results) = &data.results {
             section aria-labelledby="results-title" {
                 h2 #results-title { "Available numbers" }
-                @if let Some(first) = results.first() && let Some(why) = first.blocked_by {
+                @if let Some(first) = results.first() && let Some(why) = first.blocked_by && why != Ineligible::Reserved {
                     (blocked_banner(first, why))
                 }
                 (results_table(results, &data.query))

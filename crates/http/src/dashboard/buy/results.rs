@@ -101,6 +101,9 @@ pub fn blocked_banner(r: &AvailableNumber, why: Ineligible) -> Markup {
                 Ineligible::CountryNotEnabled => {
                     (name) " is not enabled for this workspace: enable it to buy its numbers. "
                 }
+                Ineligible::Reserved => {
+                    "Another workspace holds this number in a reservation. "
+                }
             }
             a href=(href) { (fix) }
         }
