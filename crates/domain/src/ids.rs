@@ -78,6 +78,8 @@ prefixed_id!(ApiKeyId, "key_");
 prefixed_id!(ChargeId, "chg_");
 prefixed_id!(EventId, "evt_");
 prefixed_id!(AuditEventId, "aud_");
+prefixed_id!(WebhookId, "wh_");
+prefixed_id!(WebhookMessageId, "msg_");
 
 #[cfg(test)]
 mod tests {

@@ -14,7 +14,10 @@ pub mod regulatory;
 pub mod status;
 
 pub use billing::{BillingPeriod, period_start};
-pub use ids::{AgentId, ApiKeyId, AuditEventId, ChargeId, EventId, PhoneNumberId, WorkspaceId};
+pub use ids::{
+    AgentId, ApiKeyId, AuditEventId, ChargeId, EventId, PhoneNumberId, WebhookId, WebhookMessageId,
+    WorkspaceId,
+};
 pub use keypad::keypad_pattern;
 pub use money::Money;
 pub use number_kind::{Capabilities, Capability, NumberType};

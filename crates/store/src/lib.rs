@@ -16,6 +16,7 @@ mod rows;
 mod sqlite;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod webhook_records;
 
 pub use agent_records::*;
 pub use audit_records::*;
@@ -23,6 +24,7 @@ pub use connect::{Backend, SqlStore, StoreOptions};
 pub use faults::StoreFaults;
 pub use monitor::{MonitorStore, PoolStatus};
 pub use records::*;
+pub use webhook_records::*;
 
 use async_trait::async_trait;
 use dialnexa_domain::{
@@ -400,6 +402,7 @@ pub trait Store:
     + SessionStore
     + AuditStore
     + MonitorStore
+    + WebhookStore
 {
     /// A read round trip: the database answers.
     async fn ping(&self) -> StoreResult<()>;

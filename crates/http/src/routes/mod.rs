@@ -11,4 +11,6 @@ pub mod health;
 pub mod numbers;
 pub mod purchase;
 pub mod sip_trunks;
+pub mod webhook_deliveries;
+pub mod webhooks;
 pub mod workspace;

@@ -3,9 +3,11 @@
 
 mod agent;
 mod number;
+mod webhook;
 
 pub use agent::{Agent, AgentVersion};
 pub use number::{AvailableNumber, PhoneNumber, SipAuthMode, SipTrunk};
+pub use webhook::{DeliveryAttempt, Webhook, WebhookDelivery};
 
 use crate::{ServiceError, ServiceResult};
 use dialnexa_domain::{

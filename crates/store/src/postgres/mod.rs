@@ -22,6 +22,7 @@ mod reconcile;
 mod sessions;
 mod sip_trunks;
 mod tokens;
+mod webhooks;
 mod workspaces;
 
 use crate::faults::StoreFaults;

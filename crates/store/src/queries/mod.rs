@@ -7,6 +7,7 @@ mod agents;
 mod audit;
 mod dynamic;
 pub(crate) mod sessions;
+pub(crate) mod webhooks;
 
 pub(crate) use agents::*;
 pub(crate) use audit::*;
