@@ -34,4 +34,6 @@ mod startup;
 #[path = "../support/mod.rs"]
 mod support;
 mod telnyx;
+mod webhook_retries;
+mod webhooks;
 mod workspace;

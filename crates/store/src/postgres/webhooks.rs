@@ -177,14 +177,23 @@ impl WebhookStore for PgStore {
     ) -> StoreResult<MessagePage> {
         let offset = i64::try_from(offset).unwrap_or(i64::MAX);
         let (id, ws) = (webhook.as_str(), workspace.as_str());
-        let c = self.conn().await?;
-        let db = Db::client(&c);
+        let mut c = self.conn().await?;
+        // One snapshot: the messages and their attempts as of the same instant.
+        let tx = c
+            .build_transaction()
+            .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .await
+            .map_err(err)?;
+        let db = Db::tx(&tx);
         let args: Args = &[&id, &ws, &i64::from(limit), &offset];
         let messages = db.all(q::MESSAGES_OF_WEBHOOK, args, message_row).await?;
         let attempts = db.all(q::ATTEMPTS_OF_PAGE, args, attempt_row).await?;
         let total = db
             .one(q::COUNT_MESSAGES_OF_WEBHOOK, &[&id, &ws], |r| r.int(0))
             .await?;
+        tx.commit().await.map_err(err)?;
         Ok(MessagePage {
             messages,
             attempts,

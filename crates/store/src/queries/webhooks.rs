@@ -43,8 +43,8 @@ pub(crate) const WEBHOOK_BY_ID: &str = concat!(
 /// A change by its owner; turning an endpoint on again forgets how long it had been failing.
 pub(crate) const UPDATE_WEBHOOK: &str = "UPDATE webhooks SET url = $3, events = $4, \
      is_active = $5, secret_sealed = $6, updated_at = $7, \
-     failing_since = CASE WHEN $5 = 1 THEN NULL ELSE failing_since END, \
-     disabled_note = CASE WHEN $5 = 1 THEN NULL ELSE disabled_note END \
+     failing_since = CASE WHEN is_active = 0 AND CAST($5 AS BIGINT) <> 0 THEN NULL ELSE failing_since END, \
+     disabled_note = CASE WHEN CAST($5 AS BIGINT) <> 0 THEN NULL ELSE disabled_note END \
      WHERE id = $1 AND workspace_id = $2";
 
 pub(crate) const DELETE_ATTEMPTS_OF_WEBHOOK: &str = "DELETE FROM webhook_attempts WHERE \

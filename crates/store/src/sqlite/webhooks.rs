@@ -2,7 +2,7 @@
 //! claim of due messages need no row locks, only the writer's transaction.
 
 use super::SqliteStore;
-use super::conn::{Args, all, exec, one};
+use super::conn::{Args, all, exec, one, run};
 use super::numbers::insert_event;
 use crate::queries::webhooks as q;
 use crate::rows::ms;
@@ -194,14 +194,20 @@ impl WebhookStore for SqliteStore {
         self.read(|c| {
             let (id, ws) = (webhook.as_str(), workspace.as_str());
             let args: Args = &[&id, &ws, &i64::from(limit), &offset];
-            let messages = all(c, q::MESSAGES_OF_WEBHOOK, args, message_row)?;
-            let attempts = all(c, q::ATTEMPTS_OF_PAGE, args, attempt_row)?;
-            let total = one(c, q::COUNT_MESSAGES_OF_WEBHOOK, &[&id, &ws], |r| r.int(0))?;
-            Ok(MessagePage {
-                messages,
-                attempts,
-                total: total.unwrap_or_default().max(0) as u64,
-            })
+            // One read transaction: the messages and their attempts from the same snapshot.
+            run(c, "BEGIN")?;
+            let page = (|| {
+                let messages = all(c, q::MESSAGES_OF_WEBHOOK, args, message_row)?;
+                let attempts = all(c, q::ATTEMPTS_OF_PAGE, args, attempt_row)?;
+                let total = one(c, q::COUNT_MESSAGES_OF_WEBHOOK, &[&id, &ws], |r| r.int(0))?;
+                Ok(MessagePage {
+                    messages,
+                    attempts,
+                    total: total.unwrap_or_default().max(0) as u64,
+                })
+            })();
+            run(c, "COMMIT")?;
+            page
         })
     }
 
