@@ -12,3 +12,4 @@ mod release;
 mod restart;
 #[path = "../support/mod.rs"]
 mod support;
+mod webhooks;

@@ -14,6 +14,8 @@ pub enum Answer {
     FailFirst(usize, u16),
     /// Never answers (the request hangs until the sender gives up).
     Hang,
+    /// 200, this many milliseconds after the request came; counted only then.
+    Slow(u64),
 }
 
 #[derive(Debug, Clone)]
@@ -102,16 +104,22 @@ async fn receive(State(s): State<Shared>, headers: HeaderMap, body: String) -> S
         .iter()
         .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
         .collect();
+    let got = Received { headers, body };
+    if let Answer::Slow(ms) = s.answer {
+        // Counted once handled: a request cut off before its answer was not received.
+        tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+        s.got.lock().unwrap().push(got);
+        return StatusCode::OK;
+    }
     let n = {
-        let mut got = s.got.lock().unwrap();
-        got.push(Received { headers, body });
-        got.len()
+        let mut all = s.got.lock().unwrap();
+        all.push(got);
+        all.len()
     };
     match s.answer {
-        Answer::Ok => StatusCode::OK,
         Answer::FailFirst(k, code) if n <= k => StatusCode::from_u16(code).unwrap(),
-        Answer::FailFirst(..) => StatusCode::OK,
         Answer::Hang => std::future::pending().await,
+        _ => StatusCode::OK,
     }
 }
 
