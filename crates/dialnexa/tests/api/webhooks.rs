@@ -275,3 +275,33 @@ async fn a_receiver_that_hangs_holds_up_no_other_endpoint() {
         "the hanging receiver was called too"
     );
 }
+
+#[tokio::test]
+async fn the_dashboard_lists_webhooks_and_their_recent_deliveries() {
+    let app = app_for_receivers().await;
+    let t = app.tenant(&["US"], &[]).await;
+    let rx = Receiver::start(Answer::Ok).await;
+    let id = create(&app, &t, &rx.url, json!(["*"]), SECRET).await;
+    let (status, body) = app
+        .post(&t, &format!("/v1/user-webhooks/{id}/test"), json!({}))
+        .await;
+    assert_eq!(status, 202, "{body}");
+    eventually(WAIT, || async {
+        let log = deliveries(&app, &t, &id).await;
+        match log.first() {
+            Some(d) if d["status"] == "delivered" => Ok(()),
+            _ => Err(format!("{log:?}")),
+        }
+    })
+    .await;
+
+    let mut b = crate::browser::Browser::new(&app);
+    assert_eq!(b.sign_in(&t.key).await.status, 303);
+    let page = b.get("/dashboard/webhooks").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    page.assert_html();
+    assert!(page.body.contains(&rx.url), "{}", page.body);
+    assert!(page.body.contains("webhook.test"), "{}", page.body);
+    assert!(page.body.contains("delivered"), "{}", page.body);
+    assert!(!page.body.contains(SECRET));
+}
