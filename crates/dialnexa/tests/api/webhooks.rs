@@ -305,3 +305,34 @@ async fn the_dashboard_lists_webhooks_and_their_recent_deliveries() {
     assert!(page.body.contains("delivered"), "{}", page.body);
     assert!(!page.body.contains(SECRET));
 }
+
+#[tokio::test]
+async fn two_servers_on_one_database_send_each_message_once() {
+    let first = app_for_receivers().await;
+    let second = first
+        .beside(|a| a.guards.webhooks_allow_private = true)
+        .await;
+    let t = first.tenant(&["US"], &[]).await;
+    let rx = Receiver::start(Answer::Ok).await;
+    let id = create(&first, &t, &rx.url, json!(["*"]), SECRET).await;
+    let events = 40;
+    for n in 0..events {
+        let app = if n % 2 == 0 { &first } else { &second };
+        let (status, body) = app
+            .post(&t, &format!("/v1/user-webhooks/{id}/test"), json!({}))
+            .await;
+        assert_eq!(status, 202, "{body}");
+    }
+    eventually(WAIT, || async {
+        let got = rx.distinct_ids().len();
+        if got == events {
+            Ok(())
+        } else {
+            Err(format!("{got} of {events}"))
+        }
+    })
+    .await;
+    // Both servers' workers ran; neither sent a message the other had claimed.
+    let all = rx.received();
+    assert_eq!(all.len(), events, "one request per message: {}", all.len());
+}
