@@ -87,6 +87,25 @@ async fn a_failed_attempt_is_retried_on_schedule_with_the_same_webhook_id() {
         .collect();
     assert_eq!(codes, [json!(503), json!(503), json!(200)]);
 
+    // Counted by outcome in /metrics (at least these: other tests count into the same recorder).
+    let text = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for outcome in ["failed", "delivered"] {
+        let prefix = format!("dialnexa_webhook_deliveries_total{{outcome=\"{outcome}\"}}");
+        let n: f64 = text
+            .lines()
+            .find_map(|l| l.strip_prefix(&prefix)?.trim().parse().ok())
+            .unwrap_or_else(|| panic!("{prefix} in:\n{text}"));
+        assert!(n >= 1.0, "{prefix} {n}");
+    }
+
     let got = rx.received();
     assert_eq!(got.len(), 3);
     assert!(got.iter().all(|r| r.id() == got[0].id()), "one webhook-id");
