@@ -157,3 +157,10 @@ pub(crate) const RETRY_MESSAGE: &str = concat!(
      AND (leased_until IS NULL OR leased_until <= $4) RETURNING ",
     message_columns!()
 );
+
+/// Whether a fan-out or a claim has anything to do: read first, so an idle worker's rounds
+/// cost SQLite's single writer (and its fsync) nothing.
+pub(crate) const ANY_UNFANNED: &str = "SELECT 1 FROM outbox WHERE delivered_at IS NULL LIMIT 1";
+
+pub(crate) const ANY_DUE: &str = "SELECT 1 FROM webhook_messages WHERE status = 'pending' \
+     AND next_attempt_at <= $1 AND (leased_until IS NULL OR leased_until <= $1) LIMIT 1";

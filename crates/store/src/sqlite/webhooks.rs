@@ -100,6 +100,9 @@ impl WebhookStore for SqliteStore {
     }
 
     async fn fan_out_events(&self, now: Timestamp, limit: u32) -> StoreResult<u64> {
+        if self.read_one(q::ANY_UNFANNED, &[], |_| Ok(()))?.is_none() {
+            return Ok(0);
+        }
         self.write(move |c| {
             let args: Args = &[&ms(now), &i64::from(limit)];
             exec(c, q::SQLITE_FAN_OUT, args)?;
@@ -141,6 +144,12 @@ impl WebhookStore for SqliteStore {
         lease_until: Timestamp,
         limit: u32,
     ) -> StoreResult<Vec<WebhookMessage>> {
+        if self
+            .read_one(q::ANY_DUE, &[&ms(now)], |_| Ok(()))?
+            .is_none()
+        {
+            return Ok(Vec::new());
+        }
         self.write(move |c| {
             let args: Args = &[&ms(now), &ms(lease_until), &i64::from(limit)];
             all(c, q::SQLITE_CLAIM, args, message_row)
