@@ -102,7 +102,8 @@ pub trait WebhookStore: Send + Sync {
     /// to them, due at `now`; answers how many events it took.
     async fn fan_out_events(&self, now: Timestamp, limit: u32) -> StoreResult<u64>;
     /// An event written after the change it reports, for changes whose store call does not
-    /// write one (it is then not in the change's transaction).
+    /// write one (it is then not in the change's transaction). An id already written is
+    /// skipped, so an event named after what it reports is written once.
     async fn record_event(
         &self,
         workspace: &WorkspaceId,

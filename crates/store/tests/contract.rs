@@ -1122,6 +1122,8 @@ async fn webhook_messages_are_fanned_out_once_claimed_once_per_lease_and_settled
         released.event_type = "phone_number.released".into();
         store.record_event(&ws, &event(), at).await.unwrap();
         store.record_event(&ws, &released, at).await.unwrap();
+        // An event id written twice is one event.
+        store.record_event(&ws, &released, at).await.unwrap();
         assert_eq!(store.fan_out_events(at, 100).await.unwrap(), 2);
         assert_eq!(store.fan_out_events(at, 100).await.unwrap(), 0);
 

@@ -34,6 +34,7 @@ mod startup;
 #[path = "../support/mod.rs"]
 mod support;
 mod telnyx;
+mod webhook_events;
 mod webhook_retries;
 mod webhooks;
 mod workspace;

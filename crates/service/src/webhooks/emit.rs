@@ -47,9 +47,6 @@ impl Services {
             .await
         {
             Ok(()) => self.wake_webhooks(),
-            // A named event already written: nothing new to tell.
-            Err(dialnexa_store::StoreError::Other(e))
-                if e.contains("UNIQUE") || e.contains("duplicate key") => {}
             Err(e) => tracing::warn!(error = %e, event_type, "writing an event failed"),
         }
     }

@@ -4,7 +4,6 @@
 
 use super::PgStore;
 use super::db::{Args, Db, err};
-use super::numbers::insert_event;
 use crate::queries::webhooks as q;
 use crate::rows::ms;
 use crate::webhook_records::{attempt_row, events_column, message_row, webhook_row};
@@ -103,9 +102,15 @@ impl WebhookStore for PgStore {
         event: &NewEvent,
         at: Timestamp,
     ) -> StoreResult<()> {
-        self.faults.commit()?;
-        let c = self.conn().await?;
-        insert_event(Db::client(&c), workspace, event, at).await
+        let payload = event.payload.to_string();
+        let args: Args = &[
+            &event.id.as_str(),
+            &workspace.as_str(),
+            &event.event_type,
+            &payload,
+            &ms(at),
+        ];
+        self.write_exec(q::INSERT_EVENT_ONCE, args).await.map(drop)
     }
 
     async fn insert_webhook_message(&self, m: &WebhookMessage) -> StoreResult<()> {

@@ -164,3 +164,7 @@ pub(crate) const ANY_UNFANNED: &str = "SELECT 1 FROM outbox WHERE delivered_at I
 
 pub(crate) const ANY_DUE: &str = "SELECT 1 FROM webhook_messages WHERE status = 'pending' \
      AND next_attempt_at <= $1 AND (leased_until IS NULL OR leased_until <= $1) LIMIT 1";
+
+/// An event written after its change; one whose id was written already is not written again.
+pub(crate) const INSERT_EVENT_ONCE: &str = "INSERT INTO outbox (id, workspace_id, event_type, \
+     payload, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING";

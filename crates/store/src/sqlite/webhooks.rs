@@ -3,7 +3,6 @@
 
 use super::SqliteStore;
 use super::conn::{Args, all, exec, one, run};
-use super::numbers::insert_event;
 use crate::queries::webhooks as q;
 use crate::rows::ms;
 use crate::webhook_records::{attempt_row, events_column, message_row, webhook_row};
@@ -118,7 +117,18 @@ impl WebhookStore for SqliteStore {
         at: Timestamp,
     ) -> StoreResult<()> {
         let (ws, event) = (workspace.clone(), event.clone());
-        self.write(move |c| insert_event(c, &ws, &event, at)).await
+        self.write(move |c| {
+            let payload = event.payload.to_string();
+            let args: Args = &[
+                &event.id.as_str(),
+                &ws.as_str(),
+                &event.event_type,
+                &payload,
+                &ms(at),
+            ];
+            exec(c, q::INSERT_EVENT_ONCE, args).map(drop)
+        })
+        .await
     }
 
     async fn insert_webhook_message(&self, m: &WebhookMessage) -> StoreResult<()> {
