@@ -6,10 +6,12 @@
 
 use super::{sign, target};
 use crate::{ServiceError, ServiceResult, Services, telemetry};
+use dialnexa_domain::WebhookId;
 use dialnexa_domain::format_time;
 use dialnexa_store::{AttemptOutcome, WebhookAttempt, WebhookMessage, WebhookRecord};
 use jiff::{SignedDuration, Timestamp};
 use rand::Rng;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -111,11 +113,30 @@ impl Services {
             .saturated
             .store(claimed.len() == room, Ordering::Relaxed);
         let started = claimed.len();
+        // Each endpoint read once per round, not once per message.
+        let mut endpoints: HashMap<WebhookId, Option<Arc<WebhookRecord>>> = HashMap::new();
         for message in claimed {
+            let webhook = match endpoints.get(&message.webhook_id) {
+                Some(known) => known.clone(),
+                None => {
+                    let read = match self.store.webhook_by_id(&message.webhook_id).await {
+                        Ok(found) => found.map(Arc::new),
+                        Err(e) => {
+                            // Left leased: the next claim after the lease tries again.
+                            tracing::warn!(error = %e, "webhook delivery: reading the endpoint failed");
+                            continue;
+                        }
+                    };
+                    endpoints.insert(message.webhook_id.clone(), read.clone());
+                    read
+                }
+            };
+            // Deleted with its messages.
+            let Some(webhook) = webhook else { continue };
             let permit = self.webhooks.in_flight.clone().acquire_owned().await;
             let services = self.clone();
             tokio::spawn(async move {
-                services.attempt(message).await;
+                services.attempt(&webhook, message).await;
                 drop(permit);
                 if services.webhooks.saturated.load(Ordering::Relaxed) {
                     services.wake_webhooks();
@@ -126,21 +147,11 @@ impl Services {
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(message = %m.id))]
-    async fn attempt(&self, m: WebhookMessage) {
-        let webhook = match self.store.webhook_by_id(&m.webhook_id).await {
-            Ok(Some(w)) => w,
-            // Deleted with its messages.
-            Ok(None) => return,
-            Err(e) => {
-                // Left leased: the next claim after the lease tries again.
-                tracing::warn!(error = %e, "webhook delivery: reading the endpoint failed");
-                return;
-            }
-        };
+    async fn attempt(&self, webhook: &WebhookRecord, m: WebhookMessage) {
         let attempted_at = self.clock.now();
         let started = Instant::now();
         let result = if webhook.is_active {
-            self.send(&webhook, &m).await
+            self.send(webhook, &m).await
         } else {
             Err((None, "the endpoint is disabled".to_owned()))
         };

@@ -139,38 +139,27 @@ impl WebhookStore for PgStore {
     }
 
     async fn record_webhook_attempt(&self, o: &AttemptOutcome) -> StoreResult<()> {
-        let mut c = self.conn().await?;
-        let tx = c.transaction().await.map_err(err)?;
-        let db = Db::tx(&tx);
         let a = &o.attempt;
         let code = a.status_code.map(i64::from);
         let duration = i64::try_from(a.duration_ms).unwrap_or(i64::MAX);
-        let args: Args = &[
-            &a.message_id.as_str(),
-            &i64::from(a.attempt),
-            &ms(a.attempted_at),
-            &code,
-            &duration,
-            &a.error,
-        ];
-        db.exec(q::INSERT_ATTEMPT, args).await?;
         let delivered = (o.status == "delivered").then(|| ms(a.attempted_at));
         let next = o.next_attempt_at.map(ms);
-        let args: Args = &[&a.message_id.as_str(), &o.status, &next, &delivered];
-        db.exec(q::SETTLE_MESSAGE, args).await?;
+        let (message, webhook) = (a.message_id.as_str(), o.webhook_id.as_str());
+        let (attempt, at) = (i64::from(a.attempt), ms(a.attempted_at));
+        let settled: [&(dyn tokio_postgres::types::ToSql + Sync); 10] = [
+            &message, &attempt, &at, &code, &duration, &a.error, &o.status, &next, &delivered,
+            &webhook,
+        ];
         if o.status == "delivered" {
-            db.exec(q::WEBHOOK_SUCCEEDED, &[&o.webhook_id.as_str()])
-                .await?;
+            self.write_exec(q::PG_SETTLE_DELIVERED, &settled).await?;
         } else {
-            let args: Args = &[
-                &o.webhook_id.as_str(),
-                &ms(a.attempted_at),
-                &ms(o.disable_if_failing_since),
-                &o.disabled_note,
-            ];
-            db.exec(q::WEBHOOK_FAILED, args).await?;
+            let threshold = ms(o.disable_if_failing_since);
+            let mut args: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = settled.to_vec();
+            args.push(&threshold);
+            args.push(&o.disabled_note);
+            self.write_exec(q::PG_SETTLE_FAILED, &args).await?;
         }
-        self.commit(tx).await
+        Ok(())
     }
 
     async fn webhook_messages(
