@@ -1124,7 +1124,10 @@ async fn webhook_messages_are_fanned_out_once_claimed_once_per_lease_and_settled
         store.record_event(&ws, &released, at).await.unwrap();
         // An event id written twice is one event.
         store.record_event(&ws, &released, at).await.unwrap();
-        assert_eq!(store.fan_out_events(at, 100).await.unwrap(), 2);
+        // One from before the endpoints existed reaches none of them.
+        let before = t("2026-12-31T00:00:00Z");
+        store.record_event(&ws, &event(), before).await.unwrap();
+        assert_eq!(store.fan_out_events(at, 100).await.unwrap(), 3);
         assert_eq!(store.fan_out_events(at, 100).await.unwrap(), 0);
 
         // purchased → both subscribed active endpoints; released → "*" only.

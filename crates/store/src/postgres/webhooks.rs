@@ -92,6 +92,13 @@ impl WebhookStore for PgStore {
     }
 
     async fn fan_out_events(&self, now: Timestamp, limit: u32) -> StoreResult<u64> {
+        if self
+            .read_one(q::ANY_UNFANNED, &[], |_| Ok(()))
+            .await?
+            .is_none()
+        {
+            return Ok(0);
+        }
         let args: Args = &[&ms(now), &i64::from(limit)];
         self.write_exec(q::PG_FAN_OUT, args).await
     }
@@ -132,6 +139,13 @@ impl WebhookStore for PgStore {
         lease_until: Timestamp,
         limit: u32,
     ) -> StoreResult<Vec<WebhookMessage>> {
+        if self
+            .read_one(q::ANY_DUE, &[&ms(now)], |_| Ok(()))
+            .await?
+            .is_none()
+        {
+            return Ok(Vec::new());
+        }
         self.faults.commit()?;
         let c = self.conn().await?;
         let args: Args = &[&ms(now), &ms(lease_until), &i64::from(limit)];

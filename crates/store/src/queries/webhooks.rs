@@ -60,7 +60,7 @@ pub(crate) const INSERT_MESSAGE: &str = "INSERT INTO webhook_messages (id, webho
      VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $7)";
 
 /// The fan-out of outbox events (`batch` names the claimed rows) to the workspace's active
-/// webhooks subscribed to them; a message's id is derived from its event and webhook, so a
+/// webhooks subscribed to them and created by the event's time; a message's id is derived from its event and webhook, so a
 /// fan-out done twice inserts nothing new.
 macro_rules! fan_out_insert {
     ($batch:literal) => {
@@ -73,6 +73,7 @@ macro_rules! fan_out_insert {
             $batch,
             " o JOIN webhooks w ON w.workspace_id = o.workspace_id AND w.is_active = 1 \
              AND (w.events = '*' OR w.events LIKE '%,' || o.event_type || ',%') \
+             AND o.created_at >= w.created_at \
              WHERE 1 = 1 ON CONFLICT DO NOTHING"
         )
     };
@@ -159,8 +160,10 @@ pub(crate) const RETRY_MESSAGE: &str = concat!(
 );
 
 /// Whether a fan-out or a claim has anything to do: read first, so an idle worker's rounds
-/// cost SQLite's single writer (and its fsync) nothing.
-pub(crate) const ANY_UNFANNED: &str = "SELECT 1 FROM outbox WHERE delivered_at IS NULL LIMIT 1";
+/// cost no write (nor, on SQLite, the single writer's fsync). With no active endpoint nothing
+/// is fanned out: an endpoint hears only of events after its creation, so the rows can wait.
+pub(crate) const ANY_UNFANNED: &str = "SELECT 1 FROM outbox WHERE delivered_at IS NULL \
+     AND EXISTS (SELECT 1 FROM webhooks WHERE is_active = 1) LIMIT 1";
 
 pub(crate) const ANY_DUE: &str = "SELECT 1 FROM webhook_messages WHERE status = 'pending' \
      AND next_attempt_at <= $1 AND (leased_until IS NULL OR leased_until <= $1) LIMIT 1";
