@@ -13,6 +13,7 @@ mod report;
 mod run;
 mod server;
 mod store_floor;
+mod webhooks;
 mod wrk;
 
 use clap::{Parser, Subcommand};

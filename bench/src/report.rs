@@ -196,6 +196,20 @@ pub fn targets(r: &Results) -> Vec<Target> {
         },
         met: matches!((wall, limit), (Some(w), Some(l)) if w <= l),
     });
+    out.push(at_most(
+        "webhooks",
+        "`webhooks`: p99 from event commit to receipt ≤ 250 ms when idle",
+        detail("webhooks", "idle_p99_ms"),
+        250.0,
+        "ms",
+    ));
+    let per_s = detail("webhooks", "deliveries_per_s");
+    out.push(Target {
+        scenario: "webhooks".into(),
+        target: "`webhooks`: ≥ 2,000 deliveries/s".into(),
+        measured: per_s.map_or("not measured".into(), |v| format!("{} /s", rate(v))),
+        met: per_s.is_some_and(|v| v >= 2_000.0),
+    });
     out.extend([
         at_most(
             "purchase-slow-carrier",

@@ -221,6 +221,8 @@ async fn service_scenarios(
     let args = ctx.args;
     let admin = format!("bench-admin-{:016x}", rand::random::<u64>());
     let mut env = args.server_env.clone();
+    // The webhooks scenario's receiver listens on this machine.
+    env.push("DIALNEXA_WEBHOOKS_ALLOW_PRIVATE=true".into());
     if database_url.starts_with("postgres") {
         // PostgreSQL needs the key that seals SIP trunk passwords (SQLite makes its own).
         use base64::Engine;
@@ -332,6 +334,14 @@ async fn service_scenarios(
     let demo: Arc<str> = service.demo_key.clone().into();
     out.push(purchase(ctx, pid, addr, demo.clone(), numbers.clone()).await?);
     out.push(slow_carrier(ctx, &service, demo, numbers).await?);
+
+    let events = if ctx.plan.warmup < Duration::from_secs(2) {
+        2_000
+    } else {
+        10_000
+    };
+    progress(&format!("webhooks: {events} events to a local receiver"));
+    out.push(crate::webhooks::scenario(addr, &key, events, 32).await?);
 
     progress("idle: waiting 3 s after the load");
     tokio::time::sleep(Duration::from_secs(3)).await;

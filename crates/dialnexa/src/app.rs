@@ -71,6 +71,7 @@ impl Application {
                 encryption_key: Some(encryption_key),
                 api_key_cache_ttl: Duration::from_millis(args.api_key_cache_ms),
                 sip_allow_private: args.guards.sip_allow_private,
+                webhooks_allow_private: args.guards.webhooks_allow_private,
                 ready_timeout: Duration::from_millis(args.ops.ready_timeout_ms),
                 ..ServiceConfig::default()
             },

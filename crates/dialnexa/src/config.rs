@@ -209,6 +209,10 @@ pub struct GuardArgs {
     /// (refused by default: the platform would place calls into its own network).
     #[arg(long, env = "DIALNEXA_SIP_ALLOW_PRIVATE")]
     pub sip_allow_private: bool,
+    /// Accept `http://` webhook URLs and ones on loopback, private or link-local addresses
+    /// (refused by default, also when a name resolves there at delivery time).
+    #[arg(long, env = "DIALNEXA_WEBHOOKS_ALLOW_PRIVATE")]
+    pub webhooks_allow_private: bool,
 }
 
 impl Default for GuardArgs {
@@ -218,6 +222,7 @@ impl Default for GuardArgs {
             header_read_timeout_ms: 10_000,
             idle_timeout_ms: 60_000,
             sip_allow_private: false,
+            webhooks_allow_private: false,
         }
     }
 }

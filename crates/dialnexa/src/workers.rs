@@ -1,4 +1,5 @@
-//! Background workers of `serve`: purchase recovery, the reservation sweeper, resumed orders, rental renewals, audit retention and a
+//! Background workers of `serve`: purchase recovery, the reservation sweeper, resumed orders,
+//! rental renewals, audit retention, webhook deliveries and a
 //! reconciliation report (it logs what differs from the carriers; repairs are the operator's `--fix`). Each runs once at
 //! start-up (so a restart after a crash heals at once) and then on an interval, in every
 //! process; the store's claims make a job done twice a no-op.
@@ -7,6 +8,8 @@ use dialnexa_service::Services;
 use std::time::Duration;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
+
+const WEBHOOK_POLL: Duration = Duration::from_millis(500);
 
 #[derive(Debug, Clone, Copy)]
 pub struct WorkerConfig {
@@ -80,6 +83,7 @@ pub fn spawn(
             .await
         })
     };
+    let webhooks = tokio::spawn(deliver_webhooks(services.clone(), stop.clone()));
     let renewals = tokio::spawn(async move {
         every(config.renewal_interval, stop, || async {
             if let Err(e) = services.run_renewals().await {
@@ -88,7 +92,27 @@ pub fn spawn(
         })
         .await
     });
-    vec![recovery, renewals, reconcile, audit]
+    vec![recovery, renewals, reconcile, audit, webhooks]
+}
+
+/// The webhook worker: a round whenever something wakes it (an event committed here, an
+/// attempt finished while more were waiting), and at least every `WEBHOOK_POLL` for what
+/// comes due by the clock (retries) or through another process.
+async fn deliver_webhooks(services: Services, stop: CancellationToken) {
+    let wake = services.webhook_wakeup();
+    loop {
+        let woken = wake.notified();
+        tokio::pin!(woken);
+        woken.as_mut().enable();
+        if let Err(e) = services.deliver_webhooks().await {
+            tracing::warn!(error = %e, "webhook delivery round failed");
+        }
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = &mut woken => {}
+            _ = tokio::time::sleep(WEBHOOK_POLL) => {}
+        }
+    }
 }
 
 async fn every<F, Fut>(interval: Duration, stop: CancellationToken, mut round: F)

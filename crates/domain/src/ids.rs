@@ -80,6 +80,8 @@ prefixed_id!(EventId, "evt_");
 prefixed_id!(AuditEventId, "aud_");
 prefixed_id!(ReservationId, "rsv_");
 prefixed_id!(OrderId, "ord_");
+prefixed_id!(WebhookId, "wh_");
+prefixed_id!(WebhookMessageId, "msg_");
 
 #[cfg(test)]
 mod tests {

@@ -16,7 +16,7 @@ pub mod status;
 pub use billing::{BillingPeriod, period_start};
 pub use ids::{
     AgentId, ApiKeyId, AuditEventId, ChargeId, EventId, OrderId, PhoneNumberId, ReservationId,
-    WorkspaceId,
+    WebhookId, WebhookMessageId, WorkspaceId,
 };
 pub use keypad::keypad_pattern;
 pub use money::Money;

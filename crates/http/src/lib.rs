@@ -9,6 +9,7 @@ pub mod idempotency;
 pub mod observe;
 pub mod openapi;
 mod openapi_rules;
+mod openapi_webhooks;
 pub mod page_cache;
 pub mod rate_limit;
 pub mod routes;
@@ -81,6 +82,8 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::catalog::router())
         .merge(routes::workspace::router())
         .merge(routes::admin::router())
+        .merge(routes::webhooks::router())
+        .merge(routes::webhook_deliveries::router())
         .merge(openapi::router())
         .merge(dashboard::router())
         .method_not_allowed_fallback(method_not_allowed)

@@ -4,7 +4,7 @@
 
 use crate::routes::{
     admin, agents, audit, available, billing, catalog, health, numbers, orders, purchase,
-    reservations, sip_trunks, workspace,
+    reservations, sip_trunks, webhook_deliveries, webhooks, workspace,
 };
 use axum::Json;
 use axum::routing::get;
@@ -54,8 +54,24 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         admin::list_workspaces,
         admin::create_key,
         admin::set_kyc,
+        webhooks::create,
+        webhooks::list,
+        webhooks::get_one,
+        webhooks::update,
+        webhooks::delete,
+        webhook_deliveries::list,
+        webhook_deliveries::retry,
+        webhook_deliveries::test,
     ),
-    components(schemas(crate::error::ErrorBody)),
+    components(schemas(
+        crate::error::ErrorBody,
+        crate::openapi_webhooks::WebhookEvent,
+        crate::openapi_webhooks::NumberEventData,
+        crate::openapi_webhooks::ChargeEventData,
+        crate::openapi_webhooks::SipTrunkEventData,
+        crate::openapi_webhooks::DriftEventData,
+        crate::openapi_webhooks::TestEventData,
+    )),
     modifiers(&SecuritySchemes),
     tags(
         (name = "phone numbers", description = "Search, buy, update and release numbers."),
@@ -63,6 +79,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         (name = "billing", description = "The rental ledger."),
         (name = "catalog", description = "Pricing and country rules."),
         (name = "workspace", description = "The caller's workspace and telephony config."),
+        (name = "webhooks", description = "Signed event deliveries to your endpoints."),
         (name = "admin", description = "The operator API, guarded by the admin token."),
         (name = "health", description = "Liveness and readiness."),
     )
@@ -103,6 +120,7 @@ impl Modify for SecuritySchemes {
 pub fn openapi() -> serde_json::Value {
     let mut doc = serde_json::to_value(ApiDoc::openapi()).expect("the OpenAPI document serializes");
     crate::openapi_rules::apply(&mut doc);
+    crate::openapi_webhooks::add(&mut doc);
     doc
 }
 

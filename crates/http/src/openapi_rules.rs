@@ -66,6 +66,8 @@ fn query_schema(path: &str, name: &str, countries: &[String]) -> Option<Value> {
             json!({"type": "string", "pattern": "^((voice|sms|mms|fax)(,(voice|sms|mms|fax))*)?$"})
         }
         "area_code" => json!({"type": "string", "pattern": "^[0-9]{0,6}$"}),
+        // The list's free-text search refuses only NUL.
+        "q" => json!({"type": "string", "pattern": "^[^\\u0000]*$"}),
         "contains" => json!({"type": "string", "pattern": "^(\\+?[0-9A-Za-z*]{1,16})?$"}),
         "actor" | "action" | "resource" => {
             json!({"type": "string", "maxLength": 128, "pattern": ONE_LINE})

@@ -35,6 +35,16 @@ impl Services {
                 {
                     charged += 1;
                     crate::telemetry::renewals_charged(1);
+                    let data = serde_json::json!({
+                        "id": charge.id,
+                        "phone_number_id": d.phone_number_id,
+                        "period_index": charge.period_index,
+                        "period_start": dialnexa_domain::format_time(charge.period_start),
+                        "period_end": dialnexa_domain::format_time(charge.period_end),
+                        "amount_usd": charge.amount,
+                    });
+                    self.emit(&d.workspace_id, None, "phone_number.renewed", data)
+                        .await;
                 }
                 progressed = true;
             }

@@ -30,6 +30,7 @@ pub mod search;
 pub mod sessions;
 pub mod sip_trunk;
 pub mod telemetry;
+pub mod webhooks;
 pub mod workspace;
 
 pub use actor::{Actor, ActorKind, Caller};
@@ -66,6 +67,9 @@ pub struct ServiceConfig {
     pub sip_allow_private: bool,
     /// How long `/ready` waits for each carrier's answer.
     pub ready_timeout: Duration,
+    /// Accept `http://` webhook URLs and ones on loopback, private and link-local addresses
+    /// (receivers on the operator's own network, tests); refused otherwise.
+    pub webhooks_allow_private: bool,
 }
 
 impl Default for ServiceConfig {
@@ -77,6 +81,7 @@ impl Default for ServiceConfig {
             encryption_key: None,
             sip_allow_private: false,
             ready_timeout: Duration::from_secs(2),
+            webhooks_allow_private: false,
         }
     }
 }
@@ -96,6 +101,8 @@ pub struct Services {
     pub(crate) keys: Arc<auth::KeyCache>,
     /// Signs the dashboard's sign-in forms (`sessions`).
     pub(crate) sign_in_key: Arc<[u8; 32]>,
+    /// The webhook worker's wake-up, client and bound on attempts in flight.
+    pub(crate) webhooks: Arc<webhooks::deliver::Dispatch>,
 }
 
 impl Services {
@@ -121,6 +128,9 @@ impl Services {
             prices: Arc::new(prices),
             keys: Arc::new(auth::KeyCache::new(config.api_key_cache_ttl)),
             sign_in_key: Arc::new(sessions::sign_in_key(config.encryption_key.as_ref())),
+            webhooks: Arc::new(webhooks::deliver::Dispatch::new(
+                config.webhooks_allow_private,
+            )),
             config: Arc::new(config),
         })
     }

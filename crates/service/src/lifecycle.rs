@@ -138,7 +138,11 @@ impl Services {
         if updated.nickname != before.nickname {
             self.push_friendly_name(&updated).await;
         }
-        self.with_trunk(updated).await
+        let number = self.with_trunk(updated).await?;
+        let data = crate::webhooks::number_data(&number);
+        self.emit(&caller.workspace_id, None, "phone_number.updated", data)
+            .await;
+        Ok(number)
     }
 
     /// Mirror the nickname as the carrier's friendly name. Best effort: our row is the truth,

@@ -81,6 +81,12 @@ impl Services {
                         if row.status == NumberStatus::Active
                             && row.carrier_ref.as_deref() != Some(&o.carrier_ref) =>
                     {
+                        let data = serde_json::json!({
+                            "kind": "mismatch", "id": row.id, "phone_number": o.phone_number,
+                            "provider": provider, "carrier_ref": o.carrier_ref,
+                        });
+                        self.emit_drift(&row.workspace_id, "mismatch", &row.id, data)
+                            .await;
                         report.mismatches.push(Mismatch {
                             id: row.id.to_string(),
                             provider,
@@ -94,6 +100,12 @@ impl Services {
             }
             for row in ours.iter().filter(|r| r.status == NumberStatus::Active) {
                 if !owned_by_number.contains_key(row.phone_number.as_str()) {
+                    let data = serde_json::json!({
+                        "kind": "ghost", "id": row.id, "phone_number": row.phone_number,
+                        "provider": provider,
+                    });
+                    self.emit_drift(&row.workspace_id, "ghost", &row.id, data)
+                        .await;
                     report.ghosts.push(Ghost {
                         id: row.id.to_string(),
                         workspace_id: row.workspace_id.to_string(),

@@ -286,7 +286,7 @@ impl Services {
         };
         let event = NewEvent {
             id: EventId::generate(),
-            event_type: "phone_number.sip_trunk_linked".into(),
+            event_type: "sip_trunk.linked".into(),
             payload: serde_json::json!({
                 "id": id,
                 "phone_number": number,
@@ -305,6 +305,7 @@ impl Services {
                 ),
                 other => other.into(),
             })?;
+        self.wake_webhooks();
         self.with_trunk(record).await
     }
 

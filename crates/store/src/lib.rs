@@ -18,6 +18,7 @@ mod rows;
 mod sqlite;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod webhook_records;
 
 pub use agent_records::*;
 pub use audit_records::*;
@@ -26,6 +27,7 @@ pub use faults::StoreFaults;
 pub use holds::*;
 pub use monitor::{MonitorStore, PoolStatus};
 pub use records::*;
+pub use webhook_records::*;
 
 use async_trait::async_trait;
 use dialnexa_domain::{
@@ -405,6 +407,7 @@ pub trait Store:
     + HoldStore
     + OrderStore
     + MonitorStore
+    + WebhookStore
 {
     /// A read round trip: the database answers.
     async fn ping(&self) -> StoreResult<()>;

@@ -1083,3 +1083,186 @@ async fn sessions_live_until_they_expire_are_signed_out_or_lose_their_key() {
     })
     .await;
 }
+
+fn webhook(ws: &WorkspaceId, events: &[&str], active: bool) -> dialnexa_store::WebhookRecord {
+    dialnexa_store::WebhookRecord {
+        id: dialnexa_domain::WebhookId::generate(),
+        workspace_id: ws.clone(),
+        url: "https://hooks.example.com/x".into(),
+        events: events.iter().map(|e| e.to_string()).collect(),
+        is_active: active,
+        secret_sealed: "sealed".into(),
+        failing_since: None,
+        disabled_note: None,
+        created_at: t("2027-01-01T00:00:00Z"),
+        updated_at: t("2027-01-01T00:00:00Z"),
+    }
+}
+
+#[tokio::test]
+async fn webhook_messages_are_fanned_out_once_claimed_once_per_lease_and_settled() {
+    use dialnexa_store::{AttemptOutcome, WebhookAttempt};
+    on_both(|store| async move {
+        let ws = workspace(&store).await;
+        let other = workspace(&store).await;
+        let purchases = webhook(&ws, &["phone_number.purchased"], true);
+        let all = webhook(&ws, &["*"], true);
+        let off = webhook(&ws, &["*"], false);
+        let theirs = webhook(&other, &["*"], true);
+        for w in [&purchases, &all, &off, &theirs] {
+            store.insert_webhook(w).await.unwrap();
+        }
+        let (listed, total) = store.list_webhooks(&ws, 10, 0).await.unwrap();
+        assert_eq!((listed.len(), total), (3, 3));
+        assert_eq!(store.get_webhook(&other, &all.id).await.unwrap(), None);
+        assert_eq!(
+            store.get_webhook(&ws, &all.id).await.unwrap(),
+            Some(all.clone())
+        );
+
+        let at = t("2027-01-02T00:00:00Z");
+        let mut released = event();
+        released.event_type = "phone_number.released".into();
+        store.record_event(&ws, &event(), at).await.unwrap();
+        store.record_event(&ws, &released, at).await.unwrap();
+        // An event id written twice is one event.
+        store.record_event(&ws, &released, at).await.unwrap();
+        // One from before the endpoints existed reaches none of them.
+        let before = t("2026-12-31T00:00:00Z");
+        store.record_event(&ws, &event(), before).await.unwrap();
+        assert_eq!(store.fan_out_events(at, 100).await.unwrap(), 3);
+        assert_eq!(store.fan_out_events(at, 100).await.unwrap(), 0);
+
+        // purchased → both subscribed active endpoints; released → "*" only.
+        let lease = t("2027-01-02T00:00:30Z");
+        let claimed = store.claim_webhook_messages(at, lease, 100).await.unwrap();
+        assert_eq!(claimed.len(), 3, "{claimed:?}");
+        assert!(
+            claimed
+                .iter()
+                .all(|m| m.attempts == 1 && m.workspace_id == ws)
+        );
+        assert!(claimed.iter().all(|m| m.webhook_id != off.id));
+        // Leased: nobody else gets them until the lease runs out.
+        assert!(
+            store
+                .claim_webhook_messages(at, lease, 100)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let again = store
+            .claim_webhook_messages(lease, t("2027-01-02T00:01:00Z"), 100)
+            .await
+            .unwrap();
+        assert_eq!(again.len(), 3);
+        assert!(again.iter().all(|m| m.attempts == 2));
+
+        let now = t("2027-01-02T00:00:40Z");
+        let settle =
+            |m: &dialnexa_store::WebhookMessage, status: &'static str, code| AttemptOutcome {
+                webhook_id: m.webhook_id.clone(),
+                attempt: WebhookAttempt {
+                    message_id: m.id.clone(),
+                    attempt: m.attempts,
+                    attempted_at: now,
+                    status_code: Some(code),
+                    duration_ms: 12,
+                    error: None,
+                },
+                status,
+                next_attempt_at: (status == "pending").then(|| t("2027-01-02T00:05:00Z")),
+                disable_if_failing_since: t("2026-12-28T00:00:00Z"),
+                disabled_note: "webhook.disabled: test".into(),
+            };
+        for m in &again {
+            let outcome = if m.webhook_id == purchases.id {
+                settle(m, "delivered", 200)
+            } else {
+                settle(m, "pending", 500)
+            };
+            store.record_webhook_attempt(&outcome).await.unwrap();
+        }
+        let page = store
+            .webhook_messages(&ws, &purchases.id, 10, 0)
+            .await
+            .unwrap();
+        assert_eq!(page.total, 1);
+        assert_eq!(page.messages[0].status, "delivered");
+        assert_eq!(page.attempts.len(), 1);
+        assert_eq!(page.attempts[0].status_code, Some(200));
+        let page = store.webhook_messages(&ws, &all.id, 10, 0).await.unwrap();
+        assert_eq!(page.total, 2);
+        assert!(page.messages.iter().all(|m| m.status == "pending"));
+        // Not due yet; due at the retry time.
+        assert!(
+            store
+                .claim_webhook_messages(now, lease, 100)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let due = t("2027-01-02T00:05:00Z");
+        let retried = store
+            .claim_webhook_messages(due, t("2027-01-02T00:05:30Z"), 100)
+            .await
+            .unwrap();
+        assert_eq!(retried.len(), 2);
+        // Another workspace cannot retry or read them.
+        let m = &retried[0];
+        assert!(
+            store
+                .retry_webhook_message(&other, &all.id, &m.id, due)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert_eq!(
+            store
+                .webhook_messages(&other, &all.id, 10, 0)
+                .await
+                .unwrap()
+                .total,
+            0
+        );
+
+        // Failing since before the threshold: turned off, with the note.
+        let mut failing = settle(m, "failed", 500);
+        failing.disable_if_failing_since = t("2027-01-03T00:00:00Z");
+        store.record_webhook_attempt(&failing).await.unwrap();
+        let w = store.get_webhook(&ws, &all.id).await.unwrap().unwrap();
+        assert!(!w.is_active);
+        assert_eq!(w.failing_since, Some(now));
+        assert_eq!(w.disabled_note.as_deref(), Some("webhook.disabled: test"));
+        // A retry by hand makes a failed message due again.
+        let back = store
+            .retry_webhook_message(&ws, &all.id, &m.id, t("2027-01-02T00:06:00Z"))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(back.status, "pending");
+
+        // Turned on by its owner: the note and the failure streak are forgotten.
+        let mut on = w.clone();
+        on.is_active = true;
+        assert!(store.update_webhook(&on).await.unwrap());
+        let w = store.get_webhook(&ws, &all.id).await.unwrap().unwrap();
+        assert_eq!(
+            (w.is_active, w.failing_since, w.disabled_note),
+            (true, None, None)
+        );
+
+        assert!(!store.delete_webhook(&other, &all.id).await.unwrap());
+        assert!(store.delete_webhook(&ws, &all.id).await.unwrap());
+        assert_eq!(
+            store
+                .webhook_messages(&ws, &all.id, 10, 0)
+                .await
+                .unwrap()
+                .total,
+            0
+        );
+        assert_eq!(store.get_webhook(&ws, &all.id).await.unwrap(), None);
+    })
+    .await;
+}

@@ -1,5 +1,5 @@
 //! The command line: `serve`, `carrier-emulator` and `migrate` (`serve`), `numbers …` and
-//! `agents …` (clients of the API over `client`), `admin …` (operator commands, `admin`),
+//! `agents …` and `webhooks …` (clients of the API over `client`), `admin …` (operator commands, `admin`),
 //! `openapi` and `completions`. Exit codes: 0 done, 1 the API (or the operation) refused, 2 the
 //! command was wrong, 3 the server could not be reached.
 
@@ -9,6 +9,7 @@ pub mod client;
 pub mod numbers;
 pub mod order;
 mod serve;
+pub mod webhooks;
 
 use crate::config::{DatabaseArgs, ServeArgs};
 use crate::logging::LogFormat;
@@ -67,6 +68,13 @@ pub enum Command {
         client: client::ClientArgs,
         #[command(subcommand)]
         command: agents::AgentsCommand,
+    },
+    /// A client of the API: list, create and delete user webhooks.
+    Webhooks {
+        #[command(flatten)]
+        client: client::ClientArgs,
+        #[command(subcommand)]
+        command: webhooks::WebhooksCommand,
     },
     /// Operator commands, run against the database directly.
     Admin {
@@ -129,6 +137,7 @@ impl Command {
             } => admin::run(database, command, json).await,
             Command::Numbers { client, command } => numbers::run(client, command).await,
             Command::Agents { client, command } => agents::run(client, command).await,
+            Command::Webhooks { client, command } => webhooks::run(client, command).await,
             Command::Completions { shell } => {
                 let mut cli = Cli::command();
                 clap_complete::generate(shell, &mut cli, "dialnexa", &mut std::io::stdout());

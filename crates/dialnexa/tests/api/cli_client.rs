@@ -236,3 +236,44 @@ async fn numbers_order_waits_for_the_order_and_prints_what_it_bought() {
     assert_eq!(refused.code, Some(1), "{refused:#?}");
     assert!(refused.stderr.contains("quantity"), "{refused:#?}");
 }
+
+#[tokio::test]
+async fn webhooks_are_listed_created_and_deleted_through_the_cli() {
+    let app = TestApp::spawn().await;
+    let t = app.tenant(&["US"], &[]).await;
+    let url = app.url("");
+    let secret = "cli-secret-kept-out-of-argv";
+    let args = [
+        "webhooks",
+        "--api-url",
+        &url,
+        "--api-key",
+        &t.key,
+        "--json",
+        "create",
+        "--url",
+        "https://hooks.example.com/cli",
+        "--event",
+        "phone_number.purchased,phone_number.released",
+    ];
+    let created = json(&dialnexa(&args, &[("DIALNEXA_WEBHOOK_SECRET", secret)]).await);
+    let id = created["webhook"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(created["webhook"]["secret"], "********");
+    assert!(!created.to_string().contains(secret));
+    let (_, shown) = app.get(&t, &format!("/v1/user-webhooks/{id}")).await;
+    assert_eq!(
+        shown["webhook"]["events"],
+        serde_json::json!(["phone_number.purchased", "phone_number.released"])
+    );
+
+    let table = cli(&app, &t, &["webhooks", "list"]).await;
+    assert!(table.ok().contains(&id), "{table:#?}");
+    assert!(table.ok().contains("https://hooks.example.com/cli"));
+
+    let refused = cli(&app, &t, &["webhooks", "delete", "wh_unknown"]).await;
+    assert_eq!(refused.code, Some(1), "{refused:#?}");
+    let deleted = json(&cli(&app, &t, &["webhooks", "--json", "delete", &id]).await);
+    assert_eq!(deleted["id"], id.as_str());
+    let (_, listed) = app.get(&t, "/v1/user-webhooks").await;
+    assert_eq!(listed["total"], 0);
+}

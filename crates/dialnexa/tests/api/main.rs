@@ -36,4 +36,7 @@ mod startup;
 #[path = "../support/mod.rs"]
 mod support;
 mod telnyx;
+mod webhook_events;
+mod webhook_retries;
+mod webhooks;
 mod workspace;

@@ -44,6 +44,18 @@ impl Site {
         clock_offset_secs: i64,
         carrier_timeout_ms: u64,
     ) -> Server {
+        let env = [("DIALNEXA_FAILPOINTS", failpoints)];
+        self.serve_env(clock_offset_secs, carrier_timeout_ms, &env)
+            .await
+    }
+
+    /// `serve` with these environment variables.
+    pub async fn serve_env(
+        &self,
+        clock_offset_secs: i64,
+        carrier_timeout_ms: u64,
+        env: &[(&str, &str)],
+    ) -> Server {
         let mut args: Vec<String> = [
             "--no-demo",
             "--admin-token",
@@ -64,13 +76,7 @@ impl Site {
             "--clock-offset-secs".to_owned(),
             clock_offset_secs.to_string(),
         ]);
-        Server::start(
-            "serve",
-            self.dir.path(),
-            &args,
-            &[("DIALNEXA_FAILPOINTS", failpoints)],
-        )
-        .await
+        Server::start("serve", self.dir.path(), &args, env).await
     }
 
     /// A workspace with US enabled and an API key, through the operator API.

@@ -13,3 +13,4 @@ mod release;
 mod restart;
 #[path = "../support/mod.rs"]
 mod support;
+mod webhooks;

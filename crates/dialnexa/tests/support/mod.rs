@@ -8,6 +8,7 @@
 
 pub mod db;
 pub mod process;
+pub mod receiver;
 
 use std::fmt::Display;
 use std::future::Future;

@@ -15,6 +15,7 @@ pub enum Nav {
     Numbers,
     Buy,
     Agents,
+    Webhooks,
     Settings,
     None,
 }
@@ -210,6 +211,7 @@ pub fn page(
                                     (nav_link("/dashboard/numbers", "Phone numbers", Nav::Numbers, active))
                                     (nav_link("/dashboard/buy", "Buy a number", Nav::Buy, active))
                                     (nav_link("/dashboard/agents", "Agents", Nav::Agents, active))
+                                    (nav_link("/dashboard/webhooks", "Webhooks", Nav::Webhooks, active))
                                     (nav_link("/dashboard/settings", "Settings", Nav::Settings, active))
                                 }
                             }

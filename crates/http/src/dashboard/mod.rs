@@ -19,6 +19,7 @@ mod numbers;
 mod session;
 mod settings;
 mod signin;
+mod webhooks;
 
 use crate::AppState;
 use axum::Router;
@@ -53,6 +54,7 @@ pub fn router() -> Router<AppState> {
         .route("/dashboard/agents", get(agents::list).post(agents::create))
         .route("/dashboard/agents/{id}", post(agents::rename))
         .route("/dashboard/agents/{id}/delete", post(agents::delete))
+        .route("/dashboard/webhooks", get(webhooks::list))
         .route("/dashboard/settings", get(settings::show))
         .route("/dashboard/settings/telephony", post(settings::telephony))
         .route(

@@ -13,4 +13,6 @@ pub mod orders;
 pub mod purchase;
 pub mod reservations;
 pub mod sip_trunks;
+pub mod webhook_deliveries;
+pub mod webhooks;
 pub mod workspace;

@@ -4,10 +4,12 @@
 mod agent;
 mod hold;
 mod number;
+mod webhook;
 
 pub use agent::{Agent, AgentVersion};
 pub use hold::{Order, OrderItem, OrderMode, Reservation};
 pub use number::{AvailableNumber, PhoneNumber, SipAuthMode, SipTrunk};
+pub use webhook::{DeliveryAttempt, Webhook, WebhookDelivery};
 
 use crate::{ServiceError, ServiceResult};
 use dialnexa_domain::{

@@ -113,6 +113,12 @@ impl Services {
                 "provider": req.provider.map(|p| p.as_str()),
             }));
         let outcome = self.run_purchase(caller, req, &entry).await;
+        if let Ok((PurchaseOutcome::Pending(n), _)) = &outcome {
+            let data = crate::webhooks::number_data(n);
+            let ws = &caller.workspace_id;
+            self.emit(ws, None, "phone_number.purchase_pending", data)
+                .await;
+        }
         crate::telemetry::purchase(match &outcome {
             Ok((PurchaseOutcome::Active(_), _)) => "active",
             Ok((PurchaseOutcome::Pending(_), _)) => "pending",
@@ -261,6 +267,7 @@ impl Services {
                     .fail_pending(&pending.id, &e.to_string(), self.clock.now())
                     .instrument(tracing::info_span!("purchase.unwind"))
                     .await?;
+                self.emit_purchase_failed(&pending, &e.to_string()).await;
                 Err(self.refusal(provider, number, sighting.map(|s| s.seen_at), e))
             }
         }
@@ -286,17 +293,18 @@ impl Services {
         let event = NewEvent {
             id: EventId::generate(),
             event_type: "phone_number.purchased".into(),
-            payload: serde_json::json!({
-                "id": pending.id,
-                "phone_number": pending.phone_number,
-                "provider": pending.provider,
-                "monthly_cost_usd": pending.monthly_cost,
-            }),
+            payload: {
+                let mut data = crate::webhooks::number_data(&self.present(pending.clone()));
+                data["status"] = "active".into();
+                data
+            },
         };
-        Ok(self
+        let active = self
             .store
             .activate_purchase(&pending.id, &owned.carrier_ref, now, &charge, &event, audit)
-            .await?)
+            .await?;
+        self.wake_webhooks();
+        Ok(active)
     }
 
     /// What a carrier's refusal means to the buyer.
@@ -386,6 +394,8 @@ impl Services {
                         self.clock.now(),
                     )
                     .await?;
+                let reason = "the carrier did not sell the number";
+                self.emit_purchase_failed(pending, reason).await;
                 Ok(Settled::Failed)
             }
             Err(e) => {

@@ -153,16 +153,19 @@ impl Services {
         let event = NewEvent {
             id: EventId::generate(),
             event_type: "phone_number.released".into(),
-            payload: serde_json::json!({
-                "id": record.id,
-                "phone_number": record.phone_number,
-                "provider": record.provider,
-            }),
+            payload: {
+                let mut data = crate::webhooks::number_data(&self.present(record.clone()));
+                data["status"] = "released".into();
+                data
+            },
         };
-        self.store
+        let released = self
+            .store
             .finish_release(&record.id, self.clock.now(), &event)
             .await?
-            .ok_or_else(|| ServiceError::internal(format!("release of {} vanished", record.id)))
+            .ok_or_else(|| ServiceError::internal(format!("release of {} vanished", record.id)));
+        self.wake_webhooks();
+        released
     }
 
     /// Recovery: finish releases whose request died after saving the intent. The caller asked

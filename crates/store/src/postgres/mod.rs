@@ -23,6 +23,7 @@ mod reconcile;
 mod sessions;
 mod sip_trunks;
 mod tokens;
+mod webhooks;
 mod workspaces;
 
 use crate::faults::StoreFaults;

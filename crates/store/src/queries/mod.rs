@@ -16,6 +16,7 @@ mod audit;
 mod dynamic;
 pub(crate) mod holds;
 pub(crate) mod sessions;
+pub(crate) mod webhooks;
 
 pub(crate) use agents::*;
 pub(crate) use audit::*;

@@ -21,6 +21,7 @@ mod numbers;
 mod reconcile;
 mod sessions;
 mod sip_trunks;
+mod webhooks;
 mod workspaces;
 mod writer;
 
