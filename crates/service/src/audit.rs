@@ -34,6 +34,9 @@ pub mod actions {
     pub const RESERVATION_CREATE: &str = "reservation.create";
     pub const RESERVATION_RELEASE: &str = "reservation.release";
     pub const ORDER_CREATE: &str = "order.create";
+    pub const WEBHOOK_CREATE: &str = "webhook.create";
+    pub const WEBHOOK_UPDATE: &str = "webhook.update";
+    pub const WEBHOOK_DELETE: &str = "webhook.delete";
 }
 
 /// What one audit row is about, before its outcome is known.

@@ -336,3 +336,63 @@ async fn two_servers_on_one_database_send_each_message_once() {
     let all = rx.received();
     assert_eq!(all.len(), events, "one request per message: {}", all.len());
 }
+
+#[tokio::test]
+async fn webhook_changes_are_audited_without_their_secret() {
+    let app = TestApp::spawn().await;
+    let t = app.tenant(&["US"], &[]).await;
+    let secret = "an-audited-change-never-shows-this";
+    let id = create(
+        &app,
+        &t,
+        "https://hooks.example.com/audited",
+        json!(["phone_number.purchased"]),
+        secret,
+    )
+    .await;
+    let path = format!("/v1/user-webhooks/{id}");
+    let (status, _) = app
+        .request(Method::PATCH, &t, &path, Some(json!({"is_active": false})))
+        .await;
+    assert_eq!(status, 200);
+    let (status, _) = app.request(Method::DELETE, &t, &path, None).await;
+    assert_eq!(status, 200);
+    let refused = app.request(Method::DELETE, &t, &path, None).await;
+    assert_error(&refused, 404, "not_found");
+
+    let (_, log) = app.get(&t, "/v1/audit-events?limit=100").await;
+    assert!(!log.to_string().contains(secret), "{log}");
+    let mut seen: Vec<(String, String)> = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["resource_id"] == id.as_str())
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap().to_owned(),
+                e["outcome"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    seen.sort();
+    assert_eq!(
+        seen.iter().map(|(a, _)| a.as_str()).collect::<Vec<_>>(),
+        [
+            "webhook.create",
+            "webhook.delete",
+            "webhook.delete",
+            "webhook.update"
+        ],
+        "{log}"
+    );
+    let created = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "webhook.create")
+        .unwrap();
+    assert_eq!(
+        created["detail"]["url"], "https://hooks.example.com/audited",
+        "{created}"
+    );
+}

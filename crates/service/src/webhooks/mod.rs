@@ -9,6 +9,7 @@ mod target;
 
 pub(crate) use emit::number_data;
 
+use crate::audit::{AuditEntry, actions};
 use crate::cipher::Cipher;
 use crate::model::{DeliveryAttempt, Webhook, WebhookDelivery};
 use crate::{Caller, ServiceError, ServiceResult, Services};
@@ -37,6 +38,16 @@ pub struct WebhookInput {
     pub events: Option<Vec<String>>,
     pub is_active: Option<bool>,
     pub secret: Option<String>,
+}
+
+/// What the audit log keeps of a webhook change: never the secret, only whether one was given.
+fn audit_entry(action: &'static str, input: &WebhookInput) -> AuditEntry {
+    AuditEntry::new(action, "webhook").with(serde_json::json!({
+        "url": input.url,
+        "events": input.events,
+        "is_active": input.is_active,
+        "secret_changed": input.secret.is_some(),
+    }))
 }
 
 fn bad(field: &'static str, code: &'static str, message: impl Into<String>) -> ServiceError {
@@ -152,12 +163,20 @@ impl Services {
         Ok(url.to_string())
     }
 
+    /// Subscribe an endpoint. Audited (its URL and events; never its secret).
     #[tracing::instrument(skip_all, fields(workspace = %caller.workspace_id))]
     pub async fn create_webhook(
         &self,
         caller: &Caller,
         input: WebhookInput,
     ) -> ServiceResult<Webhook> {
+        let entry = audit_entry(actions::WEBHOOK_CREATE, &input);
+        let made = self.make_webhook(caller, input).await;
+        self.audited(caller, entry, made, |w| Some(w.id.to_string()))
+            .await
+    }
+
+    async fn make_webhook(&self, caller: &Caller, input: WebhookInput) -> ServiceResult<Webhook> {
         let url = input
             .url
             .ok_or_else(|| bad("url", "missing_url", "url is required"))?;
@@ -218,8 +237,22 @@ impl Services {
         self.webhook_record(caller, id).await.map(view)
     }
 
+    /// Change an endpoint. Audited like its creation.
     #[tracing::instrument(skip_all, fields(workspace = %caller.workspace_id))]
     pub async fn update_webhook(
+        &self,
+        caller: &Caller,
+        id: &str,
+        input: WebhookInput,
+    ) -> ServiceResult<Webhook> {
+        let mut entry = audit_entry(actions::WEBHOOK_UPDATE, &input);
+        entry.resource_id = Some(id.to_owned());
+        let changed = self.change_webhook(caller, id, input).await;
+        self.audited(caller, entry, changed, |w| Some(w.id.to_string()))
+            .await
+    }
+
+    async fn change_webhook(
         &self,
         caller: &Caller,
         id: &str,
@@ -252,7 +285,16 @@ impl Services {
         Ok(view(record))
     }
 
+    /// Unsubscribe an endpoint. Audited.
     pub async fn delete_webhook(&self, caller: &Caller, id: &str) -> ServiceResult<WebhookId> {
+        let mut entry = AuditEntry::new(actions::WEBHOOK_DELETE, "webhook");
+        entry.resource_id = Some(id.to_owned());
+        let deleted = self.remove_webhook(caller, id).await;
+        self.audited(caller, entry, deleted, |id| Some(id.to_string()))
+            .await
+    }
+
+    async fn remove_webhook(&self, caller: &Caller, id: &str) -> ServiceResult<WebhookId> {
         let id = WebhookId::parse(id).ok_or_else(|| ServiceError::not_found("webhook"))?;
         if !self.store.delete_webhook(&caller.workspace_id, &id).await? {
             return Err(ServiceError::not_found("webhook"));
