@@ -21,7 +21,8 @@ pub(crate) struct WebhookEvent {
     data: Value,
 }
 
-/// A number in an event: which number it is and where it stands.
+/// A number in an event, as `GET /v1/organization-phone-numbers/{id}` shows it (without the
+/// SIP trunk's details).
 #[derive(Serialize, ToSchema)]
 pub(crate) struct NumberEventData {
     #[schema(example = "phn_01kdz3f4w7x2kx5mb9qz")]
@@ -37,11 +38,20 @@ pub(crate) struct NumberEventData {
     status: String,
     #[schema(example = "twilio")]
     provider: String,
+    #[schema(example = json!(["voice", "sms"]))]
+    capabilities: Vec<String>,
     #[schema(example = "1.15")]
     monthly_cost_usd: String,
     nickname: Option<String>,
     label: Option<String>,
+    agent_id: Option<String>,
+    inbound_agent_id: Option<String>,
+    outbound_agent_id: Option<String>,
+    sip_trunk_enabled: bool,
     created_at: String,
+    updated_at: String,
+    released_at: Option<String>,
+    next_renewal_at: Option<String>,
     /// `phone_number.purchase_failed` only: why.
     failure_reason: Option<String>,
 }

@@ -213,6 +213,15 @@ async fn a_purchase_is_delivered_signed_as_standard_webhooks_verifies_it() {
     assert_eq!(event["data"]["id"], bought["id"]);
     assert_eq!(event["data"]["phone_number"], "+14155552671");
     assert_eq!(event["data"]["status"], "active");
+    // The number as GET shows it, field for field.
+    let path = format!(
+        "/v1/organization-phone-numbers/{}",
+        bought["id"].as_str().unwrap()
+    );
+    let (_, shown) = app.get(&t, &path).await;
+    for (field, value) in shown.as_object().unwrap() {
+        assert_eq!(&event["data"][field], value, "{field}: {event} / {shown}");
+    }
     assert!(
         event["timestamp"].as_str().unwrap().ends_with('Z'),
         "{event}"

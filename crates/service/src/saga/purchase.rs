@@ -293,10 +293,13 @@ impl Services {
         let event = NewEvent {
             id: EventId::generate(),
             event_type: "phone_number.purchased".into(),
+            // The number as the activation leaves it (and as GET will show it).
             payload: {
-                let mut data = crate::webhooks::number_data(&self.present(pending.clone()));
-                data["status"] = "active".into();
-                data
+                let mut active = pending.clone();
+                active.status = NumberStatus::Active;
+                active.activated_at = Some(now);
+                active.updated_at = now;
+                crate::webhooks::number_data(&self.present(active))
             },
         };
         let active = self

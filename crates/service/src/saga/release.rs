@@ -150,18 +150,22 @@ impl Services {
     }
 
     async fn finish_release(&self, record: &PhoneNumberRecord) -> ServiceResult<PhoneNumberRecord> {
+        let now = self.clock.now();
+        // The number as the release leaves it (and as GET will show it).
+        let mut released = record.clone();
+        released.status = NumberStatus::Released;
+        released.released_at = Some(now);
+        released.updated_at = now;
+        released.inbound_agent_id = None;
+        released.outbound_agent_id = None;
         let event = NewEvent {
             id: EventId::generate(),
             event_type: "phone_number.released".into(),
-            payload: {
-                let mut data = crate::webhooks::number_data(&self.present(record.clone()));
-                data["status"] = "released".into();
-                data
-            },
+            payload: crate::webhooks::number_data(&self.present(released)),
         };
         let released = self
             .store
-            .finish_release(&record.id, self.clock.now(), &event)
+            .finish_release(&record.id, now, &event)
             .await?
             .ok_or_else(|| ServiceError::internal(format!("release of {} vanished", record.id)));
         self.wake_webhooks();

@@ -9,20 +9,29 @@ use crate::model::PhoneNumber;
 use dialnexa_domain::{EventId, WorkspaceId, format_time};
 use dialnexa_store::{NewEvent, PhoneNumberRecord};
 
-/// The `data` of a number's events: the fields of the record that say which number it is and
-/// where it stands.
+/// The `data` of a number's events: the number as `GET /v1/organization-phone-numbers/{id}`
+/// shows it (its SIP trunk's details aside, which `GET` reads apart).
 pub(crate) fn number_data(n: &PhoneNumber) -> serde_json::Value {
+    let inbound = n.inbound_agent_id.as_ref().map(|a| a.to_string());
     serde_json::json!({
         "id": n.id,
         "phone_number": n.phone_number,
         "country_code": n.phone_number.country(),
         "type": n.number_type,
+        "capabilities": n.capabilities,
+        "monthly_cost_usd": n.monthly_cost,
+        "label": n.label,
+        "nickname": n.nickname,
+        "agent_id": inbound,
+        "inbound_agent_id": inbound,
+        "outbound_agent_id": n.outbound_agent_id.as_ref().map(|a| a.to_string()),
         "status": n.status,
         "provider": n.provider,
-        "monthly_cost_usd": n.monthly_cost,
-        "nickname": n.nickname,
-        "label": n.label,
+        "sip_trunk_enabled": n.provider == dialnexa_domain::Provider::SipTrunk,
         "created_at": format_time(n.created_at),
+        "updated_at": format_time(n.updated_at),
+        "released_at": n.released_at.map(format_time),
+        "next_renewal_at": n.next_renewal_at.map(format_time),
     })
 }
 
