@@ -265,3 +265,32 @@ async fn a_telnyx_reservation_is_held_at_the_carrier_too() {
         .await;
     assert_eq!(status, 201, "{body}");
 }
+
+#[tokio::test]
+async fn a_reservation_and_another_workspaces_purchase_of_one_number_never_both_succeed() {
+    let app = TestApp::spawn().await;
+    let reserver = app.tenant(&["US"], &[]).await;
+    let buyer = app.tenant(&["US"], &[]).await;
+    // Rounds of forty numbers, each reserved by one workspace and bought by the other at the
+    // same moment: one of the two wins each number, never both (and never neither).
+    for round in 0..3 {
+        let numbers = on_sale(&app, &reserver, 40, "twilio").await;
+        let races = numbers.iter().map(|n| {
+            let app = &app;
+            let (reserver, buyer) = (&reserver, &buyer);
+            async move {
+                let reserve = app.post(reserver, RESERVE, json!({"phone_numbers": [n]}));
+                let buy = app.buy(buyer, n);
+                let (reserved, bought) = futures::future::join(reserve, buy).await;
+                (n.clone(), reserved, bought)
+            }
+        });
+        for (n, (reserved, r_body), (bought, b_body)) in futures::future::join_all(races).await {
+            match (reserved, bought) {
+                (201, 409) => assert_eq!(b_body["code"], "number_reserved", "{b_body}"),
+                (409, 201) => {}
+                other => panic!("round {round}, {n}: {other:?}: {r_body} / {b_body}"),
+            }
+        }
+    }
+}

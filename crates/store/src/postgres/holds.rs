@@ -15,6 +15,9 @@ use async_trait::async_trait;
 use dialnexa_domain::{E164, OrderId, PhoneNumberId, ReservationId, WorkspaceId};
 use jiff::Timestamp;
 
+/// A number's advisory lock, until the transaction ends; `claim_numbers` takes it shared.
+const LOCK_NUMBER: &str = "SELECT pg_advisory_xact_lock(hashtextextended($1::text, 0))";
+
 async fn with_items(db: Db<'_>, order: Option<OrderRecord>) -> StoreResult<Option<OrderRecord>> {
     let Some(mut order) = order else {
         return Ok(None);
@@ -59,6 +62,10 @@ impl HoldStore for PgStore {
             if held.len() == want {
                 break;
             }
+            // A claim of this number in flight holds its lock (shared) until it commits; from
+            // here on this transaction holds it, so a claim that has not looked yet waits for
+            // this commit and then sees the hold (migration 0017).
+            db.exec(LOCK_NUMBER, &[&number.as_str()]).await?;
             let args: Args = &[
                 &number.as_str(),
                 &new.id.as_str(),
@@ -70,17 +77,6 @@ impl HoldStore for PgStore {
                 Some(_) => held.push(number.clone()),
                 None => refused.push(number.clone()),
             }
-        }
-        if matches!(mode, HoldMode::All) && refused.is_empty() {
-            // Under READ COMMITTED a purchase claimed in another transaction while this one
-            // ran saw none of these holds: look once more, just before committing.
-            let numbers: Vec<&str> = held.iter().map(E164::as_str).collect();
-            let bought = db.all(q::LIVE_AMONG, &[&numbers], |r| r.text(0)).await?;
-            refused.extend(
-                held.iter()
-                    .filter(|n| bought.iter().any(|b| b == n.as_str()))
-                    .cloned(),
-            );
         }
         if held.is_empty() || (matches!(mode, HoldMode::All) && !refused.is_empty()) {
             let _ = tx.rollback().await;

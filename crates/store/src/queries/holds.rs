@@ -37,10 +37,6 @@ pub(crate) const EXPIRABLE: &str = "SELECT id FROM reservations WHERE status = '
      AND expires_at <= $1 ORDER BY expires_at, id LIMIT $2";
 pub(crate) const EXPIRE: &str = "UPDATE reservations SET status = 'expired', ended_at = $2 \
      WHERE id = $1 AND status = 'active' AND expires_at <= $2";
-/// PostgreSQL: which of these numbers a live row has now (a purchase that committed while
-/// the reservation's transaction ran).
-pub(crate) const LIVE_AMONG: &str = "SELECT phone_number FROM phone_numbers \
-     WHERE phone_number = ANY($1::text[]) AND status IN ('pending', 'active')";
 /// SQLite's form: one number at a time.
 pub(crate) const HELD_BY_OTHER: &str = "SELECT phone_number FROM number_holds \
      WHERE phone_number = $1 AND workspace_id <> $2 AND expires_at > $3";

@@ -171,17 +171,14 @@ pub(crate) static LIVE_NUMBER: Sql = sql!(
      AND status IN ('pending', 'active')"
 );
 /// The claims of many purchases in one statement (PostgreSQL): a row for each that no live row
-/// holds yet; a number already held (or twice in the batch) returns no row.
+/// holds yet; a number already held (or twice in the batch), or held by another workspace's
+/// reservation, returns no row. `claim_numbers` (migration 0017) first takes each number's
+/// advisory lock, which a reservation of it takes too.
 pub(crate) static CLAIM_BATCH: Sql = sql!(
-    "INSERT INTO phone_numbers (id, workspace_id, phone_number, country_code, number_type, \
-     capabilities, monthly_cost_micros, provider, status, created_at, updated_at) \
-     SELECT t.id, t.ws, t.pn, t.cc, t.nt, t.caps, t.cost, t.prov, 'pending', t.at, t.at \
-     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], \
-     $7::int8[], $8::text[], $9::int8[]) AS t(id, ws, pn, cc, nt, caps, cost, prov, at) \
-     WHERE NOT EXISTS (SELECT 1 FROM number_holds h WHERE h.phone_number = t.pn \
-     AND h.workspace_id <> t.ws AND h.expires_at > t.at) \
-     ON CONFLICT (phone_number) WHERE status IN ('pending', 'active') DO NOTHING RETURNING ",
-    NUMBER_COLUMNS
+    "SELECT ",
+    NUMBER_COLUMNS,
+    " FROM claim_numbers($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], \
+     $6::text[], $7::int8[], $8::text[], $9::int8[])"
 );
 /// The activations of many purchases in one statement (PostgreSQL): each pending row turns
 /// active, with its first charge and its outbox event, all or nothing.
