@@ -162,8 +162,11 @@ pub(crate) const RETRY_MESSAGE: &str = concat!(
 /// Whether a fan-out or a claim has anything to do: read first, so an idle worker's rounds
 /// cost no write (nor, on SQLite, the single writer's fsync). With no active endpoint nothing
 /// is fanned out: an endpoint hears only of events after its creation, so the rows can wait.
-pub(crate) const ANY_UNFANNED: &str = "SELECT 1 FROM outbox WHERE delivered_at IS NULL \
-     AND EXISTS (SELECT 1 FROM webhooks WHERE is_active = 1) LIMIT 1";
+/// The endpoint test comes first and on its own: written as a condition on each outbox row,
+/// SQLite tested it row after row, and with no active endpoint every undelivered row of the
+/// outbox (one per purchase since) was read on every wake, that is on every purchase.
+pub(crate) const ANY_UNFANNED: &str = "SELECT 1 WHERE EXISTS (SELECT 1 FROM webhooks \
+     WHERE is_active = 1) AND EXISTS (SELECT 1 FROM outbox WHERE delivered_at IS NULL)";
 
 pub(crate) const ANY_DUE: &str = "SELECT 1 FROM webhook_messages WHERE status = 'pending' \
      AND next_attempt_at <= $1 AND (leased_until IS NULL OR leased_until <= $1) LIMIT 1";
@@ -199,3 +202,44 @@ pub(crate) const PG_SETTLE_FAILED: &str = pg_settle!(
      disabled_note = CASE WHEN COALESCE(failing_since, $3) <= $11 AND is_active = 1 \
      THEN $12 ELSE disabled_note END WHERE id = $10"
 );
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::{Connection, StatementStatus};
+
+    /// The idle worker's check costs the same however many undelivered events wait: it is run
+    /// after every purchase, and a check that read each waiting row made purchases slower as
+    /// the outbox grew (a full run on SQLite fell from 3,589 to 534 purchases/s).
+    #[test]
+    fn the_idle_check_reads_no_outbox_row_per_waiting_event() {
+        let steps = |waiting: usize| {
+            let c = Connection::open_in_memory().unwrap();
+            c.execute_batch(
+                "CREATE TABLE webhooks (id TEXT PRIMARY KEY, is_active INTEGER NOT NULL);
+                 CREATE TABLE outbox (id TEXT PRIMARY KEY, created_at INTEGER NOT NULL,
+                                      delivered_at INTEGER);
+                 CREATE INDEX outbox_undelivered ON outbox (created_at)
+                     WHERE delivered_at IS NULL;",
+            )
+            .unwrap();
+            for i in 0..waiting {
+                c.execute(
+                    "INSERT INTO outbox VALUES (?1, ?2, NULL)",
+                    (format!("e{i}"), i),
+                )
+                .unwrap();
+            }
+            let mut check = c.prepare(super::ANY_UNFANNED).unwrap();
+            assert!(
+                !check.exists([]).unwrap(),
+                "no active endpoint, nothing to do"
+            );
+            check.get_status(StatementStatus::VmStep)
+        };
+        let (few, many) = (steps(10), steps(10_000));
+        assert!(
+            many <= few + 10,
+            "the check took {many} steps with 10,000 events waiting, {few} with 10"
+        );
+    }
+}
