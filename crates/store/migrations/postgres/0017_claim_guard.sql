@@ -21,6 +21,9 @@ BEGIN
                   p_costs, p_providers, p_times) AS t(id, ws, pn, cc, nt, caps, cost, prov, at)
      WHERE NOT EXISTS (SELECT 1 FROM number_holds h WHERE h.phone_number = t.pn
                           AND h.workspace_id <> t.ws AND h.expires_at > t.at)
+     -- Every batch inserts in the same order, so two batches of overlapping numbers (from two
+     -- servers) wait on each other's rows one way only and never deadlock.
+     ORDER BY t.pn
     ON CONFLICT (phone_number) WHERE status IN ('pending', 'active') DO NOTHING
     RETURNING *;
 END
