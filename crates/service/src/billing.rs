@@ -1,11 +1,12 @@
 //! Rental billing: the renewal worker charges each period when it begins, exactly once, and
 //! catches up every missed period after downtime. The ledger's unique (number, period) and the
-//! compare-and-set cursor on the number make a second worker, or a second run, harmless.
+//! compare-and-set cursor on the number make a second worker, or a second run, harmless. Each
+//! charge writes its `phone_number.renewed` event in its own transaction.
 
 use crate::model::{Charge, ChargeFilter, Page};
 use crate::{Caller, ServiceResult, Services};
-use dialnexa_domain::{BillingPeriod, ChargeId, PhoneNumberId};
-use dialnexa_store::NewCharge;
+use dialnexa_domain::{BillingPeriod, ChargeId, EventId, PhoneNumberId};
+use dialnexa_store::{NewCharge, NewEvent};
 
 impl Services {
     /// Charge every period that has begun by now. Returns how many charges were written.
@@ -28,23 +29,26 @@ impl Services {
                     period_end: period.end,
                     amount: d.amount,
                 };
-                if self
-                    .store
-                    .charge_renewal(&d.phone_number_id, &charge, period.end, now)
-                    .await?
-                {
-                    charged += 1;
-                    crate::telemetry::renewals_charged(1);
-                    let data = serde_json::json!({
+                let event = NewEvent {
+                    id: EventId::generate(),
+                    event_type: "phone_number.renewed".into(),
+                    payload: serde_json::json!({
                         "id": charge.id,
                         "phone_number_id": d.phone_number_id,
                         "period_index": charge.period_index,
                         "period_start": dialnexa_domain::format_time(charge.period_start),
                         "period_end": dialnexa_domain::format_time(charge.period_end),
                         "amount_usd": charge.amount,
-                    });
-                    self.emit(&d.workspace_id, None, "phone_number.renewed", data)
-                        .await;
+                    }),
+                };
+                if self
+                    .store
+                    .charge_renewal(&d.phone_number_id, &charge, period.end, now, &event)
+                    .await?
+                {
+                    charged += 1;
+                    crate::telemetry::renewals_charged(1);
+                    self.wake_webhooks();
                 }
                 progressed = true;
             }

@@ -120,9 +120,11 @@ impl Services {
         if changes.is_empty() {
             return self.with_trunk(before).await;
         }
+        let now = self.clock.now();
+        let event = crate::webhooks::updated_event(now);
         let updated = self
             .store
-            .update_number(&caller.workspace_id, &number_id, &changes, self.clock.now())
+            .update_number(&caller.workspace_id, &number_id, &changes, now, &event)
             .await?
             .map_err(|refused| match refused {
                 UpdateRefused::NumberNotFound => number_not_found(),
@@ -135,14 +137,11 @@ impl Services {
                     }
                 }
             })?;
+        self.wake_webhooks();
         if updated.nickname != before.nickname {
             self.push_friendly_name(&updated).await;
         }
-        let number = self.with_trunk(updated).await?;
-        let data = crate::webhooks::number_data(&number);
-        self.emit(&caller.workspace_id, None, "phone_number.updated", data)
-            .await;
-        Ok(number)
+        self.with_trunk(updated).await
     }
 
     /// Mirror the nickname as the carrier's friendly name. Best effort: our row is the truth,

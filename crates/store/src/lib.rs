@@ -143,12 +143,15 @@ pub trait NumberStore: Send + Sync {
         audit: Option<&NewAuditEvent>,
     ) -> StoreResult<PhoneNumberRecord>;
 
-    /// The carrier refused: mark the pending row failed, which frees the claim.
+    /// The carrier refused: mark the pending row failed, which frees the claim, and write the
+    /// outbox event, in one transaction. A row that is no longer pending is left alone, and no
+    /// event is written.
     async fn fail_pending(
         &self,
         id: &PhoneNumberId,
         reason: &str,
         now: Timestamp,
+        event: &NewEvent,
     ) -> StoreResult<()>;
 
     async fn get_number(
@@ -178,14 +181,16 @@ pub trait BillingStore: Send + Sync {
     async fn due_renewals(&self, now: Timestamp, limit: u32) -> StoreResult<Vec<RenewalDue>>;
 
     /// Charge the period `charge.period_index` of a number and move its cursor to the next
-    /// period (starting `next_start`), in one transaction. Compare-and-set on the cursor: when
-    /// another worker charged this period first, nothing is written and the answer is `false`.
+    /// period (starting `next_start`), with the outbox event, in one transaction. Compare-and-set
+    /// on the cursor: when another worker charged this period first, nothing is written (the
+    /// event neither) and the answer is `false`.
     async fn charge_renewal(
         &self,
         number: &PhoneNumberId,
         charge: &NewCharge,
         next_start: Timestamp,
         now: Timestamp,
+        event: &NewEvent,
     ) -> StoreResult<bool>;
 
     async fn list_charges(
@@ -292,14 +297,16 @@ pub trait AuditStore: Send + Sync {
 
 #[async_trait]
 pub trait LifecycleStore: Send + Sync {
-    /// Apply a partial update to a live (pending or active) number. An agent named in the
-    /// change must belong to the workspace at the moment of the write.
+    /// Apply a partial update to a live (pending or active) number, and write the outbox event
+    /// made from the updated row, in one transaction. An agent named in the change must belong
+    /// to the workspace at the moment of the write. A refused update writes no event.
     async fn update_number(
         &self,
         workspace: &WorkspaceId,
         id: &PhoneNumberId,
         changes: &NumberChanges,
         now: Timestamp,
+        event: &NumberEvent,
     ) -> StoreResult<Result<PhoneNumberRecord, UpdateRefused>>;
 
     /// Set (or clear, with `None`) the workspace default; it must be an active number of the

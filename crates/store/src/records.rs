@@ -170,6 +170,40 @@ pub struct NewEvent {
     pub payload: serde_json::Value,
 }
 
+/// The payload of a [`NumberEvent`], made from the row as the change leaves it.
+pub type NumberPayload =
+    std::sync::Arc<dyn Fn(&PhoneNumberRecord) -> serde_json::Value + Send + Sync>;
+
+/// An outbox event of a change whose resulting row is known only once it is written (a partial
+/// update): the store makes its payload from that row inside the change's transaction. An `Arc`
+/// because SQLite runs the write on its writer thread.
+#[derive(Clone)]
+pub struct NumberEvent {
+    pub id: EventId,
+    pub event_type: String,
+    pub payload: NumberPayload,
+}
+
+impl NumberEvent {
+    /// The event to write for `row`.
+    pub fn for_row(&self, row: &PhoneNumberRecord) -> NewEvent {
+        NewEvent {
+            id: self.id.clone(),
+            event_type: self.event_type.clone(),
+            payload: (self.payload)(row),
+        }
+    }
+}
+
+impl std::fmt::Debug for NumberEvent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NumberEvent")
+            .field("id", &self.id)
+            .field("event_type", &self.event_type)
+            .finish_non_exhaustive()
+    }
+}
+
 /// A number whose next rental period is due.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RenewalDue {

@@ -101,9 +101,10 @@ pub trait WebhookStore: Send + Sync {
     /// Turn up to `limit` undelivered outbox events into messages for the webhooks subscribed
     /// to them, due at `now`; answers how many events it took.
     async fn fan_out_events(&self, now: Timestamp, limit: u32) -> StoreResult<u64>;
-    /// An event written after the change it reports, for changes whose store call does not
-    /// write one (it is then not in the change's transaction). An id already written is
-    /// skipped, so an event named after what it reports is written once.
+    /// An event that no change of a row carries (a purchase answered pending, a drift found),
+    /// written on its own; every change of a number writes its event in its own transaction
+    /// instead. An id already written is skipped, so an event named after what it reports is
+    /// written once.
     async fn record_event(
         &self,
         workspace: &WorkspaceId,

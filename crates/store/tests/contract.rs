@@ -13,6 +13,8 @@ use dialnexa_store::{
 use jiff::Timestamp;
 use std::future::Future;
 
+#[path = "contract/events.rs"]
+mod events;
 #[path = "contract/holds.rs"]
 mod holds;
 
@@ -101,7 +103,7 @@ async fn a_number_is_claimed_by_one_row_across_workspaces() {
         );
         // A failed purchase frees the claim.
         store
-            .fail_pending(&first.id, "refused", t("2027-01-01T00:00:02Z"))
+            .fail_pending(&first.id, "refused", t("2027-01-01T00:00:02Z"), &event())
             .await
             .unwrap();
         let second = store
@@ -152,7 +154,10 @@ async fn activation_is_idempotent_and_charges_once() {
             .insert_pending(&new_number(&ws, "+14155552672", "2027-01-31T10:00:00Z"))
             .await
             .unwrap();
-        store.fail_pending(&other.id, "x", now).await.unwrap();
+        store
+            .fail_pending(&other.id, "x", now, &event())
+            .await
+            .unwrap();
         let refused = store
             .activate_purchase(&other.id, "PN2", now, &c, &event(), None)
             .await;
@@ -182,7 +187,10 @@ async fn an_activation_writes_its_audit_row_in_its_transaction() {
             pending.push(n);
         }
         let refused = pending.pop().unwrap();
-        store.fail_pending(&refused.id, "x", now).await.unwrap();
+        store
+            .fail_pending(&refused.id, "x", now, &event())
+            .await
+            .unwrap();
         let activations = pending.iter().chain([&refused]).map(|n| {
             let (store, id) = (store.clone(), n.id.clone());
             let audit = audit_row(
@@ -266,7 +274,7 @@ async fn a_renewal_period_is_claimed_once() {
         let now = t("2027-03-01T00:00:00Z");
         assert!(
             store
-                .charge_renewal(&n.id, &c1, t("2027-03-31T10:00:00Z"), now)
+                .charge_renewal(&n.id, &c1, t("2027-03-31T10:00:00Z"), now, &event())
                 .await
                 .unwrap()
         );
@@ -277,7 +285,8 @@ async fn a_renewal_period_is_claimed_once() {
                     &n.id,
                     &charge(1, "2027-02-28T10:00:00Z", "2027-03-31T10:00:00Z"),
                     t("2027-03-31T10:00:00Z"),
-                    now
+                    now,
+                    &event(),
                 )
                 .await
                 .unwrap()
@@ -502,9 +511,15 @@ async fn list_totals_follow_every_status_change() {
                 .await
                 .unwrap();
         }
-        store.fail_pending(&ids[3], "refused", now).await.unwrap();
+        store
+            .fail_pending(&ids[3], "refused", now, &event())
+            .await
+            .unwrap();
         // Failing a row that is no longer pending changes nothing, counters included.
-        store.fail_pending(&ids[0], "late", now).await.unwrap();
+        store
+            .fail_pending(&ids[0], "late", now, &event())
+            .await
+            .unwrap();
         let claim = store.claim_release(&a, &ids[1], now).await.unwrap();
         assert!(matches!(claim, ReleaseClaim::Claimed(_)));
         store.finish_release(&ids[1], now, &event()).await.unwrap();
@@ -1006,7 +1021,7 @@ async fn pending_purchases_count_unsettled_claims_of_every_workspace() {
             .unwrap();
         assert_eq!(store.pending_purchases().await.unwrap(), 1);
         store
-            .fail_pending(&second.id, "refused", now)
+            .fail_pending(&second.id, "refused", now, &event())
             .await
             .unwrap();
         assert_eq!(store.pending_purchases().await.unwrap(), 0);

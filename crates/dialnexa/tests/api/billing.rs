@@ -29,6 +29,21 @@ async fn renewals_charge_each_started_period_once_and_catch_up() {
     // Periods 1 to 4 (Feb 28, Mar 31, Apr 30, May 31), each charged by one of the two runs.
     assert_eq!(a + b, 4, "{a} + {b} charges for 4 periods");
     assert_eq!(app.services.run_renewals().await.unwrap(), 0);
+    // One `phone_number.renewed` per charge, written with it: a run that lost the race to
+    // charge a period wrote no event for it.
+    let renewed = app
+        .raw_texts("SELECT payload FROM outbox WHERE event_type = 'phone_number.renewed'")
+        .await;
+    let mut periods: Vec<i64> = renewed
+        .iter()
+        .map(|row| {
+            let payload: serde_json::Value =
+                serde_json::from_str(row[0].as_deref().unwrap()).unwrap();
+            payload["period_index"].as_i64().unwrap()
+        })
+        .collect();
+    periods.sort_unstable();
+    assert_eq!(periods, [1, 2, 3, 4], "{renewed:?}");
 
     let (_, charges) = app.get(&t, "/v1/billing/charges?limit=100").await;
     let starts: Vec<&str> = charges["items"]

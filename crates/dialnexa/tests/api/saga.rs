@@ -60,7 +60,7 @@ async fn purchased_events(app: &TestApp, id: &str) -> usize {
 }
 
 #[tokio::test]
-async fn an_activation_writes_its_outbox_event_and_a_refusal_none() {
+async fn an_activation_writes_its_outbox_event_and_a_refusal_only_its_failure() {
     let app = TestApp::spawn().await;
     let t = app.tenant(&["US"], &[]).await;
     let (status, bought) = app.buy(&t, "+14155552671").await;
@@ -88,6 +88,20 @@ async fn an_activation_writes_its_outbox_event_and_a_refusal_none() {
         .raw_texts("SELECT id FROM outbox WHERE event_type = 'phone_number.purchased'")
         .await;
     assert_eq!(all.len(), 1, "{all:?}");
+    // Its unwinding wrote `phone_number.purchase_failed`, once.
+    let failed = app
+        .raw_texts(
+            "SELECT workspace_id, payload FROM outbox \
+             WHERE event_type = 'phone_number.purchase_failed'",
+        )
+        .await;
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert_eq!(failed[0][0].as_deref(), Some(t.id.as_str()));
+    let payload: serde_json::Value =
+        serde_json::from_str(failed[0][1].as_deref().unwrap()).unwrap();
+    assert_eq!(payload["phone_number"], "+14155550123");
+    assert_eq!(payload["status"], "failed");
+    assert!(payload["failure_reason"].as_str().is_some(), "{payload}");
 }
 
 #[tokio::test]

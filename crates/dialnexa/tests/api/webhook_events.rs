@@ -30,6 +30,7 @@ async fn a_numbers_changes_arrive_as_their_events() {
         )
         .await;
     assert_eq!(status, 200, "{body}");
+    let (_, shown_after_update) = app.get(&t, &path).await;
     let (status, body) = app.request(reqwest::Method::DELETE, &t, &path, None).await;
     assert_eq!(status, 200, "{body}");
     let (status, body) = app
@@ -86,6 +87,13 @@ async fn a_numbers_changes_arrive_as_their_events() {
     let updated = rx.of_type("phone_number.updated").pop().unwrap().json();
     assert_eq!(updated["data"]["id"], id.as_str());
     assert_eq!(updated["data"]["nickname"], "Front desk");
+    // Made from the updated row in the update's transaction: the number as GET showed it then.
+    for (field, value) in shown_after_update.as_object().unwrap() {
+        assert_eq!(
+            &updated["data"][field], value,
+            "{field}: {updated} / {shown_after_update}"
+        );
+    }
     let released = rx.of_type("phone_number.released").pop().unwrap().json();
     assert_eq!(released["data"]["status"], "released");
     let linked = rx.of_type("sip_trunk.linked").pop().unwrap().json();

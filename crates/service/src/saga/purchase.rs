@@ -263,11 +263,13 @@ impl Services {
                 Ok((PurchaseOutcome::Pending(self.present(pending)), Audit::Due))
             }
             Err(e) => {
+                let reason = e.to_string();
+                let event = self.purchase_failed_event(&pending, &reason);
                 self.store
-                    .fail_pending(&pending.id, &e.to_string(), self.clock.now())
+                    .fail_pending(&pending.id, &reason, self.clock.now(), &event)
                     .instrument(tracing::info_span!("purchase.unwind"))
                     .await?;
-                self.emit_purchase_failed(&pending, &e.to_string()).await;
+                self.wake_webhooks();
                 Err(self.refusal(provider, number, sighting.map(|s| s.seen_at), e))
             }
         }
@@ -390,15 +392,17 @@ impl Services {
                 Ok(Settled::Activated)
             }
             Ok(None) => {
+                let event =
+                    self.purchase_failed_event(pending, "the carrier did not sell the number");
                 self.store
                     .fail_pending(
                         &pending.id,
                         "the carrier did not sell the number (recovered)",
                         self.clock.now(),
+                        &event,
                     )
                     .await?;
-                let reason = "the carrier did not sell the number";
-                self.emit_purchase_failed(pending, reason).await;
+                self.wake_webhooks();
                 Ok(Settled::Failed)
             }
             Err(e) => {

@@ -1,13 +1,18 @@
-//! Events of changes whose store call writes no outbox row of its own (a purchase left pending
-//! or failed, an update, a renewal, a drift found by reconciliation): written right after the
-//! change commits. A crash in between loses that one event, unlike the events written inside
-//! their change's transaction (purchased, released, sip_trunk.linked); an event that cannot be
-//! written is logged and never fails the change, which has happened.
+//! The payloads of a number's events, and the two events written apart from any change. Every
+//! change of a number writes its event in the change's own transaction, by the store call that
+//! makes the change (purchased, purchase_failed, updated, released, renewed, sip_trunk.linked).
+//! `Services::emit` is left for two events that change no row, written right after their cause
+//! and never failing it: `phone_number.purchase_pending`, tied to the 202 answer (the pending row
+//! was written before the carrier was called, and the lost answer changes nothing), and
+//! `reconcile.drift`, a detection named by its event id: a crash before it is written loses
+//! nothing, as the next reconciliation finds the drift again and writes it then.
 
 use crate::Services;
 use crate::model::PhoneNumber;
 use dialnexa_domain::{EventId, WorkspaceId, format_time};
-use dialnexa_store::{NewEvent, PhoneNumberRecord};
+use dialnexa_store::{NewEvent, NumberEvent, PhoneNumberRecord};
+use jiff::Timestamp;
+use std::sync::Arc;
 
 /// The `data` of a number's events: the number as `GET /v1/organization-phone-numbers/{id}`
 /// shows it (its SIP trunk's details aside, which `GET` reads apart).
@@ -35,6 +40,17 @@ pub(crate) fn number_data(n: &PhoneNumber) -> serde_json::Value {
     })
 }
 
+/// `phone_number.updated`, made by `update_number` from the row it leaves, in its
+/// transaction: the number as `GET` shows it after the update (presented as of `now`, the
+/// update's time, as `present` would do then).
+pub(crate) fn updated_event(now: Timestamp) -> NumberEvent {
+    NumberEvent {
+        id: EventId::generate(),
+        event_type: "phone_number.updated".into(),
+        payload: Arc::new(move |row| number_data(&PhoneNumber::new(row.clone(), now))),
+    }
+}
+
 impl Services {
     /// Write `event_type` for `workspace` and wake the delivery worker. `id` names the event
     /// when it must be written once only (a drift found again and again is one event a day).
@@ -60,14 +76,21 @@ impl Services {
         }
     }
 
-    /// `phone_number.purchase_failed` for a pending purchase just unwound.
-    pub(crate) async fn emit_purchase_failed(&self, pending: &PhoneNumberRecord, reason: &str) {
+    /// `phone_number.purchase_failed` for a pending purchase being unwound, for
+    /// `fail_pending` to write with the unwinding.
+    pub(crate) fn purchase_failed_event(
+        &self,
+        pending: &PhoneNumberRecord,
+        reason: &str,
+    ) -> NewEvent {
         let mut data = number_data(&self.present(pending.clone()));
         data["status"] = "failed".into();
         data["failure_reason"] = reason.into();
-        let ws = &pending.workspace_id;
-        self.emit(ws, None, "phone_number.purchase_failed", data)
-            .await;
+        NewEvent {
+            id: EventId::generate(),
+            event_type: "phone_number.purchase_failed".into(),
+            payload: data,
+        }
     }
 
     /// `reconcile.drift`, once a day per number and kind however often it is found again.

@@ -7,7 +7,7 @@ mod emit;
 pub mod sign;
 mod target;
 
-pub(crate) use emit::number_data;
+pub(crate) use emit::{number_data, updated_event};
 
 use crate::audit::{AuditEntry, actions};
 use crate::cipher::Cipher;

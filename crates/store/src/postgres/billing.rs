@@ -1,10 +1,13 @@
-//! The rental ledger on PostgreSQL.
+//! The rental ledger on PostgreSQL: each renewal charge with its outbox event.
 
 use super::PgStore;
 use super::db::{Args, Db, err};
+use super::numbers::insert_event;
 use crate::queries as q;
 use crate::rows::{self, ms};
-use crate::{BillingStore, Charge, ChargeFilter, NewCharge, Page, RenewalDue, StoreResult};
+use crate::{
+    BillingStore, Charge, ChargeFilter, NewCharge, NewEvent, Page, RenewalDue, StoreResult,
+};
 use async_trait::async_trait;
 use dialnexa_domain::{PhoneNumberId, WorkspaceId};
 use jiff::Timestamp;
@@ -22,6 +25,7 @@ impl BillingStore for PgStore {
         charge: &NewCharge,
         next_start: Timestamp,
         now: Timestamp,
+        event: &NewEvent,
     ) -> StoreResult<bool> {
         let mut c = self.conn().await?;
         let tx = c.transaction().await.map_err(err)?;
@@ -43,6 +47,7 @@ impl BillingStore for PgStore {
             &ms(now),
         ];
         db.exec(q::INSERT_CHARGE, args).await?;
+        insert_event(db, &WorkspaceId::from_trusted(workspace), event, now).await?;
         self.commit(tx).await?;
         Ok(true)
     }

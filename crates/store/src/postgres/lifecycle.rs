@@ -1,5 +1,5 @@
-//! A live number's changes after purchase on PostgreSQL: partial updates, the workspace
-//! default, and the release saga's three writes (claim, finish, abandon).
+//! A live number's changes after purchase on PostgreSQL: partial updates (with their outbox
+//! event), the workspace default, and the release saga's three writes (claim, finish, abandon).
 
 use super::PgStore;
 use super::agents::{agent_exists, number_state};
@@ -8,8 +8,8 @@ use super::numbers::{insert_event, number_by_id};
 use crate::queries as q;
 use crate::rows::{self, ms};
 use crate::{
-    DefaultRefused, LifecycleStore, NewEvent, NumberChanges, PhoneNumberRecord, ReleaseClaim,
-    StoreError, StoreResult, UpdateRefused, Workspace, WorkspaceStore,
+    DefaultRefused, LifecycleStore, NewEvent, NumberChanges, NumberEvent, PhoneNumberRecord,
+    ReleaseClaim, StoreError, StoreResult, UpdateRefused, Workspace, WorkspaceStore,
 };
 use async_trait::async_trait;
 use dialnexa_domain::{NumberStatus, PhoneNumberId, WorkspaceId};
@@ -23,16 +23,20 @@ impl LifecycleStore for PgStore {
         id: &PhoneNumberId,
         changes: &NumberChanges,
         now: Timestamp,
+        event: &NumberEvent,
     ) -> StoreResult<Result<PhoneNumberRecord, UpdateRefused>> {
         let update = q::number_update(workspace, id, changes, now);
         let args = values(&update.args);
-        if let Some(record) = self
-            .write_one(&update.sql, &args, rows::number, err)
-            .await?
-        {
+        let mut c = self.conn().await?;
+        let tx = c.transaction().await.map_err(err)?;
+        let db = Db::tx(&tx);
+        if let Some(record) = db.one(&update.sql, &args, rows::number).await? {
+            insert_event(db, &record.workspace_id, &event.for_row(&record), now).await?;
+            self.commit(tx).await?;
             return Ok(Ok(record));
         }
-        let c = self.conn().await?;
+        // Nothing written: end the transaction, then read why.
+        let _ = tx.rollback().await;
         let db = Db::client(&c);
         match number_state(db, workspace, id).await? {
             None => Ok(Err(UpdateRefused::NumberNotFound)),

@@ -1,9 +1,9 @@
 //! Phone-number rows on PostgreSQL: the purchase's claim (one autocommit INSERT, durable before
 //! the carrier is called), its activation with the first charge and outbox event in one
-//! transaction, its failure, and the reads of numbers.
+//! transaction, its failure with its outbox event in another, and the reads of numbers.
 
 use super::PgStore;
-use super::db::{Args, Db, values};
+use super::db::{Args, Db, err, values};
 use super::lanes::Activation;
 use crate::queries as q;
 use crate::rows::{self, ms};
@@ -73,10 +73,18 @@ impl NumberStore for PgStore {
         id: &PhoneNumberId,
         reason: &str,
         now: Timestamp,
+        event: &NewEvent,
     ) -> StoreResult<()> {
-        self.write_exec(q::FAIL_PENDING, &[&id.as_str(), &reason, &ms(now)])
-            .await
-            .map(drop)
+        let mut c = self.conn().await?;
+        let tx = c.transaction().await.map_err(err)?;
+        let db = Db::tx(&tx);
+        let args: Args = &[&id.as_str(), &reason, &ms(now)];
+        let Some(workspace) = db.one(q::FAIL_PENDING, args, |r| r.text(0)).await? else {
+            let _ = tx.rollback().await;
+            return Ok(());
+        };
+        insert_event(db, &WorkspaceId::from_trusted(workspace), event, now).await?;
+        self.commit(tx).await
     }
 
     async fn get_number(

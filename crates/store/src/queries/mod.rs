@@ -156,8 +156,10 @@ pub(crate) static NUMBER_IN_WORKSPACE: Sql = sql!(
 pub(crate) const INSERT_CHARGE: &str = "INSERT INTO charges (id, workspace_id, phone_number_id, \
      period_index, period_start, period_end, amount_micros, created_at) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (phone_number_id, period_start) DO NOTHING";
+/// Answers the workspace, for the outbox event, only when the row was still pending.
 pub(crate) const FAIL_PENDING: &str = "UPDATE phone_numbers SET status = 'failed', \
-     failure_reason = $2, updated_at = $3 WHERE id = $1 AND status = 'pending'";
+     failure_reason = $2, updated_at = $3 WHERE id = $1 AND status = 'pending' \
+     RETURNING workspace_id";
 pub(crate) static PENDING_BEFORE: Sql = sql!(
     "SELECT ",
     NUMBER_COLUMNS,

@@ -1,10 +1,13 @@
-//! The rental ledger on SQLite.
+//! The rental ledger on SQLite: each renewal charge with its outbox event.
 
 use super::SqliteStore;
 use super::conn::{Args, all, exec, one};
+use super::numbers::insert_event;
 use crate::queries as q;
 use crate::rows::{self, ms};
-use crate::{BillingStore, Charge, ChargeFilter, NewCharge, Page, RenewalDue, StoreResult};
+use crate::{
+    BillingStore, Charge, ChargeFilter, NewCharge, NewEvent, Page, RenewalDue, StoreResult,
+};
 use async_trait::async_trait;
 use dialnexa_domain::{PhoneNumberId, WorkspaceId};
 use jiff::Timestamp;
@@ -25,8 +28,9 @@ impl BillingStore for SqliteStore {
         charge: &NewCharge,
         next_start: Timestamp,
         now: Timestamp,
+        event: &NewEvent,
     ) -> StoreResult<bool> {
-        let (number, charge) = (number.clone(), charge.clone());
+        let (number, charge, event) = (number.clone(), charge.clone(), event.clone());
         self.write(move |c| {
             let index = i64::from(charge.period_index);
             let args: Args = &[&number.as_str(), &index, &(index + 1), &ms(next_start)];
@@ -44,6 +48,7 @@ impl BillingStore for SqliteStore {
                 &ms(now),
             ];
             exec(c, q::INSERT_CHARGE, args)?;
+            insert_event(c, &WorkspaceId::from_trusted(workspace), &event, now)?;
             Ok(true)
         })
         .await

@@ -1,5 +1,5 @@
-//! A live number's changes after purchase on SQLite: partial updates, the workspace default,
-//! and the release saga's three writes (claim, finish, abandon).
+//! A live number's changes after purchase on SQLite: partial updates (with their outbox
+//! event), the workspace default, and the release saga's three writes (claim, finish, abandon).
 
 use super::SqliteStore;
 use super::agents::{agent_exists, number_state};
@@ -8,8 +8,8 @@ use super::numbers::{insert_event, number_by_id};
 use crate::queries as q;
 use crate::rows::{self, ms};
 use crate::{
-    DefaultRefused, LifecycleStore, NewEvent, NumberChanges, PhoneNumberRecord, ReleaseClaim,
-    StoreError, StoreResult, UpdateRefused, Workspace,
+    DefaultRefused, LifecycleStore, NewEvent, NumberChanges, NumberEvent, PhoneNumberRecord,
+    ReleaseClaim, StoreError, StoreResult, UpdateRefused, Workspace,
 };
 use async_trait::async_trait;
 use dialnexa_domain::{NumberStatus, PhoneNumberId, WorkspaceId};
@@ -23,11 +23,13 @@ impl LifecycleStore for SqliteStore {
         id: &PhoneNumberId,
         changes: &NumberChanges,
         now: Timestamp,
+        event: &NumberEvent,
     ) -> StoreResult<Result<PhoneNumberRecord, UpdateRefused>> {
         let update = q::number_update(workspace, id, changes, now);
-        let (ws, id) = (workspace.clone(), id.clone());
+        let (ws, id, event) = (workspace.clone(), id.clone(), event.clone());
         self.write(move |c| {
             if let Some(record) = one(c, &update.sql, &values(&update.args), rows::number)? {
+                insert_event(c, &record.workspace_id, &event.for_row(&record), now)?;
                 return Ok(Ok(record));
             }
             match number_state(c, &ws, &id)? {

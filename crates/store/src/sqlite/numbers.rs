@@ -1,5 +1,5 @@
 //! Phone-number rows on SQLite: the purchase's claim, its activation with the first charge and
-//! outbox event, its failure, and the reads of numbers.
+//! outbox event, its failure with its outbox event, and the reads of numbers.
 
 use super::SqliteStore;
 use super::conn::{Args, all, err_unique, exec, one, one_with, values};
@@ -125,10 +125,17 @@ impl NumberStore for SqliteStore {
         id: &PhoneNumberId,
         reason: &str,
         now: Timestamp,
+        event: &NewEvent,
     ) -> StoreResult<()> {
-        let (id, reason) = (id.clone(), reason.to_owned());
-        self.write(move |c| exec(c, q::FAIL_PENDING, &[&id.as_str(), &reason, &ms(now)]).map(drop))
-            .await
+        let (id, reason, event) = (id.clone(), reason.to_owned(), event.clone());
+        self.write(move |c| {
+            let args: Args = &[&id.as_str(), &reason, &ms(now)];
+            let Some(workspace) = one(c, q::FAIL_PENDING, args, |row| row.text(0))? else {
+                return Ok(());
+            };
+            insert_event(c, &WorkspaceId::from_trusted(workspace), &event, now)
+        })
+        .await
     }
 
     async fn get_number(
