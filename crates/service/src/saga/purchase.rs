@@ -264,9 +264,10 @@ impl Services {
             }
             Err(e) => {
                 let reason = e.to_string();
-                let event = self.purchase_failed_event(&pending, &reason);
+                let now = self.clock.now();
+                let event = self.purchase_failed_event(&pending, &reason, now);
                 self.store
-                    .fail_pending(&pending.id, &reason, self.clock.now(), &event)
+                    .fail_pending(&pending.id, &reason, now, &event)
                     .instrument(tracing::info_span!("purchase.unwind"))
                     .await?;
                 self.wake_webhooks();
@@ -392,15 +393,11 @@ impl Services {
                 Ok(Settled::Activated)
             }
             Ok(None) => {
-                let event =
-                    self.purchase_failed_event(pending, "the carrier did not sell the number");
+                let reason = "the carrier did not sell the number (recovered)";
+                let now = self.clock.now();
+                let event = self.purchase_failed_event(pending, reason, now);
                 self.store
-                    .fail_pending(
-                        &pending.id,
-                        "the carrier did not sell the number (recovered)",
-                        self.clock.now(),
-                        &event,
-                    )
+                    .fail_pending(&pending.id, reason, now, &event)
                     .await?;
                 self.wake_webhooks();
                 Ok(Settled::Failed)

@@ -82,9 +82,11 @@ impl Services {
         &self,
         pending: &PhoneNumberRecord,
         reason: &str,
+        now: Timestamp,
     ) -> NewEvent {
         let mut data = number_data(&self.present(pending.clone()));
         data["status"] = "failed".into();
+        data["updated_at"] = format_time(now).into();
         data["failure_reason"] = reason.into();
         NewEvent {
             id: EventId::generate(),
