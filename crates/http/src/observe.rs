@@ -24,6 +24,9 @@ pub const HTTP_REQUEST_DURATION: &str = "dialnexa_http_request_duration_seconds"
 /// silences it.
 pub const ACCESS_LOG: &str = "dialnexa_http::access";
 
+/// The name of each request's span, the root of its trace and the context of its log lines.
+pub const REQUEST_SPAN: &str = "http.request";
+
 pub static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Longest caller-chosen request id we keep; a longer one is replaced by ours.
@@ -73,7 +76,7 @@ pub async fn layer(mut req: Request, next: Next) -> Response {
     req.extensions_mut().insert(attribution.clone());
 
     let span = tracing::info_span!(
-        "http.request",
+        REQUEST_SPAN,
         otel.name = format!("{method} {route}"),
         otel.kind = "server",
         otel.status_code = Empty,
