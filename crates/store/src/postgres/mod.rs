@@ -67,11 +67,11 @@ impl PgStore {
         // PostgreSQL tens of microseconds each; measured, purchases went from 0.23 to 0.47 of
         // `pg-floor` and the burst from 2.26 to 1.60 s.
         let custom = "-c plan_cache_mode=force_custom_plan";
-        let options = match config.get_options() {
+        let server_options = match config.get_options() {
             Some(given) if !given.is_empty() => format!("{given} {custom}"),
             _ => custom.to_owned(),
         };
-        config.options(&options);
+        config.options(&server_options);
         let manager = Manager::from_config(
             config.clone(),
             tokio_postgres::NoTls,
