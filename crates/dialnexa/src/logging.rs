@@ -39,8 +39,8 @@ impl LogFormat {
 #[must_use = "call shutdown() before exiting, or queued spans are lost"]
 pub struct Telemetry {
     traces: Option<opentelemetry_sdk::trace::SdkTracerProvider>,
-    /// The log writer's thread: dropping it writes out the lines still queued.
-    _logs: tracing_appender::non_blocking::WorkerGuard,
+    /// The log writer's thread: dropping it writes out the lines still waiting.
+    _logs: crate::log_writer::FlushGuard<std::io::Stderr>,
 }
 
 impl Telemetry {
@@ -60,17 +60,9 @@ impl Telemetry {
 pub fn init(format: LogFormat, otlp_endpoint: Option<&str>) -> anyhow::Result<Telemetry> {
     let filter =
         EnvFilter::try_from_env("DIALNEXA_LOG").unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
-    // Lines are written by a thread of their own: a request formats its access-log line and
-    // queues it instead of making a write system call (a fifth of `get`'s time, measured).
-    // Never lossy: a full queue makes the logger wait rather than drop lines.
-    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
-        .lossy(false)
-        .thread_name("log-writer")
-        // Buffered: the writer thread drains every line queued, then flushes them in one write.
-        .finish(std::io::BufWriter::with_capacity(
-            64 * 1024,
-            std::io::stderr(),
-        ));
+    // Lines are gathered in memory and written in batches (`log_writer`): a request appends its
+    // line and goes on, with no write and no thread woken per line.
+    let (writer, guard) = crate::log_writer::batched(std::io::stderr());
     let logs = match format {
         LogFormat::Text => tracing_subscriber::fmt::layer()
             .with_ansi(std::io::stderr().is_terminal())
@@ -82,7 +74,7 @@ pub fn init(format: LogFormat, otlp_endpoint: Option<&str>) -> anyhow::Result<Te
             .with_writer(writer)
             .boxed(),
     }
-    .with_filter(filter.and(filter_fn(events_and_request_spans)));
+    .with_filter(filter.and(filter_fn(events_and_log_context)));
 
     let traces = otlp_endpoint
         .map(crate::otlp::tracer_provider)
@@ -91,7 +83,9 @@ pub fn init(format: LogFormat, otlp_endpoint: Option<&str>) -> anyhow::Result<Te
         use opentelemetry::trace::TracerProvider as _;
         tracing_opentelemetry::layer()
             .with_tracer(provider.tracer("dialnexa"))
-            .with_filter(our_spans())
+            .with_filter(our_spans().and(filter_fn(|meta| {
+                meta.target() != dialnexa_http::observe::LOG_CONTEXT
+            })))
     });
     // A second init (tests that run the CLI in-process) keeps the first subscriber.
     let _ = tracing_subscriber::registry()
@@ -104,12 +98,13 @@ pub fn init(format: LogFormat, otlp_endpoint: Option<&str>) -> anyhow::Result<Te
     })
 }
 
-/// What the log lines need: the events, and the request's span, whose id and workspace every
-/// line written while the request ran carries. The spans below it (use cases, saga steps,
-/// store calls) are for traces: formatting their fields for the logs on every request cost a
-/// third of `get`'s throughput, for lines that rarely come.
-fn events_and_request_spans(meta: &tracing::Metadata<'_>) -> bool {
-    meta.is_event() || meta.name() == dialnexa_http::observe::REQUEST_SPAN
+/// What the log lines need: the events, and each request's log context (a span with its
+/// request id alone, `observe::LOG_CONTEXT`), which every line written while the request ran
+/// carries. The request's own span and those below it (use cases, saga steps, store calls) are
+/// for traces: formatting their fields (and merging each field recorded later) for the logs on
+/// every request cost a third of `get`'s throughput, for lines that rarely come.
+fn events_and_log_context(meta: &tracing::Metadata<'_>) -> bool {
+    meta.is_event() || meta.target() == dialnexa_http::observe::LOG_CONTEXT
 }
 
 /// The spans traces are made of: requests, use cases, saga steps and carrier calls (info), and

@@ -24,8 +24,10 @@ pub const HTTP_REQUEST_DURATION: &str = "dialnexa_http_request_duration_seconds"
 /// silences it.
 pub const ACCESS_LOG: &str = "dialnexa_http::access";
 
-/// The name of each request's span, the root of its trace and the context of its log lines.
-pub const REQUEST_SPAN: &str = "http.request";
+/// The target of each request's log context: a span with the request's id alone, which the
+/// log lines written while the request runs carry (the request's own span, with its route,
+/// status and workspace, is for traces, and costs more to format than a log line needs).
+pub const LOG_CONTEXT: &str = "dialnexa_log_context";
 
 pub static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -76,7 +78,7 @@ pub async fn layer(mut req: Request, next: Next) -> Response {
     req.extensions_mut().insert(attribution.clone());
 
     let span = tracing::info_span!(
-        REQUEST_SPAN,
+        "http.request",
         otel.name = format!("{method} {route}"),
         otel.kind = "server",
         otel.status_code = Empty,
@@ -86,7 +88,12 @@ pub async fn layer(mut req: Request, next: Next) -> Response {
         request_id = id.as_str(),
         workspace_id = Empty,
     );
-    let mut response = next.run(req).instrument(span.clone()).await;
+    let context = tracing::info_span!(target: LOG_CONTEXT, "request", request_id = id.as_str());
+    let mut response = next
+        .run(req)
+        .instrument(span.clone())
+        .instrument(context)
+        .await;
     let latency = started.elapsed();
     let status = response.status();
     let workspace = attribution.0.get().map(WorkspaceId::as_str);

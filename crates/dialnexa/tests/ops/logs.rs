@@ -129,3 +129,52 @@ async fn text_logs_carry_the_same_fields() {
         assert!(line.contains(&field), "{field} in {line}");
     }
 }
+
+/// A line written while a request runs (here the saga's warning that the carrier's answer was
+/// lost) carries the request's id in its span, so it can be found beside the request's line.
+#[tokio::test]
+async fn a_line_written_during_a_request_carries_its_request_id() {
+    let site = Site::new().await;
+    let server = site
+        .serve(
+            &["--carrier-timeout-ms", "500"],
+            &[("DIALNEXA_LOG", "info")],
+        )
+        .await;
+    let (_, key) = tenant(&server).await;
+    let faults = client()
+        .post(format!("{}/_emulator/faults", server.emulator()))
+        .json(&json!({"timeout_after_commit_next": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert!(faults.status().is_success(), "{}", faults.status());
+    let r = client()
+        .post(format!(
+            "{}/v1/organization-phone-numbers/purchase",
+            server.url
+        ))
+        .bearer_auth(&key)
+        .header("x-request-id", "ops-test-lost-answer")
+        .json(&json!({"phone_number": "+14155552671"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+
+    let warning = eventually(Duration::from_secs(30), || async {
+        let lines = json_lines(&server);
+        let found = lines
+            .iter()
+            .find(|l| l["level"] == "WARN" && l["target"] != ACCESS)
+            .cloned();
+        found.ok_or_else(|| format!("no warning among {} lines", lines.len()))
+    })
+    .await;
+    assert_eq!(
+        warning["span"]["request_id"], "ops-test-lost-answer",
+        "{warning}"
+    );
+    // The request's log context is its id alone: the trace's span fields stay out of the logs.
+    assert!(warning["span"].get("http.route").is_none(), "{warning}");
+}
