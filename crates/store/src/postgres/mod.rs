@@ -55,23 +55,10 @@ pub(crate) struct PgStore {
 
 impl PgStore {
     pub(crate) async fn connect(options: &StoreOptions) -> StoreResult<Self> {
-        let mut config: tokio_postgres::Config = options
+        let config: tokio_postgres::Config = options
             .url
             .parse()
             .map_err(|e| StoreError::Other(format!("bad PostgreSQL URL: {e}")))?;
-        // Every statement is planned for its own arguments and the tables as they are now. A
-        // connection's cached generic plan is made once, for the tables as they were: made
-        // while `search_sightings` was empty, the purchase's sighting lookup stayed a
-        // sequential scan of a table grown to 100,000 rows (11 ms instead of 0.05), until an
-        // autovacuum's ANALYZE happened to invalidate it. Planning these short statements costs
-        // PostgreSQL tens of microseconds each; measured, purchases went from 0.23 to 0.47 of
-        // `pg-floor` and the burst from 2.26 to 1.60 s.
-        let custom = "-c plan_cache_mode=force_custom_plan";
-        let server_options = match config.get_options() {
-            Some(given) if !given.is_empty() => format!("{given} {custom}"),
-            _ => custom.to_owned(),
-        };
-        config.options(&server_options);
         let manager = Manager::from_config(
             config.clone(),
             tokio_postgres::NoTls,
