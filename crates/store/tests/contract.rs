@@ -236,6 +236,83 @@ async fn an_activation_writes_its_audit_row_in_its_transaction() {
     .await;
 }
 
+/// An audit row that cannot be written (its id taken) does not undo the activation it came
+/// with: the number is active, charged once, and the rows of the other activations of its batch
+/// are written.
+#[tokio::test]
+async fn an_activation_commits_when_its_audit_row_cannot_be_written() {
+    on_both(|store| async move {
+        let ws = workspace(&store).await;
+        let now = t("2027-01-31T10:00:00Z");
+        let taken = audit_row(&ws, "phone_number.purchase", "x", "2027-01-31T09:00:00Z");
+        store.insert_audit_event(&taken).await.unwrap();
+        let mut pending = Vec::new();
+        for i in 0..8 {
+            let number = format!("+1415555{:04}", 4000 + i);
+            let n = store
+                .insert_pending(&new_number(&ws, &number, "2027-01-31T10:00:00Z"))
+                .await
+                .unwrap();
+            pending.push(n);
+        }
+        let activations = pending.iter().enumerate().map(|(i, n)| {
+            let (store, id) = (store.clone(), n.id.clone());
+            let mut audit = audit_row(
+                &ws,
+                "phone_number.purchase",
+                id.as_str(),
+                "2027-01-31T10:00:00Z",
+            );
+            if i == 0 {
+                audit.id = taken.id.clone();
+            }
+            tokio::spawn(async move {
+                let c = charge(0, "2027-01-31T10:00:00Z", "2027-02-28T10:00:00Z");
+                store
+                    .activate_purchase(&id, "PN", now, &c, &event(), Some(&audit))
+                    .await
+            })
+        });
+        for result in futures::future::join_all(activations).await {
+            assert_eq!(result.unwrap().unwrap().status, NumberStatus::Active);
+        }
+        for n in &pending {
+            let read = store.get_number(&ws, &n.id).await.unwrap().unwrap();
+            assert_eq!(read.status, NumberStatus::Active);
+        }
+        let (_, charges) = store
+            .list_charges(
+                &ws,
+                &Default::default(),
+                Page {
+                    page: 1,
+                    limit: 100,
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(charges, 8);
+        let (rows, _) = store
+            .list_audit_events(
+                &ws,
+                &AuditFilter::default(),
+                Page {
+                    page: 1,
+                    limit: 100,
+                },
+            )
+            .await
+            .unwrap();
+        let mut audited: Vec<_> = rows.into_iter().filter_map(|r| r.resource_id).collect();
+        audited.sort();
+        let mut expected: Vec<_> = pending[1..].iter().map(|n| n.id.to_string()).collect();
+        expected.push("x".into());
+        expected.sort();
+        assert_eq!(audited, expected, "every row but the clashing one");
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn a_renewal_period_is_claimed_once() {
     on_both(|store| async move {

@@ -12,7 +12,7 @@ use crate::rows::{self, already_activated, ms};
 use crate::{
     NewAuditEvent, NewCharge, NewEvent, NewNumber, PhoneNumberRecord, StoreError, StoreResult,
 };
-use deadpool_postgres::{GenericClient, Object, Pool};
+use deadpool_postgres::{Client, GenericClient, Object, Pool};
 use dialnexa_domain::PhoneNumberId;
 use jiff::Timestamp;
 use std::collections::HashMap;
@@ -101,30 +101,55 @@ async fn claim(
 /// The batch's activations and the audit rows of those that succeed, in one transaction. Audit
 /// rows that cannot be written (one bad row fails the insert) do not undo the activations:
 /// they are written one by one after the commit instead.
+///
+/// Three round trips: `BEGIN` goes out with the activation, and `SAVEPOINT` with the audit
+/// rows (tokio-postgres sends the requests of one connection awaited together in order, without
+/// waiting for each answer), then `COMMIT`. The commit waits for the audit rows' answer: after a
+/// failed statement PostgreSQL would turn it into a rollback of the activations too.
 async fn activate(
-    mut c: Object,
+    c: Object,
     batch: Vec<Activation>,
 ) -> StoreResult<Vec<StoreResult<PhoneNumberRecord>>> {
-    let tx = c.transaction().await.map_err(err)?;
-    let results = activate_rows(&tx, &batch).await?;
-    let audits: Vec<&NewAuditEvent> = batch
-        .iter()
-        .zip(&results)
-        .filter(|(_, result)| result.is_ok())
-        .filter_map(|(a, _)| a.audit.as_ref())
-        .collect();
-    let mut apart = Vec::new();
-    if !audits.is_empty() {
-        tx.batch_execute("SAVEPOINT audit").await.map_err(err)?;
-        if let Err(e) = audit::insert_rows(&tx, &audits).await {
-            tracing::warn!(error = %e, "audit rows of activations written apart");
-            tx.batch_execute("ROLLBACK TO SAVEPOINT audit")
-                .await
-                .map_err(err)?;
-            apart = audits;
+    let client: &Client = &c;
+    let written = async {
+        let (begun, results) =
+            tokio::join!(client.batch_execute("BEGIN"), activate_rows(client, &batch));
+        begun.map_err(err)?;
+        let results = results?;
+        let audits: Vec<&NewAuditEvent> = batch
+            .iter()
+            .zip(&results)
+            .filter(|(_, result)| result.is_ok())
+            .filter_map(|(a, _)| a.audit.as_ref())
+            .collect();
+        let mut apart = Vec::new();
+        if !audits.is_empty() {
+            let (saved, inserted) = tokio::join!(
+                client.batch_execute("SAVEPOINT audit"),
+                audit::insert_rows(client, &audits)
+            );
+            saved.map_err(err)?;
+            if let Err(e) = inserted {
+                tracing::warn!(error = %e, "audit rows of activations written apart");
+                client
+                    .batch_execute("ROLLBACK TO SAVEPOINT audit")
+                    .await
+                    .map_err(err)?;
+                apart = audits;
+            }
         }
+        client.batch_execute("COMMIT").await.map_err(err)?;
+        Ok::<_, StoreError>((results, apart))
     }
-    tx.commit().await.map_err(err)?;
+    .await;
+    let (results, apart) = match written {
+        Ok(written) => written,
+        Err(e) => {
+            // The connection goes back to the pool with no transaction open.
+            let _ = client.batch_execute("ROLLBACK").await;
+            return Err(e);
+        }
+    };
     for row in apart {
         if let Err(e) = audit::insert_one(&c, row).await {
             tracing::error!(action = row.action, error = %e, "could not write the audit row of a purchase");

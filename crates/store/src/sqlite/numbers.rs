@@ -2,7 +2,7 @@
 //! outbox event, its failure with its outbox event, and the reads of numbers.
 
 use super::SqliteStore;
-use super::conn::{Args, all, err_unique, exec, one, one_with, values};
+use super::conn::{Args, all, err, err_unique, exec, one, one_with, values};
 use crate::queries as q;
 use crate::rows::{self, already_activated, ms};
 use crate::{
@@ -113,7 +113,17 @@ impl NumberStore for SqliteStore {
         self.write(move |c| {
             let record = activate(c, &id, &carrier_ref, now, &charge, &event)?;
             if let Some(audit) = &audit {
-                exec(c, q::INSERT_AUDIT, &values(&q::audit_args(audit)))?;
+                // An audit row that cannot be written does not undo the activation (as on
+                // PostgreSQL): it is undone alone, in a savepoint of its own, and said.
+                c.execute_batch("SAVEPOINT audit").map_err(err)?;
+                match exec(c, q::INSERT_AUDIT, &values(&q::audit_args(audit))) {
+                    Ok(_) => c.execute_batch("RELEASE audit").map_err(err)?,
+                    Err(e) => {
+                        c.execute_batch("ROLLBACK TO audit; RELEASE audit")
+                            .map_err(err)?;
+                        tracing::error!(action = audit.action, error = %e, "could not write the audit row of a purchase");
+                    }
+                }
             }
             Ok(record)
         })
