@@ -1,14 +1,15 @@
 //! Log lines gathered in memory and written out in batches. A request appends its line to a
-//! buffer under a mutex and goes on; a thread of its own writes the buffer to stderr every
-//! [`INTERVAL`], and a writer that finds [`LIMIT`] bytes waiting writes them itself, so the
-//! buffer stays bounded and no line is ever dropped. Handing each line to a writer thread
+//! buffer under a mutex and goes on; the first line into an empty buffer wakes a thread of its
+//! own, which lets the lines of the next [`INTERVAL`] gather and writes them to stderr at once
+//! (an idle process wakes it never), and a writer that finds [`LIMIT`] bytes waiting writes
+//! them itself, so the buffer stays bounded and no line is ever dropped. Handing each line to a writer thread
 //! (`tracing-appender`'s non-blocking writer) woke that thread once per line: measured on `get`,
 //! the wake-ups and the write per line cost more than formatting the line.
 
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::thread::JoinHandle;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::thread::{JoinHandle, Thread};
 use std::time::Duration;
 use tracing_subscriber::fmt::MakeWriter;
 
@@ -22,6 +23,8 @@ struct Shared<W> {
     /// Held while a batch is taken and written, so batches reach `out` in the order taken.
     out: Mutex<W>,
     stopped: AtomicBool,
+    /// The writing thread, woken by the first line into an empty buffer.
+    thread: OnceLock<Thread>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -58,18 +61,25 @@ pub fn batched<W: Write + Send + 'static>(out: W) -> (BatchedWriter<W>, FlushGua
         pending: Mutex::new(Vec::new()),
         out: Mutex::new(out),
         stopped: AtomicBool::new(false),
+        thread: OnceLock::new(),
     });
     let worker = shared.clone();
     let thread = std::thread::Builder::new()
         .name("log-writer".into())
         .spawn(move || {
             while !worker.stopped.load(Ordering::Acquire) {
-                std::thread::park_timeout(INTERVAL);
+                std::thread::park();
+                if !worker.stopped.load(Ordering::Acquire) {
+                    std::thread::sleep(INTERVAL);
+                }
                 // A log that cannot be written has nowhere to say so.
                 let _ = worker.drain();
             }
         })
         .ok();
+    if let Some(thread) = &thread {
+        let _ = shared.thread.set(thread.thread().clone());
+    }
     (
         BatchedWriter {
             shared: shared.clone(),
@@ -96,11 +106,15 @@ pub struct Line<'a, W: Write + Send + 'static> {
 
 impl<W: Write + Send + 'static> Write for Line<'_, W> {
     fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        let full = {
+        let (first, full) = {
             let mut pending = lock(&self.shared.pending);
+            let first = pending.is_empty();
             pending.extend_from_slice(bytes);
-            pending.len() >= LIMIT
+            (first, pending.len() >= LIMIT)
         };
+        if first && let Some(thread) = self.shared.thread.get() {
+            thread.unpark();
+        }
         if full {
             self.shared.drain()?;
         }
@@ -174,6 +188,7 @@ mod tests {
                 pending: Mutex::new(Vec::new()),
                 out: Mutex::new(sink.clone()),
                 stopped: AtomicBool::new(false),
+                thread: OnceLock::new(),
             }),
         };
         let line = vec![b'x'; 1000];
