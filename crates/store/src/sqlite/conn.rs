@@ -188,3 +188,21 @@ pub(super) fn run(c: &Connection, sql: &str) -> StoreResult<()> {
         .map(drop)
         .map_err(err)
 }
+
+/// Run `f` inside a savepoint: when it fails, its changes are undone and the enclosing
+/// transaction goes on. Savepoints nest, and `ROLLBACK TO` and `RELEASE` act on the innermost
+/// of a name, so one name serves every level (a write of the group commit, an audit row inside
+/// it). The outer error: the savepoint could not be taken, undone or released, and the
+/// transaction is in doubt; the inner one is `f`'s own.
+pub(super) fn in_savepoint<T>(
+    c: &Connection,
+    f: impl FnOnce(&Connection) -> StoreResult<T>,
+) -> StoreResult<StoreResult<T>> {
+    run(c, "SAVEPOINT part")?;
+    let result = f(c);
+    if result.is_err() {
+        run(c, "ROLLBACK TO part")?;
+    }
+    run(c, "RELEASE part")?;
+    Ok(result)
+}

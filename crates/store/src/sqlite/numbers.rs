@@ -2,7 +2,7 @@
 //! outbox event, its failure with its outbox event, and the reads of numbers.
 
 use super::SqliteStore;
-use super::conn::{Args, all, err, err_unique, exec, one, one_with, values};
+use super::conn::{Args, all, err_unique, exec, in_savepoint, one, one_with, values};
 use crate::queries as q;
 use crate::rows::{self, already_activated, ms};
 use crate::{
@@ -112,18 +112,13 @@ impl NumberStore for SqliteStore {
         let (charge, event, audit) = (first_charge.clone(), event.clone(), audit.cloned());
         self.write(move |c| {
             let record = activate(c, &id, &carrier_ref, now, &charge, &event)?;
-            if let Some(audit) = &audit {
-                // An audit row that cannot be written does not undo the activation (as on
-                // PostgreSQL): it is undone alone, in a savepoint of its own, and said.
-                c.execute_batch("SAVEPOINT audit").map_err(err)?;
-                match exec(c, q::INSERT_AUDIT, &values(&q::audit_args(audit))) {
-                    Ok(_) => c.execute_batch("RELEASE audit").map_err(err)?,
-                    Err(e) => {
-                        c.execute_batch("ROLLBACK TO audit; RELEASE audit")
-                            .map_err(err)?;
-                        tracing::error!(action = audit.action, error = %e, "could not write the audit row of a purchase");
-                    }
-                }
+            // An audit row that cannot be written does not undo the activation (as on
+            // PostgreSQL): it is undone alone, in a savepoint of its own, and said.
+            if let Some(audit) = &audit
+                && let Err(e) =
+                    in_savepoint(c, |c| exec(c, q::INSERT_AUDIT, &values(&q::audit_args(audit))))?
+            {
+                tracing::error!(action = audit.action, error = %e, "could not write the audit row of a purchase");
             }
             Ok(record)
         })

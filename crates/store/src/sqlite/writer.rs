@@ -11,7 +11,7 @@
 //! caller was told failed, or answered as done that is not on the disk.
 
 use super::Faults;
-use super::conn::{open, run};
+use super::conn::{in_savepoint, open, run};
 use crate::{StoreError, StoreResult};
 use rusqlite::Connection;
 use std::path::PathBuf;
@@ -63,10 +63,11 @@ impl Writer {
         let (answer, answered) = tokio::sync::oneshot::channel();
         let job: Job = Box::new(move |conn| {
             let (result, doubt) = match conn {
+                // Its own error undoes its savepoint and the batch goes on; a savepoint that
+                // cannot be undone leaves the transaction in doubt, and the batch is rolled back.
                 Ok(conn) => match in_savepoint(conn, f) {
-                    Ok(value) => (Ok(value), None),
-                    Err(Failed::Job(e)) => (Err(e), None),
-                    Err(Failed::Batch(e)) => (Err(e.clone()), Some(e)),
+                    Ok(result) => (result, None),
+                    Err(e) => (Err(e.clone()), Some(e)),
                 },
                 Err(e) => (Err(e.clone()), None),
             };
@@ -92,26 +93,6 @@ impl Writer {
             .await
             .map_err(|_| StoreError::Unavailable("the SQLite writer has stopped".into()))?
     }
-}
-
-/// Why a job did not succeed: its own error (its savepoint undone, the batch goes on), or one
-/// that leaves the transaction in doubt (the whole batch must be rolled back).
-enum Failed {
-    Job(StoreError),
-    Batch(StoreError),
-}
-
-fn in_savepoint<T>(
-    conn: &Connection,
-    f: impl FnOnce(&Connection) -> StoreResult<T>,
-) -> Result<T, Failed> {
-    run(conn, "SAVEPOINT job").map_err(Failed::Batch)?;
-    let result = f(conn);
-    if result.is_err() {
-        run(conn, "ROLLBACK TO job").map_err(Failed::Batch)?;
-    }
-    run(conn, "RELEASE job").map_err(Failed::Batch)?;
-    result.map_err(Failed::Job)
 }
 
 fn writer(path: PathBuf, faults: Faults, queue: mpsc::Receiver<Job>) {
