@@ -8,7 +8,8 @@ use dialnexa_domain::{
 use dialnexa_store::{
     AgentDeletion, AgentRefused, AgentVersion, AgentWrite, AuditFilter, Direction,
     IdempotencyBegin, NewAgent, NewAuditEvent, NewCharge, NewEvent, NewNumber, NewWorkspace,
-    NumberChoice, NumberFilter, Page, ReleaseClaim, SqlStore, StoreError, StoreOptions,
+    NumberChoice, NumberFilter, Page, PhoneNumberRecord, ReleaseClaim, SqlStore, StoreError,
+    StoreOptions,
 };
 use jiff::Timestamp;
 use std::future::Future;
@@ -172,39 +173,76 @@ async fn activation_is_idempotent_and_charges_once() {
 /// A purchase's audit row commits with its activation: activations at once (one batch on
 /// PostgreSQL) each write theirs, a refused activation writes none, and a failed commit
 /// neither activates nor audits.
+/// `count` numbers of `ws` claimed at the same moment, `+1415555` then `first`, `first + 1`, ….
+async fn pending_numbers(
+    store: &SqlStore,
+    ws: &WorkspaceId,
+    first: usize,
+    count: usize,
+) -> Vec<PhoneNumberRecord> {
+    let mut pending = Vec::new();
+    for i in first..first + count {
+        let number = format!("+1415555{i:04}");
+        let n = store
+            .insert_pending(&new_number(ws, &number, "2027-01-31T10:00:00Z"))
+            .await
+            .unwrap();
+        pending.push(n);
+    }
+    pending
+}
+
+/// The activation of `id` at `now` with its first charge and `audit`, on a task of its own, so
+/// that activations asked together share a batch.
+fn spawn_activation(
+    store: &SqlStore,
+    id: &PhoneNumberId,
+    now: Timestamp,
+    audit: NewAuditEvent,
+) -> tokio::task::JoinHandle<Result<PhoneNumberRecord, StoreError>> {
+    let (store, id) = (store.clone(), id.clone());
+    tokio::spawn(async move {
+        let c = charge(0, "2027-01-31T10:00:00Z", "2027-02-28T10:00:00Z");
+        store
+            .activate_purchase(&id, "PN", now, &c, &event(), Some(&audit))
+            .await
+    })
+}
+
+/// The resource ids of the workspace's audit rows, sorted, and the total its listing reports.
+async fn audited(store: &SqlStore, ws: &WorkspaceId) -> (Vec<String>, u64) {
+    let page = Page {
+        page: 1,
+        limit: 100,
+    };
+    let (rows, total) = store
+        .list_audit_events(ws, &AuditFilter::default(), page)
+        .await
+        .unwrap();
+    let mut ids: Vec<_> = rows.into_iter().filter_map(|r| r.resource_id).collect();
+    ids.sort();
+    (ids, total)
+}
+
 #[tokio::test]
 async fn an_activation_writes_its_audit_row_in_its_transaction() {
     on_both(|store| async move {
         let ws = workspace(&store).await;
         let now = t("2027-01-31T10:00:00Z");
-        let mut pending = Vec::new();
-        for i in 0..20 {
-            let number = format!("+1415555{:04}", 3000 + i);
-            let n = store
-                .insert_pending(&new_number(&ws, &number, "2027-01-31T10:00:00Z"))
-                .await
-                .unwrap();
-            pending.push(n);
-        }
+        let mut pending = pending_numbers(&store, &ws, 3000, 20).await;
         let refused = pending.pop().unwrap();
         store
             .fail_pending(&refused.id, "x", now, &event())
             .await
             .unwrap();
         let activations = pending.iter().chain([&refused]).map(|n| {
-            let (store, id) = (store.clone(), n.id.clone());
             let audit = audit_row(
                 &ws,
                 "phone_number.purchase",
-                id.as_str(),
+                n.id.as_str(),
                 "2027-01-31T10:00:00Z",
             );
-            tokio::spawn(async move {
-                let c = charge(0, "2027-01-31T10:00:00Z", "2027-02-28T10:00:00Z");
-                store
-                    .activate_purchase(&id, "PN", now, &c, &event(), Some(&audit))
-                    .await
-            })
+            spawn_activation(&store, &n.id, now, audit)
         });
         let results: Vec<_> = futures::future::join_all(activations).await;
         assert!(results[..19].iter().all(|r| r.as_ref().unwrap().is_ok()));
@@ -212,23 +250,11 @@ async fn an_activation_writes_its_audit_row_in_its_transaction() {
             results[19].as_ref().unwrap().is_err(),
             "a failed row is not activated"
         );
-        let (rows, total) = store
-            .list_audit_events(
-                &ws,
-                &AuditFilter::default(),
-                Page {
-                    page: 1,
-                    limit: 100,
-                },
-            )
-            .await
-            .unwrap();
+        let (audited, total) = audited(&store, &ws).await;
         assert_eq!(
             total, 19,
             "one row per activation, none for the refused one"
         );
-        let mut audited: Vec<_> = rows.into_iter().filter_map(|r| r.resource_id).collect();
-        audited.sort();
         let mut activated: Vec<_> = pending.iter().map(|n| n.id.to_string()).collect();
         activated.sort();
         assert_eq!(audited, activated);
@@ -246,32 +272,18 @@ async fn an_activation_commits_when_its_audit_row_cannot_be_written() {
         let now = t("2027-01-31T10:00:00Z");
         let taken = audit_row(&ws, "phone_number.purchase", "x", "2027-01-31T09:00:00Z");
         store.insert_audit_event(&taken).await.unwrap();
-        let mut pending = Vec::new();
-        for i in 0..8 {
-            let number = format!("+1415555{:04}", 4000 + i);
-            let n = store
-                .insert_pending(&new_number(&ws, &number, "2027-01-31T10:00:00Z"))
-                .await
-                .unwrap();
-            pending.push(n);
-        }
+        let pending = pending_numbers(&store, &ws, 4000, 8).await;
         let activations = pending.iter().enumerate().map(|(i, n)| {
-            let (store, id) = (store.clone(), n.id.clone());
             let mut audit = audit_row(
                 &ws,
                 "phone_number.purchase",
-                id.as_str(),
+                n.id.as_str(),
                 "2027-01-31T10:00:00Z",
             );
             if i == 0 {
                 audit.id = taken.id.clone();
             }
-            tokio::spawn(async move {
-                let c = charge(0, "2027-01-31T10:00:00Z", "2027-02-28T10:00:00Z");
-                store
-                    .activate_purchase(&id, "PN", now, &c, &event(), Some(&audit))
-                    .await
-            })
+            spawn_activation(&store, &n.id, now, audit)
         });
         for result in futures::future::join_all(activations).await {
             assert_eq!(result.unwrap().unwrap().status, NumberStatus::Active);
@@ -292,19 +304,7 @@ async fn an_activation_commits_when_its_audit_row_cannot_be_written() {
             .await
             .unwrap();
         assert_eq!(charges, 8);
-        let (rows, _) = store
-            .list_audit_events(
-                &ws,
-                &AuditFilter::default(),
-                Page {
-                    page: 1,
-                    limit: 100,
-                },
-            )
-            .await
-            .unwrap();
-        let mut audited: Vec<_> = rows.into_iter().filter_map(|r| r.resource_id).collect();
-        audited.sort();
+        let (audited, _) = audited(&store, &ws).await;
         let mut expected: Vec<_> = pending[1..].iter().map(|n| n.id.to_string()).collect();
         expected.push("x".into());
         expected.sort();

@@ -4,7 +4,9 @@
 
 use super::{charge, event, new_number, on_both, t, webhook, workspace};
 use dialnexa_domain::{AgentId, EventId, WebhookId, WorkspaceId};
-use dialnexa_store::{NewEvent, NumberChanges, NumberEvent, SqlStore, UpdateRefused};
+use dialnexa_store::{
+    NewEvent, NumberChanges, NumberEvent, PhoneNumberRecord, SqlStore, UpdateRefused,
+};
 use serde_json::{Value, json};
 use std::sync::Arc;
 
@@ -30,12 +32,16 @@ async fn outbox(store: &SqlStore, ws: &WorkspaceId, hook: &WebhookId) -> Vec<See
     seen
 }
 
-/// A workspace with an endpoint subscribed to every event.
-async fn watched(store: &SqlStore) -> (WorkspaceId, WebhookId) {
+/// A workspace with an endpoint subscribed to every event, and a number it claimed at `at`.
+async fn watched(store: &SqlStore, at: &str) -> (WorkspaceId, WebhookId, PhoneNumberRecord) {
     let ws = workspace(store).await;
     let hook = webhook(&ws, &["*"], true);
     store.insert_webhook(&hook).await.unwrap();
-    (ws, hook.id)
+    let n = store
+        .insert_pending(&new_number(&ws, "+14155552671", at))
+        .await
+        .unwrap();
+    (ws, hook.id, n)
 }
 
 fn new_event(event_type: &str, payload: Value) -> NewEvent {
@@ -57,11 +63,7 @@ fn seen(e: &NewEvent) -> Seen {
 #[tokio::test]
 async fn a_failed_purchase_writes_its_event_with_the_failure_and_only_once() {
     on_both(|store| async move {
-        let (ws, hook) = watched(&store).await;
-        let n = store
-            .insert_pending(&new_number(&ws, "+14155552671", "2027-01-02T00:00:00Z"))
-            .await
-            .unwrap();
+        let (ws, hook, n) = watched(&store, "2027-01-02T00:00:00Z").await;
         let now = t("2027-01-02T00:00:05Z");
         let failed = new_event(
             "phone_number.purchase_failed",
@@ -89,11 +91,7 @@ async fn a_failed_purchase_writes_its_event_with_the_failure_and_only_once() {
 #[tokio::test]
 async fn a_renewal_writes_its_event_only_when_it_charges() {
     on_both(|store| async move {
-        let (ws, hook) = watched(&store).await;
-        let n = store
-            .insert_pending(&new_number(&ws, "+14155552671", "2027-01-31T10:00:00Z"))
-            .await
-            .unwrap();
+        let (ws, hook, n) = watched(&store, "2027-01-31T10:00:00Z").await;
         let c0 = charge(0, "2027-01-31T10:00:00Z", "2027-02-28T10:00:00Z");
         let purchased = event();
         store
@@ -143,11 +141,7 @@ async fn a_renewal_writes_its_event_only_when_it_charges() {
 #[tokio::test]
 async fn an_update_writes_its_event_made_from_the_updated_row() {
     on_both(|store| async move {
-        let (ws, hook) = watched(&store).await;
-        let n = store
-            .insert_pending(&new_number(&ws, "+14155552671", "2027-01-02T00:00:00Z"))
-            .await
-            .unwrap();
+        let (ws, hook, n) = watched(&store, "2027-01-02T00:00:00Z").await;
         let updated = NumberEvent {
             id: EventId::generate(),
             event_type: "phone_number.updated".into(),
