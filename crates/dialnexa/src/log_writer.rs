@@ -2,13 +2,13 @@
 //! buffer under a mutex and goes on; the first line into an empty buffer wakes a thread of its
 //! own, which lets the lines of the next [`INTERVAL`] gather and writes them to stderr at once
 //! (an idle process wakes it never), and a writer that finds [`LIMIT`] bytes waiting writes
-//! them itself, so the buffer stays bounded and no line is ever dropped. Handing each line to a writer thread
-//! (`tracing-appender`'s non-blocking writer) woke that thread once per line: measured on `get`,
-//! the wake-ups and the write per line cost more than formatting the line.
+//! them itself, so the buffer stays bounded and no line is ever dropped. Handing each line to a
+//! writer thread (`tracing-appender`'s non-blocking writer) woke that thread once per line:
+//! measured on `get`, the wake-ups and the write per line cost more than formatting the line.
 
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::{JoinHandle, Thread};
 use std::time::Duration;
 use tracing_subscriber::fmt::MakeWriter;
@@ -23,8 +23,6 @@ struct Shared<W> {
     /// Held while a batch is taken and written, so batches reach `out` in the order taken.
     out: Mutex<W>,
     stopped: AtomicBool,
-    /// The writing thread, woken by the first line into an empty buffer.
-    thread: OnceLock<Thread>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -47,6 +45,8 @@ impl<W: Write> Shared<W> {
 /// The `MakeWriter` of the log layer: every line it is given lands in the shared buffer.
 pub struct BatchedWriter<W: Write + Send + 'static> {
     shared: Arc<Shared<W>>,
+    /// The writing thread, woken by the first line into an empty buffer.
+    thread: Option<Thread>,
 }
 
 /// Stops the writing thread and writes out every line still waiting, when dropped.
@@ -61,7 +61,6 @@ pub fn batched<W: Write + Send + 'static>(out: W) -> (BatchedWriter<W>, FlushGua
         pending: Mutex::new(Vec::new()),
         out: Mutex::new(out),
         stopped: AtomicBool::new(false),
-        thread: OnceLock::new(),
     });
     let worker = shared.clone();
     let thread = std::thread::Builder::new()
@@ -77,12 +76,10 @@ pub fn batched<W: Write + Send + 'static>(out: W) -> (BatchedWriter<W>, FlushGua
             }
         })
         .ok();
-    if let Some(thread) = &thread {
-        let _ = shared.thread.set(thread.thread().clone());
-    }
     (
         BatchedWriter {
             shared: shared.clone(),
+            thread: thread.as_ref().map(|t| t.thread().clone()),
         },
         FlushGuard { shared, thread },
     )
@@ -101,22 +98,23 @@ impl<W: Write + Send + 'static> Drop for FlushGuard<W> {
 
 /// One line's writer: the formatter writes a whole line in one `write_all`.
 pub struct Line<'a, W: Write + Send + 'static> {
-    shared: &'a Shared<W>,
+    writer: &'a BatchedWriter<W>,
 }
 
 impl<W: Write + Send + 'static> Write for Line<'_, W> {
     fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        let shared = &self.writer.shared;
         let (first, full) = {
-            let mut pending = lock(&self.shared.pending);
+            let mut pending = lock(&shared.pending);
             let first = pending.is_empty();
             pending.extend_from_slice(bytes);
             (first, pending.len() >= LIMIT)
         };
-        if first && let Some(thread) = self.shared.thread.get() {
+        if first && let Some(thread) = &self.writer.thread {
             thread.unpark();
         }
         if full {
-            self.shared.drain()?;
+            shared.drain()?;
         }
         Ok(bytes.len())
     }
@@ -130,9 +128,7 @@ impl<'a, W: Write + Send + 'static> MakeWriter<'a> for BatchedWriter<W> {
     type Writer = Line<'a, W>;
 
     fn make_writer(&'a self) -> Self::Writer {
-        Line {
-            shared: &self.shared,
-        }
+        Line { writer: self }
     }
 }
 
@@ -188,8 +184,8 @@ mod tests {
                 pending: Mutex::new(Vec::new()),
                 out: Mutex::new(sink.clone()),
                 stopped: AtomicBool::new(false),
-                thread: OnceLock::new(),
             }),
+            thread: None,
         };
         let line = vec![b'x'; 1000];
         let mut written = 0;
