@@ -10,15 +10,26 @@ use std::net::IpAddr;
 pub struct Caller {
     pub workspace_id: WorkspaceId,
     pub actor: Actor,
+    /// The workspace's change token, read together with the key's revocation check when this
+    /// request was authenticated (`Services::authenticate`): after the request arrived, so the
+    /// request's own cached reads may use it instead of reading it again. Never carried from
+    /// one request to the next.
+    pub(crate) token_at_auth: Option<u64>,
 }
 
 impl Caller {
-    /// A caller with an API key and nothing known about its request (tests, tools).
-    pub fn with_key(workspace_id: WorkspaceId, key: ApiKeyId) -> Self {
+    /// A caller acting for `workspace_id`.
+    pub fn new(workspace_id: WorkspaceId, actor: Actor) -> Self {
         Caller {
             workspace_id,
-            actor: Actor::new(ActorKind::ApiKey(key)),
+            actor,
+            token_at_auth: None,
         }
+    }
+
+    /// A caller with an API key and nothing known about its request (tests, tools).
+    pub fn with_key(workspace_id: WorkspaceId, key: ApiKeyId) -> Self {
+        Caller::new(workspace_id, Actor::new(ActorKind::ApiKey(key)))
     }
 }
 

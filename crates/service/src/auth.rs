@@ -95,6 +95,15 @@ impl KeyCache {
         (at.elapsed() < self.ttl).then(|| caller.clone())
     }
 
+    /// The workspace of a key verified before, whether or not it may still be used.
+    fn workspace_of(&self, hash: &str) -> Option<WorkspaceId> {
+        let entries = self.entries();
+        entries
+            .keys
+            .get(hash)
+            .map(|(caller, _)| caller.workspace_id.clone())
+    }
+
     /// Remember a key verified under `revocations`.
     fn put(&self, hash: String, caller: Caller, revocations: u64) {
         if !self.enabled() {
@@ -141,8 +150,19 @@ impl Services {
         let hash = hash_key(secret);
         // Read before the key: a revocation committed after this read is seen next request.
         let revocations = if self.keys.enabled() {
-            let revocations = self.store.key_revocations().await?;
-            if let Some(caller) = self.keys.get(&hash, revocations) {
+            // A key verified before names its workspace, whose change token is read in the same
+            // look as the count, for the request's cached reads (`Caller::token_at_auth`).
+            let (revocations, token) = match self.keys.workspace_of(&hash) {
+                Some(workspace) => {
+                    let (revocations, token) = self.store.revocations_and_token(&workspace).await?;
+                    (revocations, token.map(|token| (workspace, token)))
+                }
+                None => (self.store.key_revocations().await?, None),
+            };
+            if let Some(mut caller) = self.keys.get(&hash, revocations) {
+                caller.token_at_auth = token
+                    .filter(|(workspace, _)| *workspace == caller.workspace_id)
+                    .map(|(_, token)| token);
                 return Ok(caller);
             }
             Some(revocations)

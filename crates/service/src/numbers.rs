@@ -160,8 +160,11 @@ impl Services {
     }
 
     /// The store's change token for the caller's numbers (see `Store::change_token`): `None`
-    /// where answers must not be kept.
+    /// where answers must not be kept. Read when the caller was authenticated, if it was then.
     pub async fn change_token(&self, caller: &Caller) -> ServiceResult<Option<u64>> {
+        if let Some(token) = caller.token_at_auth {
+            return Ok(Some(token));
+        }
         Ok(self.store.change_token(&caller.workspace_id).await?)
     }
 

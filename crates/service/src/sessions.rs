@@ -146,11 +146,9 @@ impl Services {
 /// The caller of a dashboard request: the session (named by a prefix of its stored hash, which
 /// the audit log may show: it opens nothing) and the key that opened it.
 fn dashboard_caller(workspace_id: WorkspaceId, token: &str, key: ApiKeyId) -> Caller {
-    Caller {
-        workspace_id,
-        actor: crate::actor::Actor::new(crate::actor::ActorKind::Dashboard {
-            session: format!("ses_{}", &hash_key(token)[..20]),
-            key,
-        }),
-    }
+    let actor = crate::actor::Actor::new(crate::actor::ActorKind::Dashboard {
+        session: format!("ses_{}", &hash_key(token)[..20]),
+        key,
+    });
+    Caller::new(workspace_id, actor)
 }

@@ -430,6 +430,14 @@ pub trait Store:
     /// cannot tell, and the caller must not cache.
     async fn change_token(&self, workspace: &WorkspaceId) -> StoreResult<Option<u64>>;
 
+    /// [`SessionStore::key_revocations`] and [`Store::change_token`] of `workspace`, read
+    /// together: an authenticated request needs both, and each backend answers them with one
+    /// look at the database (one batched query on PostgreSQL, one `data_version` on SQLite).
+    async fn revocations_and_token(
+        &self,
+        workspace: &WorkspaceId,
+    ) -> StoreResult<(u64, Option<u64>)>;
+
     /// Apply pending migrations. Safe to run from several processes at once.
     async fn migrate(&self) -> StoreResult<()>;
 

@@ -1176,6 +1176,67 @@ async fn sessions_live_until_they_expire_are_signed_out_or_lose_their_key() {
     .await;
 }
 
+/// An authenticated request reads the key revocation count and its workspace's change token
+/// together: they agree with each read alone, stay while nothing is committed, and move with a
+/// revocation or a change of a number committed through another store on the same database
+/// (another server, or the command line), on both backends.
+#[tokio::test]
+async fn revocations_and_token_read_together_see_the_commits_of_another_store() {
+    use dialnexa_domain::ApiKeyId;
+    use dialnexa_store::NewApiKey;
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = format!("sqlite://{}", dir.path().join("store.db").display());
+    let postgres = dialnexa_store::testing::migrated_postgres_database().await;
+    for url in [sqlite, postgres] {
+        let store = SqlStore::connect(&StoreOptions::new(url.clone()))
+            .await
+            .unwrap();
+        store.migrate().await.unwrap();
+        let other = SqlStore::connect(&StoreOptions::new(url)).await.unwrap();
+        let ws = workspace(&store).await;
+        let key = NewApiKey {
+            id: ApiKeyId::generate(),
+            workspace_id: ws.clone(),
+            name: "k".into(),
+            key_hash: "hash".into(),
+            key_prefix: "dnx_live_abcd".into(),
+            created_at: t("2027-01-01T00:00:00Z"),
+        };
+        other.insert_api_key(&key).await.unwrap();
+
+        let (revocations, token) = store.revocations_and_token(&ws).await.unwrap();
+        assert_eq!(revocations, store.key_revocations().await.unwrap());
+        assert!(token.is_some());
+        assert_eq!(token, store.change_token(&ws).await.unwrap());
+        assert_eq!(
+            store.revocations_and_token(&ws).await.unwrap(),
+            (revocations, token),
+            "nothing committed since"
+        );
+
+        let noon = t("2027-01-01T12:00:00Z");
+        other.revoke_api_key(&ws, &key.id, noon).await.unwrap();
+        let (revoked, same) = store.revocations_and_token(&ws).await.unwrap();
+        assert_eq!(
+            revoked,
+            revocations + 1,
+            "a revocation through another store"
+        );
+        assert_eq!(store.key_revocations().await.unwrap(), revoked);
+
+        other
+            .insert_pending(&new_number(&ws, "+14155550100", "2027-01-01T12:00:00Z"))
+            .await
+            .unwrap();
+        let (count, moved) = store.revocations_and_token(&ws).await.unwrap();
+        assert_eq!(count, revoked, "no revocation since");
+        assert_ne!(moved, same, "a number claimed through another store");
+        assert_eq!(moved, store.change_token(&ws).await.unwrap());
+        other.close().await;
+        store.close().await;
+    }
+}
+
 fn webhook(ws: &WorkspaceId, events: &[&str], active: bool) -> dialnexa_store::WebhookRecord {
     dialnexa_store::WebhookRecord {
         id: dialnexa_domain::WebhookId::generate(),

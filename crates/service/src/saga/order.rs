@@ -47,10 +47,7 @@ impl Services {
         let Some(mut order) = self.store.lease_order(id, now, lease).await? else {
             return Ok(());
         };
-        let caller = Caller {
-            workspace_id: order.workspace_id.clone(),
-            actor: Actor::system("order"),
-        };
+        let caller = Caller::new(order.workspace_id.clone(), Actor::system("order"));
         if order.reservation_id.is_none() {
             match self.choose_order_numbers(&caller, &order).await? {
                 Some(chosen) => order = chosen,

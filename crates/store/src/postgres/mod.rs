@@ -166,7 +166,16 @@ impl crate::Store for PgStore {
     }
 
     async fn change_token(&self, workspace: &WorkspaceId) -> StoreResult<Option<u64>> {
-        self.tokens.read(workspace).await.map(Some)
+        let read = self.tokens.read(workspace).await?;
+        Ok(Some(read.token))
+    }
+
+    async fn revocations_and_token(
+        &self,
+        workspace: &WorkspaceId,
+    ) -> StoreResult<(u64, Option<u64>)> {
+        let read = self.tokens.read(workspace).await?;
+        Ok((read.revocations, Some(read.token)))
     }
 
     async fn migrate(&self) -> StoreResult<()> {

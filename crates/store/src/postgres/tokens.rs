@@ -8,7 +8,7 @@
 //! waiting, reads all their workspaces' tokens in one query, answers them, and goes again for
 //! the requests that arrived meanwhile. A token is therefore never older than its request.
 //! The count of API key revocations (migration 0013), which every request's authentication
-//! checks, rides along in the same query.
+//! checks, rides along in the same query, and every ask is answered with both.
 
 use crate::{StoreError, StoreResult, WorkspaceId};
 use std::collections::HashMap;
@@ -19,7 +19,18 @@ const TOKENS: &str = "SELECT workspace_id, CAST(SUM(n) AS BIGINT) FROM workspace
      WHERE workspace_id = ANY($1) GROUP BY workspace_id \
      UNION ALL SELECT '', n FROM key_revocations WHERE id = 1";
 
-type Ask = (WorkspaceId, oneshot::Sender<StoreResult<u64>>);
+type Ask = (WorkspaceId, oneshot::Sender<StoreResult<TokenRead>>);
+
+/// What one ask learns: its workspace's change token and the count of key revocations, read in
+/// the same query.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct TokenRead {
+    pub(super) token: u64,
+    pub(super) revocations: u64,
+}
+
+/// The revocation count's row in the query's answer (no workspace's id is empty).
+const REVOCATIONS_ROW: &str = "";
 
 pub(super) struct TokenReader {
     asks: Mutex<Option<mpsc::UnboundedSender<Ask>>>,
@@ -34,7 +45,7 @@ impl TokenReader {
         }
     }
 
-    pub(super) async fn read(&self, workspace: &WorkspaceId) -> StoreResult<u64> {
+    pub(super) async fn read(&self, workspace: &WorkspaceId) -> StoreResult<TokenRead> {
         let (answer, answered) = oneshot::channel();
         let sent = self
             .asks
@@ -50,10 +61,12 @@ impl TokenReader {
             .map_err(|_| StoreError::Unavailable("the token reader has stopped".into()))?
     }
 
-    /// The count of API key revocations, asked for as the workspace with the empty id (no
-    /// workspace's id is empty).
+    /// The count of API key revocations alone, asked for as the workspace with the empty id.
     pub(super) async fn revocations(&self) -> StoreResult<u64> {
-        self.read(&WorkspaceId::from_trusted(String::new())).await
+        let read = self
+            .read(&WorkspaceId::from_trusted(REVOCATIONS_ROW.to_owned()))
+            .await?;
+        Ok(read.revocations)
     }
 
     pub(super) fn stop(&self) {
@@ -85,9 +98,14 @@ async fn serve(config: tokio_postgres::Config, mut queue: mpsc::UnboundedReceive
             batch.push(ask);
         }
         let tokens = read(&config, &mut reader, &batch).await;
+        let revocations =
+            |tokens: &HashMap<String, u64>| tokens.get(REVOCATIONS_ROW).copied().unwrap_or(0);
         for (workspace, answer) in batch {
             let _ = answer.send(match &tokens {
-                Ok(tokens) => Ok(tokens.get(workspace.as_str()).copied().unwrap_or(0)),
+                Ok(tokens) => Ok(TokenRead {
+                    token: tokens.get(workspace.as_str()).copied().unwrap_or(0),
+                    revocations: revocations(tokens),
+                }),
                 Err(e) => Err(e.clone()),
             });
         }

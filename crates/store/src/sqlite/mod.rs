@@ -50,6 +50,14 @@ pub(crate) const PRAGMAS: &[&str] = &[
     "PRAGMA temp_store = MEMORY",
 ];
 
+/// The `data_version` probe: its connection, opened on first use, and the key revocation
+/// count with the version it was read at.
+#[derive(Default)]
+struct Probe {
+    conn: Option<Connection>,
+    revocations: Option<(u64, u64)>,
+}
+
 pub(crate) struct SqliteStore {
     path: PathBuf,
     /// Idle read connections; more are opened when requests overlap.
@@ -57,9 +65,9 @@ pub(crate) struct SqliteStore {
     max_idle_readers: usize,
     /// Read connections lent to a call right now (the metrics' "in use").
     readers_lent: AtomicU64,
-    /// A connection kept for `PRAGMA data_version` alone, so its answers compare over time
-    /// (each connection counts on its own).
-    probe: Mutex<Option<Connection>>,
+    /// A connection kept for `PRAGMA data_version`, so its answers compare over time (each
+    /// connection counts on its own), with the key revocation count last read through it.
+    probe: Mutex<Probe>,
     writer: writer::Writer,
 }
 
@@ -74,7 +82,7 @@ impl SqliteStore {
             readers: Mutex::new(Vec::new()),
             readers_lent: AtomicU64::new(0),
             max_idle_readers: options.max_connections.max(2) as usize,
-            probe: Mutex::new(None),
+            probe: Mutex::new(Probe::default()),
         })
     }
 
@@ -128,6 +136,41 @@ impl SqliteStore {
         self.read_sql(Some(sql), |c| conn::all(c, sql, args, map))
     }
 
+    /// The database's `data_version` and, with `revocations`, the count of key revocations:
+    /// read again only when the version moved since the count was last read, as it does with
+    /// every commit of another connection (this process's writer, or another process). So a
+    /// request that needs both takes one read transaction, not two.
+    pub(super) fn look(&self, revocations: bool) -> StoreResult<(u64, Option<u64>)> {
+        let mut probe = self.probe.lock().unwrap_or_else(|p| p.into_inner());
+        let conn = match probe.conn.take() {
+            Some(conn) => conn,
+            None => open(&self.path, true)?,
+        };
+        // The probe never writes, so its `data_version` moves only with others' commits.
+        let version = conn::one(&conn, "PRAGMA data_version", &[], |row| row.int(0))?
+            .unwrap_or_default() as u64;
+        let count = match probe.revocations {
+            _ if !revocations => None,
+            Some((seen, count)) if seen == version => Some(count),
+            _ => {
+                // Read after the version: a commit in between moves the version again, and
+                // the next look reads the count anew.
+                let count = conn::one(
+                    &conn,
+                    crate::queries::sessions::KEY_REVOCATIONS,
+                    &[],
+                    |row| row.int(0),
+                )?
+                .unwrap_or_default()
+                .max(0) as u64;
+                probe.revocations = Some((version, count));
+                Some(count)
+            }
+        };
+        probe.conn = Some(conn);
+        Ok((version, count))
+    }
+
     /// Run `f` as one all-or-nothing part of the next group commit; its answer comes once that
     /// commit succeeded, or as the commit's error.
     async fn write<T: Send + 'static>(
@@ -172,16 +215,15 @@ impl crate::Store for SqliteStore {
     }
 
     async fn change_token(&self, _workspace: &WorkspaceId) -> StoreResult<Option<u64>> {
-        // `data_version` moves whenever another connection (this process's writer, or another
-        // process) has committed since the probe's previous look; the probe never writes.
-        let mut probe = self.probe.lock().unwrap_or_else(|p| p.into_inner());
-        let conn = match probe.take() {
-            Some(conn) => conn,
-            None => open(&self.path, true)?,
-        };
-        let version = conn::one(&conn, "PRAGMA data_version", &[], |row| row.int(0))?;
-        *probe = Some(conn);
-        Ok(Some(version.unwrap_or_default() as u64))
+        Ok(Some(self.look(false)?.0))
+    }
+
+    async fn revocations_and_token(
+        &self,
+        _workspace: &WorkspaceId,
+    ) -> StoreResult<(u64, Option<u64>)> {
+        let (version, revocations) = self.look(true)?;
+        Ok((revocations.unwrap_or_default(), Some(version)))
     }
 
     async fn migrate(&self) -> StoreResult<()> {
@@ -205,7 +247,7 @@ impl crate::Store for SqliteStore {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clear();
-        *self.probe.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        *self.probe.lock().unwrap_or_else(|p| p.into_inner()) = Probe::default();
     }
 }
 

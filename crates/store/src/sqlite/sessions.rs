@@ -48,7 +48,6 @@ impl SessionStore for SqliteStore {
     }
 
     async fn key_revocations(&self) -> StoreResult<u64> {
-        let n = self.read_one(q::KEY_REVOCATIONS, &[], |row| row.int(0))?;
-        Ok(n.unwrap_or_default().max(0) as u64)
+        Ok(self.look(true)?.1.unwrap_or_default())
     }
 }
