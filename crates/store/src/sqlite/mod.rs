@@ -16,6 +16,7 @@ mod conn;
 mod holds;
 mod idempotency;
 mod lifecycle;
+mod looks;
 mod monitor;
 mod numbers;
 mod reconcile;
@@ -50,14 +51,6 @@ pub(crate) const PRAGMAS: &[&str] = &[
     "PRAGMA temp_store = MEMORY",
 ];
 
-/// The `data_version` probe: its connection, opened on first use, and the key revocation
-/// count with the version it was read at.
-#[derive(Default)]
-struct Probe {
-    conn: Option<Connection>,
-    revocations: Option<(u64, u64)>,
-}
-
 pub(crate) struct SqliteStore {
     path: PathBuf,
     /// Idle read connections; more are opened when requests overlap.
@@ -65,9 +58,8 @@ pub(crate) struct SqliteStore {
     max_idle_readers: usize,
     /// Read connections lent to a call right now (the metrics' "in use").
     readers_lent: AtomicU64,
-    /// A connection kept for `PRAGMA data_version`, so its answers compare over time (each
-    /// connection counts on its own), with the key revocation count last read through it.
-    probe: Mutex<Probe>,
+    /// The change token and the key revocation count, read in batches (`looks.rs`).
+    looks: looks::Looks,
     writer: writer::Writer,
 }
 
@@ -78,11 +70,11 @@ impl SqliteStore {
         drop(open(&path, false)?);
         Ok(SqliteStore {
             writer: writer::Writer::start(path.clone(), options.faults.clone())?,
+            looks: looks::Looks::new(path.clone()),
             path,
             readers: Mutex::new(Vec::new()),
             readers_lent: AtomicU64::new(0),
             max_idle_readers: options.max_connections.max(2) as usize,
-            probe: Mutex::new(Probe::default()),
         })
     }
 
@@ -136,41 +128,6 @@ impl SqliteStore {
         self.read_sql(Some(sql), |c| conn::all(c, sql, args, map))
     }
 
-    /// The database's `data_version` and, with `revocations`, the count of key revocations:
-    /// read again only when the version moved since the count was last read, as it does with
-    /// every commit of another connection (this process's writer, or another process). So a
-    /// request that needs both takes one read transaction, not two.
-    pub(super) fn look(&self, revocations: bool) -> StoreResult<(u64, Option<u64>)> {
-        let mut probe = self.probe.lock().unwrap_or_else(|p| p.into_inner());
-        let conn = match probe.conn.take() {
-            Some(conn) => conn,
-            None => open(&self.path, true)?,
-        };
-        // The probe never writes, so its `data_version` moves only with others' commits.
-        let version = conn::one(&conn, "PRAGMA data_version", &[], |row| row.int(0))?
-            .unwrap_or_default() as u64;
-        let count = match probe.revocations {
-            _ if !revocations => None,
-            Some((seen, count)) if seen == version => Some(count),
-            _ => {
-                // Read after the version: a commit in between moves the version again, and
-                // the next look reads the count anew.
-                let count = conn::one(
-                    &conn,
-                    crate::queries::sessions::KEY_REVOCATIONS,
-                    &[],
-                    |row| row.int(0),
-                )?
-                .unwrap_or_default()
-                .max(0) as u64;
-                probe.revocations = Some((version, count));
-                Some(count)
-            }
-        };
-        probe.conn = Some(conn);
-        Ok((version, count))
-    }
-
     /// Run `f` as one all-or-nothing part of the next group commit; its answer comes once that
     /// commit succeeded, or as the commit's error.
     async fn write<T: Send + 'static>(
@@ -215,15 +172,15 @@ impl crate::Store for SqliteStore {
     }
 
     async fn change_token(&self, _workspace: &WorkspaceId) -> StoreResult<Option<u64>> {
-        Ok(Some(self.look(false)?.0))
+        Ok(Some(self.looks.look().await?.0))
     }
 
     async fn revocations_and_token(
         &self,
         _workspace: &WorkspaceId,
     ) -> StoreResult<(u64, Option<u64>)> {
-        let (version, revocations) = self.look(true)?;
-        Ok((revocations.unwrap_or_default(), Some(version)))
+        let (version, revocations) = self.looks.look().await?;
+        Ok((revocations, Some(version)))
     }
 
     async fn migrate(&self) -> StoreResult<()> {
@@ -247,7 +204,7 @@ impl crate::Store for SqliteStore {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clear();
-        *self.probe.lock().unwrap_or_else(|p| p.into_inner()) = Probe::default();
+        self.looks.close();
     }
 }
 

@@ -48,6 +48,6 @@ impl SessionStore for SqliteStore {
     }
 
     async fn key_revocations(&self) -> StoreResult<u64> {
-        Ok(self.look(true)?.1.unwrap_or_default())
+        Ok(self.looks.look().await?.1)
     }
 }
