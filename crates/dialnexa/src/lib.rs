@@ -5,6 +5,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod demo;
+mod json_lines;
 mod log_writer;
 pub mod logging;
 pub mod otlp;

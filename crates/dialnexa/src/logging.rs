@@ -68,9 +68,10 @@ pub fn init(format: LogFormat, otlp_endpoint: Option<&str>) -> anyhow::Result<Te
             .with_ansi(std::io::stderr().is_terminal())
             .with_writer(writer)
             .boxed(),
+        // The JSON format's objects, written by our own event format (`json_lines`).
         LogFormat::Json => tracing_subscriber::fmt::layer()
-            .json()
-            .flatten_event(true)
+            .fmt_fields(tracing_subscriber::fmt::format::JsonFields::new())
+            .event_format(crate::json_lines::JsonLines)
             .with_writer(writer)
             .boxed(),
     }
