@@ -70,7 +70,7 @@ pub fn init(format: LogFormat, otlp_endpoint: Option<&str>) -> anyhow::Result<Te
             .boxed(),
         // The JSON format's objects, written by our own event format (`json_lines`).
         LogFormat::Json => tracing_subscriber::fmt::layer()
-            .fmt_fields(tracing_subscriber::fmt::format::JsonFields::new())
+            .fmt_fields(crate::json_lines::JsonSpanFields)
             .event_format(crate::json_lines::JsonLines)
             .with_writer(writer)
             .boxed(),
