@@ -116,15 +116,15 @@ pub async fn layer(mut req: Request, next: Next) -> Response {
     ];
     counter!(HTTP_REQUESTS, &labels).increment(1);
     histogram!(HTTP_REQUEST_DURATION, &labels).record(latency.as_secs_f64());
-    // Strings as `&str`, not `%` (Display): a log line takes them as they are.
+    // Displayed (`%`), not as `&str`: text lines show them unquoted.
     tracing::info!(
         target: ACCESS_LOG,
-        route = route.as_str(),
-        method = method.as_str(),
+        route = %route,
+        method = %method,
         status = status.as_u16(),
         latency_ms = latency.as_micros() as f64 / 1000.0,
-        workspace_id = workspace,
-        request_id = id.as_str(),
+        workspace_id = workspace.map(tracing::field::display),
+        request_id = %id,
         "request"
     );
     response
