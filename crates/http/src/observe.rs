@@ -9,9 +9,10 @@ use axum::http::{HeaderName, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
 use dialnexa_domain::WorkspaceId;
-use metrics::{Unit, counter, describe_counter, describe_histogram, histogram};
-use std::sync::{Arc, OnceLock};
-use std::time::Instant;
+use metrics::{Counter, Histogram, Unit, counter, describe_counter, describe_histogram, histogram};
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 use tracing::Instrument;
 use tracing::field::Empty;
 
@@ -109,13 +110,7 @@ pub async fn layer(mut req: Request, next: Next) -> Response {
         .headers_mut()
         .insert(REQUEST_ID.clone(), request_id);
 
-    let labels = [
-        ("route", route.clone()),
-        ("method", method.clone()),
-        ("status", status.as_str().to_owned()),
-    ];
-    counter!(HTTP_REQUESTS, &labels).increment(1);
-    histogram!(HTTP_REQUEST_DURATION, &labels).record(latency.as_secs_f64());
+    count(&route, &method, status.as_u16(), latency);
     // Displayed (`%`), not as `&str`: text lines show them unquoted.
     tracing::info!(
         target: ACCESS_LOG,
@@ -128,6 +123,53 @@ pub async fn layer(mut req: Request, next: Next) -> Response {
         "request"
     );
     response
+}
+
+/// The request metrics of each route, method and status, registered with the recorder once:
+/// building the three owned labels into the recorder's key and finding it there cost a
+/// request 6 % of its instructions. The recorder is installed before any request is served,
+/// and keeps every metric it was given (no idle timeout), so a kept handle stays the one it
+/// exports.
+type RequestMetrics = HashMap<String, Vec<Answered>>;
+
+/// A route's handles for one method and status (a route sees a few: a short list).
+struct Answered {
+    method: String,
+    status: u16,
+    requests: Counter,
+    latencies: Histogram,
+}
+
+static REQUEST_METRICS: LazyLock<Mutex<RequestMetrics>> = LazyLock::new(Mutex::default);
+
+fn count(route: &str, method: &str, status: u16, latency: Duration) {
+    let mut routes = REQUEST_METRICS.lock().unwrap_or_else(|p| p.into_inner());
+    let answers = match routes.get_mut(route) {
+        Some(answers) => answers,
+        None => routes.entry(route.to_owned()).or_default(),
+    };
+    let at = match answers
+        .iter()
+        .position(|a| a.status == status && a.method == method)
+    {
+        Some(at) => at,
+        None => {
+            let labels = [
+                ("route", route.to_owned()),
+                ("method", method.to_owned()),
+                ("status", status.to_string()),
+            ];
+            answers.push(Answered {
+                method: method.to_owned(),
+                status,
+                requests: counter!(HTTP_REQUESTS, &labels),
+                latencies: histogram!(HTTP_REQUEST_DURATION, &labels),
+            });
+            answers.len() - 1
+        }
+    };
+    answers[at].requests.increment(1);
+    answers[at].latencies.record(latency.as_secs_f64());
 }
 
 /// Visible ASCII of a sane length: anything else could break a log line or a header.
