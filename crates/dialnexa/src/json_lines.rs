@@ -26,13 +26,7 @@ pub struct JsonSpanFields;
 impl<'w> FormatFields<'w> for JsonSpanFields {
     fn format_fields<R: RecordFields>(&self, mut writer: Writer<'w>, fields: R) -> fmt::Result {
         writer.write_char('{')?;
-        let mut pairs = Fields {
-            line: &mut writer,
-            result: Ok(()),
-            first: true,
-        };
-        fields.record(&mut pairs);
-        pairs.result?;
+        pairs(&mut writer, fields, true)?;
         writer.write_char('}')
     }
 
@@ -75,13 +69,7 @@ where
         line.write_str("{\"timestamp\":\"")?;
         SystemTime.format_time(&mut line)?;
         write!(line, "\",\"level\":\"{}\"", meta.level())?;
-        let mut fields = Fields {
-            line: &mut line,
-            result: Ok(()),
-            first: false,
-        };
-        event.record(&mut fields);
-        fields.result?;
+        pairs(&mut line, event, false)?;
         line.write_str(",\"target\":")?;
         string(&mut line, meta.target())?;
         if let Some(current) = ctx.lookup_current() {
@@ -125,6 +113,17 @@ where
     line.write_str("\"name\":")?;
     string(line, span.name())?;
     line.write_char('}')
+}
+
+/// `fields` as `"name":value` pairs, after a comma unless `first` (inside a span's object).
+fn pairs(line: &mut Writer<'_>, fields: impl RecordFields, first: bool) -> fmt::Result {
+    let mut pairs = Fields {
+        line,
+        result: Ok(()),
+        first,
+    };
+    fields.record(&mut pairs);
+    pairs.result
 }
 
 /// Fields as `"name":value` pairs, each after a comma but the first; `log.*` fields (a `log`
