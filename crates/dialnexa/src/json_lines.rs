@@ -72,22 +72,39 @@ where
         pairs(&mut line, event, false)?;
         line.write_str(",\"target\":")?;
         string(&mut line, meta.target())?;
-        if let Some(current) = ctx.lookup_current() {
+        // The request's log context is the outermost span the line shows.
+        let context = dialnexa_http::observe::log_context();
+        let current = ctx.lookup_current();
+        if context.is_some() || current.is_some() {
             line.write_str(",\"span\":")?;
-            span(&mut line, &current)?;
+            match (&current, &context) {
+                (Some(current), _) => span(&mut line, current)?,
+                (None, Some(id)) => request_span(&mut line, id)?,
+                (None, None) => unreachable!("one of the two is there"),
+            }
             line.write_str(",\"spans\":[")?;
-            if let Some(scope) = ctx.event_scope() {
-                for (i, each) in scope.from_root().enumerate() {
-                    if i > 0 {
-                        line.write_char(',')?;
-                    }
-                    span(&mut line, &each)?;
+            let mut first = true;
+            if let Some(id) = &context {
+                request_span(&mut line, id)?;
+                first = false;
+            }
+            for each in ctx.event_scope().into_iter().flat_map(|s| s.from_root()) {
+                if !std::mem::take(&mut first) {
+                    line.write_char(',')?;
                 }
+                span(&mut line, &each)?;
             }
             line.write_char(']')?;
         }
         line.write_str("}\n")
     }
+}
+
+/// The request's log context as its span would show: `{"request_id":"…","name":"request"}`.
+fn request_span(line: &mut Writer<'_>, request_id: &str) -> fmt::Result {
+    line.write_str("{\"request_id\":")?;
+    string(line, request_id)?;
+    line.write_str(",\"name\":\"request\"}")
 }
 
 /// A span as the JSON format shows it: its fields (kept as a JSON object by
@@ -278,7 +295,36 @@ mod tests {
         tracing::debug!("no fields");
     }
 
+    /// Lines written while a request runs, with the request's log context made as a span
+    /// (`theirs`) or as the task-local `observe::in_log_context` sets (`ours`).
+    fn in_a_request(ours: bool) {
+        let lines_of_the_request = || {
+            tracing::warn!(count = 1u64, "answer lost");
+            let step = tracing::info_span!("step", attempt = 2u64);
+            let _step = step.enter();
+            tracing::info!("inside a step");
+        };
+        if ours {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .build()
+                .unwrap();
+            runtime.block_on(dialnexa_http::observe::in_log_context(
+                "r-9".into(),
+                async { lines_of_the_request() },
+            ));
+        } else {
+            let context = tracing::info_span!(target: dialnexa_http::observe::LOG_CONTEXT,
+                "request", request_id = "r-9");
+            context.in_scope(lines_of_the_request);
+        }
+        tracing::info!("after the request");
+    }
+
     fn lines_of(ours: bool) -> Vec<Value> {
+        lines_written(ours, log_some)
+    }
+
+    fn lines_written(ours: bool, write: impl FnOnce()) -> Vec<Value> {
         let lines = Lines::default();
         let layer = tracing_subscriber::fmt::layer()
             .json()
@@ -293,16 +339,12 @@ mod tests {
         } else {
             layer.boxed()
         });
-        tracing::subscriber::with_default(subscriber, log_some);
+        tracing::subscriber::with_default(subscriber, write);
         lines.parsed()
     }
 
-    use tracing_subscriber::Layer;
-
-    #[test]
-    fn a_line_is_the_object_the_json_format_writes() {
-        let (ours, theirs) = (lines_of(true), lines_of(false));
-        assert_eq!(ours.len(), 5);
+    /// Timestamps aside, the same objects.
+    fn same_objects(ours: Vec<Value>, theirs: Vec<Value>) {
         assert_eq!(ours.len(), theirs.len());
         for (mut ours, mut theirs) in ours.into_iter().zip(theirs) {
             for line in [&ours, &theirs] {
@@ -313,5 +355,27 @@ mod tests {
             theirs.as_object_mut().unwrap().remove("timestamp");
             assert_eq!(ours, theirs);
         }
+    }
+
+    use tracing_subscriber::Layer;
+
+    #[test]
+    fn a_line_is_the_object_the_json_format_writes() {
+        let (ours, theirs) = (lines_of(true), lines_of(false));
+        assert_eq!(ours.len(), 5);
+        same_objects(ours, theirs);
+    }
+
+    /// The request's log context, read from the task-local, shows as the span it replaces:
+    /// the outermost of `spans`, and `span` when no other is entered.
+    #[test]
+    fn a_requests_log_context_shows_as_its_span_would() {
+        let ours = lines_written(true, || in_a_request(true));
+        let theirs = lines_written(false, || in_a_request(false));
+        assert_eq!(ours.len(), 3);
+        assert_eq!(ours[0]["span"]["request_id"], "r-9", "{}", ours[0]);
+        assert_eq!(ours[1]["spans"][0]["request_id"], "r-9", "{}", ours[1]);
+        assert!(ours[2].get("span").is_none(), "{}", ours[2]);
+        same_objects(ours, theirs);
     }
 }

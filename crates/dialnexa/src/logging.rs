@@ -67,39 +67,44 @@ pub fn init(format: LogFormat, otlp_endpoint: Option<&str>) -> anyhow::Result<Te
         LogFormat::Text => tracing_subscriber::fmt::layer()
             .with_ansi(std::io::stderr().is_terminal())
             .with_writer(writer)
+            .with_filter(filter.and(filter_fn(events_and_log_context)))
             .boxed(),
-        // The JSON format's objects, written by our own event format (`json_lines`).
+        // The JSON format's objects, written by our own event format (`json_lines`), which
+        // reads the request's log context from `observe::log_context`: no span is made for it.
         LogFormat::Json => tracing_subscriber::fmt::layer()
             .fmt_fields(crate::json_lines::JsonSpanFields)
             .event_format(crate::json_lines::JsonLines)
             .with_writer(writer)
+            .with_filter(filter.and(filter_fn(|meta| meta.is_event())))
             .boxed(),
-    }
-    .with_filter(filter.and(filter_fn(events_and_log_context)));
+    };
 
     let traces = otlp_endpoint
         .map(crate::otlp::tracer_provider)
         .transpose()?;
-    let spans = traces.as_ref().map(|provider| {
-        use opentelemetry::trace::TracerProvider as _;
-        tracing_opentelemetry::layer()
-            .with_tracer(provider.tracer("dialnexa"))
-            .with_filter(our_spans().and(filter_fn(|meta| {
-                meta.target() != dialnexa_http::observe::LOG_CONTEXT
-            })))
-    });
-    // A second init (tests that run the CLI in-process) keeps the first subscriber.
-    let _ = tracing_subscriber::registry()
-        .with(logs)
-        .with(spans)
-        .try_init();
+    // A second init (tests that run the CLI in-process) keeps the first subscriber. Without
+    // an exporter no traces layer is added at all: an absent one (`None` as a layer) would
+    // still have the request's spans made for nobody.
+    let logs = tracing_subscriber::registry().with(logs);
+    let _ = match &traces {
+        Some(provider) => {
+            use opentelemetry::trace::TracerProvider as _;
+            let spans = tracing_opentelemetry::layer()
+                .with_tracer(provider.tracer("dialnexa"))
+                .with_filter(our_spans().and(filter_fn(|meta| {
+                    meta.target() != dialnexa_http::observe::LOG_CONTEXT
+                })));
+            logs.with(spans).try_init()
+        }
+        None => logs.try_init(),
+    };
     Ok(Telemetry {
         traces,
         _logs: guard,
     })
 }
 
-/// What the log lines need: the events, and each request's log context (a span with its
+/// What the text lines need: the events, and each request's log context (a span with its
 /// request id alone, `observe::LOG_CONTEXT`), which every line written while the request ran
 /// carries. The request's own span and those below it (use cases, saga steps, store calls) are
 /// for traces: formatting their fields (and merging each field recorded later) for the logs on

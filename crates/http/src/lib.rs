@@ -16,13 +16,17 @@ pub mod routes;
 pub mod views;
 
 use axum::Router;
+use axum::body::Body;
 use axum::http::StatusCode;
 use axum::http::{HeaderValue, header};
 use axum::response::IntoResponse;
 use dialnexa_service::{ServiceError, Services};
 use std::sync::Arc;
 use std::time::Duration;
+use tower::ServiceBuilder;
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::map_request_body::MapRequestBodyLayer;
+use tower_http::map_response_body::MapResponseBodyLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 
@@ -94,21 +98,31 @@ pub fn router(state: AppState) -> Router {
             idempotency::layer,
         ))
         .fallback(not_found)
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            rate_limit::layer,
-        ))
-        .layer(RequestBodyLimitLayer::new(64 * 1024))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(60),
-        ))
-        // No browser may guess another type than the one stated (a JSON error read as HTML).
-        .layer(SetResponseHeaderLayer::overriding(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .layer(axum::middleware::from_fn(observe::layer))
+        // One layer around every route, made of the five: axum clones a route's layers for
+        // each request it routes, and each `Router::layer` of its own adds a boxed service to
+        // that clone (five clones and frees of boxes per request, 7 % of a cached `get`).
+        .layer(
+            ServiceBuilder::new()
+                .layer(axum::middleware::from_fn(observe::layer))
+                // No browser may guess another type than the one stated (a JSON error read as
+                // HTML).
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::X_CONTENT_TYPE_OPTIONS,
+                    HeaderValue::from_static("nosniff"),
+                ))
+                .layer(TimeoutLayer::with_status_code(
+                    StatusCode::REQUEST_TIMEOUT,
+                    Duration::from_secs(60),
+                ))
+                // The limit's bodies, each way, handed on as axum's.
+                .layer(MapResponseBodyLayer::new(Body::new))
+                .layer(RequestBodyLimitLayer::new(64 * 1024))
+                .layer(MapRequestBodyLayer::new(Body::new))
+                .layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    rate_limit::layer,
+                )),
+        )
         .with_state(state)
 }
 

@@ -27,8 +27,27 @@ pub const ACCESS_LOG: &str = "dialnexa_http::access";
 
 /// The target of each request's log context: a span with the request's id alone, which the
 /// log lines written while the request runs carry (the request's own span, with its route,
-/// status and workspace, is for traces, and costs more to format than a log line needs).
+/// status and workspace, is for traces, and costs more to format than a log line needs). The
+/// text format shows it as a span; the JSON format reads the same id from [`log_context`],
+/// and with no layer taking the span it is never made.
 pub const LOG_CONTEXT: &str = "dialnexa_log_context";
+
+tokio::task_local! {
+    /// The id of the request whose future is being polled, for the log lines it writes.
+    static CONTEXT_REQUEST_ID: String;
+}
+
+/// The id of the request running on this task, if any: what its log context span shows. A
+/// task-local costs a request two thread-local writes per poll where a span costs a slab
+/// entry, its fields formatted, and the registry's bookkeeping on every poll and at its close.
+pub fn log_context() -> Option<String> {
+    CONTEXT_REQUEST_ID.try_with(String::clone).ok()
+}
+
+/// Runs `work` with `request_id` as its [`log_context`].
+pub async fn in_log_context<F: std::future::Future>(request_id: String, work: F) -> F::Output {
+    CONTEXT_REQUEST_ID.scope(request_id, work).await
+}
 
 pub static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -90,11 +109,8 @@ pub async fn layer(mut req: Request, next: Next) -> Response {
         workspace_id = Empty,
     );
     let context = tracing::info_span!(target: LOG_CONTEXT, "request", request_id = id.as_str());
-    let mut response = next
-        .run(req)
-        .instrument(span.clone())
-        .instrument(context)
-        .await;
+    let work = next.run(req).instrument(span.clone()).instrument(context);
+    let mut response = in_log_context(id.clone(), work).await;
     let latency = started.elapsed();
     let status = response.status();
     let workspace = attribution.0.get().map(WorkspaceId::as_str);
