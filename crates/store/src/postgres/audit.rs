@@ -14,6 +14,7 @@ use deadpool_postgres::{GenericClient, Object, Pool};
 use dialnexa_domain::WorkspaceId;
 use jiff::Timestamp;
 use std::sync::Arc;
+use tokio_postgres::types::ToSql;
 
 pub(super) type Audits = Lane<NewAuditEvent, ()>;
 
@@ -60,30 +61,61 @@ pub(super) async fn insert_rows<C: GenericClient>(
     c: &C,
     rows: &[&NewAuditEvent],
 ) -> Result<u64, tokio_postgres::Error> {
-    let text =
-        |f: fn(&NewAuditEvent) -> Option<String>| rows.iter().map(|e| f(e)).collect::<Vec<_>>();
-    let occurred: Vec<i64> = rows.iter().map(|e| ms(e.occurred_at)).collect();
+    let columns = Columns::of(rows);
     let statement = c.prepare_cached(q::INSERT_AUDIT_BATCH).await?;
-    c.execute(
-        &statement,
-        &[
-            &text(|e| Some(e.id.as_str().to_owned())),
-            &text(|e| Some(e.workspace_id.as_str().to_owned())),
-            &occurred,
-            &text(|e| Some(e.actor_type.clone())),
-            &text(|e| e.actor_id.clone()),
-            &text(|e| e.api_key_id.clone()),
-            &text(|e| e.ip.clone()),
-            &text(|e| e.request_id.clone()),
-            &text(|e| Some(e.action.clone())),
-            &text(|e| Some(e.resource_type.clone())),
-            &text(|e| e.resource_id.clone()),
-            &text(|e| Some(e.outcome.clone())),
-            &text(|e| e.error_code.clone()),
-            &text(|e| Some(e.detail.clone())),
-        ],
-    )
-    .await
+    c.execute(&statement, &columns.params()).await
+}
+
+/// Audit rows as one array per column, in `INSERT_AUDIT_BATCH`'s order.
+pub(super) struct Columns {
+    text: [Vec<Option<String>>; 13],
+    occurred: Vec<i64>,
+}
+
+impl Columns {
+    pub(super) fn of(rows: &[&NewAuditEvent]) -> Columns {
+        let text =
+            |f: fn(&NewAuditEvent) -> Option<String>| rows.iter().map(|e| f(e)).collect::<Vec<_>>();
+        Columns {
+            text: [
+                text(|e| Some(e.id.as_str().to_owned())),
+                text(|e| Some(e.workspace_id.as_str().to_owned())),
+                text(|e| Some(e.actor_type.clone())),
+                text(|e| e.actor_id.clone()),
+                text(|e| e.api_key_id.clone()),
+                text(|e| e.ip.clone()),
+                text(|e| e.request_id.clone()),
+                text(|e| Some(e.action.clone())),
+                text(|e| Some(e.resource_type.clone())),
+                text(|e| e.resource_id.clone()),
+                text(|e| Some(e.outcome.clone())),
+                text(|e| e.error_code.clone()),
+                text(|e| Some(e.detail.clone())),
+            ],
+            occurred: rows.iter().map(|e| ms(e.occurred_at)).collect(),
+        }
+    }
+
+    /// The 14 arguments, the third the times.
+    pub(super) fn params(&self) -> [&(dyn ToSql + Sync); 14] {
+        let t = &self.text;
+        [
+            &t[0],
+            &t[1],
+            &self.occurred,
+            &t[2],
+            &t[3],
+            &t[4],
+            &t[5],
+            &t[6],
+            &t[7],
+            &t[8],
+            &t[9],
+            &t[10],
+            &t[11],
+            &t[12],
+        ]
+    }
 }
 
 #[async_trait]

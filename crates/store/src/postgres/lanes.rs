@@ -17,6 +17,7 @@ use dialnexa_domain::PhoneNumberId;
 use jiff::Timestamp;
 use std::collections::HashMap;
 use std::sync::Arc;
+use tokio_postgres::types::ToSql;
 
 /// One purchase's activation, as `NumberStore::activate_purchase` takes it.
 pub(super) struct Activation {
@@ -111,9 +112,24 @@ async fn activate(
     batch: Vec<Activation>,
 ) -> StoreResult<Vec<StoreResult<PhoneNumberRecord>>> {
     let client: &Client = &c;
+    // One statement, committed on its own: the activations with their charges, events and
+    // audit rows, in one round trip.
+    let audited: Vec<&Activation> = batch.iter().filter(|a| a.audit.is_some()).collect();
+    match activate_rows(client, &batch, &audited).await {
+        Ok(results) => return Ok(results),
+        // Refused as a whole, so nothing was written: an audit row that cannot be written,
+        // say. Again below, with the audit rows after a savepoint, so that they cannot undo
+        // the activations.
+        Err(StoreError::Other(e)) if !audited.is_empty() => {
+            tracing::warn!(error = %e, "activations and their audit rows refused together; written again apart");
+        }
+        Err(e) => return Err(e),
+    }
     let written = async {
-        let (begun, results) =
-            tokio::join!(client.batch_execute("BEGIN"), activate_rows(client, &batch));
+        let (begun, results) = tokio::join!(
+            client.batch_execute("BEGIN"),
+            activate_rows(client, &batch, &[])
+        );
         begun.map_err(err)?;
         let results = results?;
         let audits: Vec<&NewAuditEvent> = batch
@@ -158,9 +174,12 @@ async fn activate(
     Ok(results)
 }
 
+/// The batch's activations in one statement, with the audit rows of `audited` (written for
+/// those whose number is active once it has run).
 async fn activate_rows<C: GenericClient>(
     c: &C,
     batch: &[Activation],
+    audited: &[&Activation],
 ) -> StoreResult<Vec<StoreResult<PhoneNumberRecord>>> {
     // One row per number: the same activation asked twice (a request and the recovery worker)
     // must write one charge and one event.
@@ -172,28 +191,51 @@ async fn activate_rows<C: GenericClient>(
     let col = |f: fn(&Activation) -> String| unique.iter().map(|a| f(a)).collect::<Vec<_>>();
     let int = |f: fn(&Activation) -> i64| unique.iter().map(|a| f(a)).collect::<Vec<_>>();
     let ids = col(|a| a.id.as_str().to_owned());
-    let statement = c.prepare_cached(&q::ACTIVATE_BATCH).await.map_err(err)?;
-    let rows = c
-        .query(
-            &statement,
-            &[
-                &ids,
-                &col(|a| a.carrier_ref.clone()),
-                &int(|a| ms(a.now)),
-                &int(|a| i64::from(a.charge.period_index) + 1),
-                &int(|a| ms(a.charge.period_end)),
-                &col(|a| a.charge.id.as_str().to_owned()),
-                &int(|a| i64::from(a.charge.period_index)),
-                &int(|a| ms(a.charge.period_start)),
-                &int(|a| ms(a.charge.period_end)),
-                &int(|a| a.charge.amount.micros()),
-                &col(|a| a.event.id.as_str().to_owned()),
-                &col(|a| a.event.event_type.clone()),
-                &col(|a| a.event.payload.to_string()),
-            ],
-        )
-        .await
-        .map_err(err)?;
+    let (carrier_refs, times) = (col(|a| a.carrier_ref.clone()), int(|a| ms(a.now)));
+    let (next_index, period_end) = (
+        int(|a| i64::from(a.charge.period_index) + 1),
+        int(|a| ms(a.charge.period_end)),
+    );
+    let (charge_ids, period_index) = (
+        col(|a| a.charge.id.as_str().to_owned()),
+        int(|a| i64::from(a.charge.period_index)),
+    );
+    let (period_start, amount) = (
+        int(|a| ms(a.charge.period_start)),
+        int(|a| a.charge.amount.micros()),
+    );
+    let (event_ids, event_types, payloads) = (
+        col(|a| a.event.id.as_str().to_owned()),
+        col(|a| a.event.event_type.clone()),
+        col(|a| a.event.payload.to_string()),
+    );
+    let mut params: Vec<&(dyn ToSql + Sync)> = vec![
+        &ids,
+        &carrier_refs,
+        &times,
+        &next_index,
+        &period_end,
+        &charge_ids,
+        &period_index,
+        &period_start,
+        &period_end,
+        &amount,
+        &event_ids,
+        &event_types,
+        &payloads,
+    ];
+    let rows: Vec<&NewAuditEvent> = audited.iter().filter_map(|a| a.audit.as_ref()).collect();
+    let audits = audit::Columns::of(&rows);
+    let audit_numbers: Vec<&str> = audited.iter().map(|a| a.id.as_str()).collect();
+    let sql = if audited.is_empty() {
+        &q::ACTIVATE_BATCH
+    } else {
+        params.extend(audits.params());
+        params.push(&audit_numbers);
+        &q::ACTIVATE_AUDITED_BATCH
+    };
+    let statement = c.prepare_cached(sql).await.map_err(err)?;
+    let rows = c.query(&statement, &params).await.map_err(err)?;
     let mut records: HashMap<String, PhoneNumberRecord> = HashMap::with_capacity(rows.len());
     for row in &rows {
         let record = rows::number(row)?;

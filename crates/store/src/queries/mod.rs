@@ -184,7 +184,30 @@ pub(crate) static CLAIM_BATCH: Sql = sql!(
 );
 /// The activations of many purchases in one statement (PostgreSQL): each pending row turns
 /// active, with its first charge and its outbox event, all or nothing.
-pub(crate) static ACTIVATE_BATCH: Sql = std::sync::LazyLock::new(|| {
+pub(crate) static ACTIVATE_BATCH: Sql = std::sync::LazyLock::new(|| activate_batch(""));
+/// [`ACTIVATE_BATCH`] with the requests' audit rows (`$14` to `$27`, as
+/// [`INSERT_AUDIT_BATCH`]'s `$1` to `$14`), each written if the number it is about (`$28`)
+/// is active once the statement has run: one statement, committed on its own, for the whole
+/// of an audited purchase's activation.
+pub(crate) static ACTIVATE_AUDITED_BATCH: Sql = std::sync::LazyLock::new(|| {
+    activate_batch(
+        ", audited AS (INSERT INTO audit_events (id, workspace_id, occurred_at, actor_type, \
+         actor_id, api_key_id, ip, request_id, action, resource_type, resource_id, outcome, \
+         error_code, detail) \
+         SELECT id, workspace_id, occurred_at, actor_type, actor_id, api_key_id, ip, \
+         request_id, action, resource_type, resource_id, outcome, error_code, detail \
+         FROM unnest($14::text[], $15::text[], $16::int8[], $17::text[], $18::text[], \
+         $19::text[], $20::text[], $21::text[], $22::text[], $23::text[], $24::text[], \
+         $25::text[], $26::text[], $27::text[], $28::text[]) AS u(id, workspace_id, \
+         occurred_at, actor_type, actor_id, api_key_id, ip, request_id, action, resource_type, \
+         resource_id, outcome, error_code, detail, number_id) \
+         WHERE u.number_id IN (SELECT id FROM activated) OR EXISTS (SELECT 1 FROM \
+         phone_numbers n WHERE n.id = u.number_id AND n.status = 'active'))",
+    )
+});
+
+/// The activation statement, with `more` common table expressions after its own.
+fn activate_batch(more: &str) -> String {
     let returning: Vec<String> = NUMBER_COLUMNS
         .split(',')
         .map(|c| format!("p.{}", c.trim()))
@@ -205,11 +228,11 @@ pub(crate) static ACTIVATE_BATCH: Sql = std::sync::LazyLock::new(|| {
          ON CONFLICT (phone_number_id, period_start) DO NOTHING), \
          evented AS (INSERT INTO outbox (id, workspace_id, event_type, payload, created_at) \
          SELECT i.event_id, a.workspace_id, i.event_type, i.payload, i.at \
-         FROM activated a JOIN input i ON i.id = a.id) \
+         FROM activated a JOIN input i ON i.id = a.id){more} \
          SELECT {NUMBER_COLUMNS} FROM activated",
         returning.join(", ")
     )
-});
+}
 pub(crate) static NUMBERS_BY_IDS: Sql = sql!(
     "SELECT ",
     NUMBER_COLUMNS,
