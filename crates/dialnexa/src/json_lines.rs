@@ -5,6 +5,7 @@
 //! both; on the one line and the one span every request makes that was a seventh of a cached
 //! `get`'s instructions. The test below holds the two formats to the same objects.
 
+use std::cell::RefCell;
 use std::fmt::{self, Write};
 use tracing::field::{Field, Visit};
 use tracing::span::Record;
@@ -67,7 +68,7 @@ where
         let normalized = event.normalized_metadata();
         let meta = normalized.as_ref().unwrap_or_else(|| event.metadata());
         line.write_str("{\"timestamp\":\"")?;
-        SystemTime.format_time(&mut line)?;
+        timestamp(&mut line)?;
         write!(line, "\",\"level\":\"{}\"", meta.level())?;
         pairs(&mut line, event, false)?;
         line.write_str(",\"target\":")?;
@@ -105,6 +106,36 @@ fn request_span(line: &mut Writer<'_>, request_id: &str) -> fmt::Result {
     line.write_str("{\"request_id\":")?;
     string(line, request_id)?;
     line.write_str(",\"name\":\"request\"}")
+}
+
+/// The time as tracing-subscriber's `SystemTime` writes it (`2026-12-02T17:07:03.123456Z`),
+/// the date and the time of day formatted once a second per thread: formatting the whole of
+/// it on each line cost a cached GET 3.5 % of its instructions.
+fn timestamp(line: &mut Writer<'_>) -> fmt::Result {
+    thread_local! {
+        /// The second last formatted, and its `2026-12-02T17:07:03`.
+        static SECOND: RefCell<(u64, String)> = const { RefCell::new((u64::MAX, String::new())) };
+    }
+    let Ok(now) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) else {
+        return SystemTime.format_time(line);
+    };
+    let (seconds, micros) = (now.as_secs(), now.subsec_micros());
+    SECOND.with_borrow_mut(|(second, text)| {
+        if *second != seconds {
+            let at = jiff::Timestamp::from_second(seconds as i64).map_err(|_| fmt::Error)?;
+            text.clear();
+            write!(text, "{}", at.strftime("%Y-%m-%dT%H:%M:%S"))?;
+            *second = seconds;
+        }
+        line.write_str(text)
+    })?;
+    let mut digits = *b".000000Z";
+    let mut rest = micros;
+    for digit in digits[1..7].iter_mut().rev() {
+        *digit = b'0' + (rest % 10) as u8;
+        rest /= 10;
+    }
+    line.write_str(std::str::from_utf8(&digits).map_err(|_| fmt::Error)?)
 }
 
 /// A span as the JSON format shows it: its fields (kept as a JSON object by
@@ -364,6 +395,27 @@ mod tests {
         let (ours, theirs) = (lines_of(true), lines_of(false));
         assert_eq!(ours.len(), 5);
         same_objects(ours, theirs);
+    }
+
+    /// Our timestamps have the library's shape, and tell the same time.
+    #[test]
+    fn a_timestamp_is_written_as_the_library_writes_it() {
+        use tracing_subscriber::fmt::format::Writer;
+        use tracing_subscriber::fmt::time::{FormatTime, SystemTime};
+        for _ in 0..3 {
+            let (mut ours, mut theirs) = (String::new(), String::new());
+            super::timestamp(&mut Writer::new(&mut ours)).unwrap();
+            SystemTime
+                .format_time(&mut Writer::new(&mut theirs))
+                .unwrap();
+            assert_eq!(ours.len(), theirs.len(), "{ours} {theirs}");
+            assert_eq!(ours.as_bytes()[19], b'.', "{ours}");
+            assert!(ours.ends_with('Z'), "{ours}");
+            let at = |s: &str| s.parse::<jiff::Timestamp>().unwrap();
+            let apart = at(&theirs).duration_since(at(&ours));
+            assert!(apart.as_secs_f64().abs() < 1.0, "{ours} {theirs}");
+            std::thread::sleep(std::time::Duration::from_millis(400));
+        }
     }
 
     /// The request's log context, read from the task-local, shows as the span it replaces:

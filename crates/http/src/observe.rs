@@ -195,8 +195,9 @@ fn usable_request_id(id: &[u8]) -> bool {
 
 /// 128 random bits in hex, the shape of a W3C trace id.
 fn new_request_id() -> HeaderValue {
-    let id = format!("{:032x}", rand::random::<u128>());
-    HeaderValue::from_str(&id).expect("hex digits are a valid header value")
+    let mut id = [0u8; 32];
+    hex::encode_to_slice(rand::random::<[u8; 16]>(), &mut id).expect("32 hex digits for 16 bytes");
+    HeaderValue::from_bytes(&id).expect("hex digits are a valid header value")
 }
 
 #[cfg(test)]
