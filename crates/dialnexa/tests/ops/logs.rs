@@ -130,18 +130,9 @@ async fn text_logs_carry_the_same_fields() {
     }
 }
 
-/// A line written while a request runs (here the saga's warning that the carrier's answer was
-/// lost) carries the request's id in its span, so it can be found beside the request's line.
-#[tokio::test]
-async fn a_line_written_during_a_request_carries_its_request_id() {
-    let site = Site::new().await;
-    let server = site
-        .serve(
-            &["--carrier-timeout-ms", "500"],
-            &[("DIALNEXA_LOG", "info")],
-        )
-        .await;
-    let (_, key) = tenant(&server).await;
+/// A purchase whose carrier answer is lost (the emulator commits the sale and times out), so
+/// the saga warns while the request runs; answered 202.
+async fn purchase_whose_answer_is_lost(server: &Server, key: &str, request_id: &str) {
     let faults = client()
         .post(format!("{}/_emulator/faults", server.emulator()))
         .json(&json!({"timeout_after_commit_next": 1}))
@@ -154,13 +145,28 @@ async fn a_line_written_during_a_request_carries_its_request_id() {
             "{}/v1/organization-phone-numbers/purchase",
             server.url
         ))
-        .bearer_auth(&key)
-        .header("x-request-id", "ops-test-lost-answer")
+        .bearer_auth(key)
+        .header("x-request-id", request_id)
         .json(&json!({"phone_number": "+14155552671"}))
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 202);
+}
+
+/// A line written while a request runs (here the saga's warning that the carrier's answer was
+/// lost) carries the request's id in its span, so it can be found beside the request's line.
+#[tokio::test]
+async fn a_line_written_during_a_request_carries_its_request_id() {
+    let site = Site::new().await;
+    let server = site
+        .serve(
+            &["--carrier-timeout-ms", "500"],
+            &[("DIALNEXA_LOG", "info")],
+        )
+        .await;
+    let (_, key) = tenant(&server).await;
+    purchase_whose_answer_is_lost(&server, &key, "ops-test-lost-answer").await;
 
     let warning = eventually(Duration::from_secs(30), || async {
         let lines = json_lines(&server);
@@ -175,6 +181,35 @@ async fn a_line_written_during_a_request_carries_its_request_id() {
         warning["span"]["request_id"], "ops-test-lost-answer",
         "{warning}"
     );
+    assert_eq!(warning["spans"][0]["name"], "request", "{warning}");
     // The request's log context is its id alone: the trace's span fields stay out of the logs.
     assert!(warning["span"].get("http.route").is_none(), "{warning}");
+}
+
+/// The same in text lines: the warning shows the request's log context before its target.
+#[tokio::test]
+async fn a_text_line_written_during_a_request_carries_its_request_id() {
+    let site = Site::new().await;
+    let server = site
+        .serve(
+            &["--carrier-timeout-ms", "500", "--log-format", "text"],
+            &[("DIALNEXA_LOG", "info")],
+        )
+        .await;
+    let (_, key) = tenant(&server).await;
+    purchase_whose_answer_is_lost(&server, &key, "ops-test-lost-text").await;
+
+    let warning = eventually(Duration::from_secs(30), || async {
+        let log = server.proc.log_text();
+        log.lines()
+            .find(|l| l.contains("WARN") && !l.contains(ACCESS))
+            .map(str::to_owned)
+            .ok_or_else(|| format!("no warning in:\n{log}"))
+    })
+    .await;
+    assert!(
+        warning.contains(r#"WARN request{request_id="ops-test-lost-text"}: "#),
+        "{warning}"
+    );
+    assert!(!warning.contains("http.route"), "{warning}");
 }
