@@ -78,10 +78,10 @@ where
         let current = ctx.lookup_current();
         if context.is_some() || current.is_some() {
             line.write_str(",\"span\":")?;
-            match (&current, &context) {
-                (Some(current), _) => span(&mut line, current)?,
-                (None, Some(id)) => request_span(&mut line, id)?,
-                (None, None) => unreachable!("one of the two is there"),
+            if let Some(current) = &current {
+                span(&mut line, current)?;
+            } else if let Some(id) = &context {
+                request_span(&mut line, id)?;
             }
             line.write_str(",\"spans\":[")?;
             let mut first = true;
